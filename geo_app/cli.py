@@ -1,0 +1,52 @@
+"""The ``stapelkaart`` command line.
+
+Each subcommand lives in its own ``geo_app._cmd_<name>`` module with two
+functions: ``add_parser(subparsers)`` and ``run(args) -> int``. Errors that
+Stapelkaart raises on purpose end as one clear line on stderr and a non-zero
+exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from cbs_ingest.errors import StapelkaartError
+
+__all__ = ["main", "build_parser"]
+
+_COMMANDS: tuple[str, ...] = ("demo",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="stapelkaart",
+        description="Where social problems stack up, per buurt and wijk.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in _COMMANDS:
+        module = importlib.import_module(f"geo_app._cmd_{name}")
+        sub = module.add_parser(subparsers)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except StapelkaartError as exc:
+        print(f"stapelkaart: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stapelkaart: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
