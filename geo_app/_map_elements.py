@@ -9,14 +9,18 @@ that is safe inside a ``<script>`` element; names and labels are shown with
 from __future__ import annotations
 
 import json
+import re
 
 from branca.element import Element, MacroElement
 from jinja2 import Template
+
+from geo_app._map_encoding import DECODER_JS
 
 __all__ = [
     "script_json",
     "feature_collection",
     "ChoroplethLayer",
+    "GeometryDecoder",
     "Legend",
     "OutlineLayer",
     "MetricScale",
@@ -39,16 +43,54 @@ def script_json(obj: object) -> str:
     return _escape_script(text)
 
 
+# branca renders each element's script, then parses the result *again* as a Jinja
+# template when the figure renders. A ``{{``, ``{%`` or ``{#`` in data (an area
+# name, an encoded ring) would be evaluated there. In compact JSON a structural
+# brace is only ever followed by a quote or ``}``, so such a brace is always
+# inside a string, where ``\u007b`` is the same character.
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
+
+
 def _escape_script(text: str) -> str:
     for char, escaped in _SCRIPT_UNSAFE.items():
         if char in text:
             text = text.replace(char, escaped)
-    return text
+    return _JINJA_OPENER.sub(r"\\u007b", text)
 
 
 def feature_collection(features: list[str]) -> str:
-    """Join pre-serialised GeoJSON features into a script-safe FeatureCollection."""
+    """Join pre-serialised features into a script-safe FeatureCollection.
+
+    Each feature is ``{"properties": ..., "e": ...}`` with its geometry encoded
+    under ``e``; the page turns it into a GeoJSON feature with
+    :class:`GeometryDecoder`'s function.
+    """
     return _escape_script('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
+
+
+_DECODED = (
+    "(function (d) { d.features.forEach(function (f) {"
+    ' f.type = "Feature"; f.geometry = window.stapelGeometry(f.e); delete f.e;'
+    " }); return d; })"
+)
+
+
+class GeometryDecoder(MacroElement):
+    """Defines ``window.stapelGeometry``, which decodes the layers' compact geometry."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        """
+        + DECODER_JS
+        + """
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GeometryDecoder"
 
 
 class ChoroplethLayer(MacroElement):
@@ -88,7 +130,7 @@ class ChoroplethLayer(MacroElement):
                 if (p.s) { style.color = cfg.stackColour; style.weight = 3; style.opacity = 1; }
                 return style;
             };
-            var layer = L.geoJSON({{ this.data_json }}, {
+            var layer = L.geoJSON({{ this.decoded }}({{ this.data_json }}), {
                 style: function (f) { return styleOf(f.properties); },
                 attribution: cfg.attribution,
                 onEachFeature: function (f, l) {
@@ -124,6 +166,7 @@ class ChoroplethLayer(MacroElement):
     def __init__(self, data_json: str, config: dict) -> None:
         super().__init__()
         self._name = "Choropleth"
+        self.decoded = _DECODED
         self.data_json = data_json
         self.config_json = script_json(config)
 
@@ -134,7 +177,7 @@ class OutlineLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
+        var {{ this.get_name() }} = L.geoJSON({{ this.decoded }}({{ this.data_json }}), {
             interactive: false,
             style: {{ this.style_json }}
         }).addTo({{ this._parent.get_name() }});
@@ -145,6 +188,7 @@ class OutlineLayer(MacroElement):
     def __init__(self, data_json: str, *, colour: str = "#1a1a1a", weight: float = 2.0) -> None:
         super().__init__()
         self._name = "Outline"
+        self.decoded = _DECODED
         self.data_json = data_json
         self.style_json = script_json(
             {"fill": False, "color": colour, "weight": weight, "opacity": 0.9, "dashArray": "6 4"}

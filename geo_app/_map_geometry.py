@@ -6,9 +6,10 @@ coverage simplification through ``GeoSeries.simplify_coverage``), so that a
 border shared by two buurten is simplified once and both sides keep the same
 vertices: no slivers or gaps appear between neighbours. The tolerance is in
 metres (EPSG:28992). The result is reprojected to EPSG:4326 and rounded to
-``precision`` decimals (5 decimals ≈ 1 m), and each geometry's GeoJSON text is
-kept, so that switching indicator only restyles and never re-serialises
-geometry. The app caches the result once per gemeente and level.
+``precision`` decimals (5 decimals ≈ 1 m), and each geometry's compact text
+(encoded polylines, see :mod:`geo_app._map_encoding`) is kept, so that
+switching indicator only restyles and never re-serialises geometry. The app
+caches the result once per gemeente and level.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import shapely
 
 from cbs_ingest.errors import InputError
+from geo_app._map_encoding import encode_geometries
 
 __all__ = ["RD_CRS", "prepare_geometry", "DEFAULT_TOLERANCE_M", "DEFAULT_PRECISION"]
 
@@ -36,6 +38,7 @@ def prepare_geometry(
     *,
     tolerance: float = DEFAULT_TOLERANCE_M,
     precision: int = DEFAULT_PRECISION,
+    clean: bool = True,
 ) -> gpd.GeoDataFrame:
     """Simplify area geometry for the browser, keeping shared borders.
 
@@ -49,13 +52,19 @@ def prepare_geometry(
         every vertex.
     precision
         Decimals of the output longitude/latitude.
+    clean
+        When the areas do not form a valid coverage (overlaps, or neighbours
+        whose shared borders do not have identical vertices, as in
+        pre-simplified files), repair it first with ``shapely.coverage_clean``
+        so that shared borders can be simplified once for both sides.
 
     Returns
     -------
     geopandas.GeoDataFrame
         A new frame with the input's index and columns ``code``, ``name``,
-        ``geometry_json`` (the GeoJSON text of each geometry, empty for a
-        missing geometry) and ``geometry`` in EPSG:4326. The input is not changed.
+        ``geometry_encoded`` (compact text of each geometry for the browser,
+        empty for a missing geometry) and ``geometry`` in EPSG:4326. The input
+        is not changed.
 
     Raises
     ------
@@ -81,19 +90,19 @@ def prepare_geometry(
     geoms = frame.geometry.to_crs(RD_CRS)
     present = ~(geoms.isna() | geoms.is_empty).to_numpy()
     values = geoms.to_numpy().copy()
+    if clean and present.any() and not shapely.coverage_is_valid(values[present]):
+        values[present] = shapely.coverage_clean(values[present])
     if tolerance > 0 and present.any():
         simplified = gpd.GeoSeries(values[present], crs=RD_CRS).simplify_coverage(tolerance)
         values[present] = simplified.to_numpy()
     out = gpd.GeoSeries(values, index=frame.index, crs=RD_CRS).to_crs("EPSG:4326")
     rounded = shapely.transform(out.to_numpy(), lambda xy: np.round(xy, precision))
-    text = np.full(len(rounded), "", dtype=object)
-    if present.any():
-        text[present] = shapely.to_geojson(rounded[present])
+    text = encode_geometries(rounded, precision=precision)
     result = gpd.GeoDataFrame(
         {
             "code": frame["code"].astype(str).to_numpy(),
             "name": frame["name"].fillna("").astype(str).to_numpy(),
-            "geometry_json": text,
+            "geometry_encoded": text,
         },
         geometry=rounded,
         index=frame.index,

@@ -40,6 +40,7 @@ from geo_app._map_classes import (
 )
 from geo_app._map_elements import (
     ChoroplethLayer,
+    GeometryDecoder,
     Legend,
     MetricScale,
     OutlineLayer,
@@ -160,7 +161,7 @@ def build_map(
     """
     if asset_base == assets.DEFAULT_ASSET_BASE:
         _ensure_default_assets()
-    if "geometry_json" not in geometry.columns:
+    if "geometry_encoded" not in geometry.columns:
         geometry = prepare_geometry(geometry)
     codes = geometry["code"].to_numpy(dtype=object)
     series = _align(values, geometry)
@@ -186,7 +187,7 @@ def build_map(
     counts = np.bincount(index[index >= 0], minlength=len(colours))
     features = []
     names = geometry["name"].to_numpy(dtype=object)
-    for i, geom in enumerate(geometry["geometry_json"].to_numpy(dtype=object)):
+    for i, geom in enumerate(geometry["geometry_encoded"].to_numpy(dtype=object)):
         if not geom:
             continue
         props = {"code": codes[i], "name": names[i], "v": texts[i], "c": int(index[i])}
@@ -194,9 +195,7 @@ def build_map(
             props["x"] = 1
         if stacking_flags[i]:
             props["s"] = 1
-        features.append(
-            '{"type":"Feature","properties":' + script_json(props) + ',"geometry":' + geom + "}"
-        )
+        features.append('{"properties":' + script_json(props) + ',"e":' + geom + "}")
 
     fmap = _new_map(geometry, asset_base=asset_base, height=height)
     add_basemap(fmap, basemap)
@@ -213,11 +212,11 @@ def build_map(
     }
     ChoroplethLayer(feature_collection(features), config).add_to(fmap)
     if wijken is not None:
-        if "geometry_json" not in wijken.columns:
+        if "geometry_encoded" not in wijken.columns:
             wijken = prepare_geometry(wijken)
         outlines = [
-            '{"type":"Feature","properties":{},"geometry":' + g + "}"
-            for g in wijken["geometry_json"].to_numpy(dtype=object)
+            '{"properties":{},"e":' + g + "}"
+            for g in wijken["geometry_encoded"].to_numpy(dtype=object)
             if g
         ]
         OutlineLayer(feature_collection(outlines)).add_to(fmap)
@@ -259,6 +258,7 @@ def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) 
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     fmap.get_root().header.add_child(css_element(), name="stapel_css")
     MetricScale().add_to(fmap)
+    GeometryDecoder().add_to(fmap)
     return fmap
 
 

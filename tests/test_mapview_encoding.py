@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo_app._map_encoding import decode_geometry, encode_geometries
+
+coordinate = st.tuples(
+    st.floats(-180, 180, allow_nan=False, allow_infinity=False),
+    st.floats(-85, 85, allow_nan=False, allow_infinity=False),
+)
+
+
+def _rounded(geom, precision):
+    return shapely.transform(geom, lambda xy: np.round(xy, precision))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    points=st.lists(coordinate, min_size=3, max_size=40),
+    precision=st.integers(4, 6),
+)
+def test_round_trip_gives_the_rounded_vertices(points, precision):
+    polygon = shapely.Polygon(points)
+    encoded = encode_geometries(np.array([polygon], dtype=object), precision=precision)[0]
+    rounded = np.round(shapely.get_coordinates(polygon), precision)
+    decoded = decode_geometry(encoded)
+    assert decoded["type"] == "Polygon"
+    got = np.asarray(decoded["coordinates"][0])
+    np.testing.assert_allclose(got, rounded, rtol=0, atol=10.0**-precision / 100)
+
+
+def test_multipolygons_with_holes_and_missing_geometries():
+    shell = [(4.0, 52.0), (4.1, 52.0), (4.1, 52.1), (4.0, 52.1)]
+    hole = [(4.02, 52.02), (4.05, 52.02), (4.05, 52.05)]
+    multi = shapely.MultiPolygon(
+        [shapely.Polygon(shell, [hole]), shapely.box(-4.123456, -3.5, -4.0, -3.4)]
+    )
+    encoded = encode_geometries(
+        np.array([multi, None, shapely.Polygon(), shapely.box(5, 51, 5.5, 51.5)], dtype=object),
+        precision=5,
+    )
+    assert encoded[1] == "" and encoded[2] == ""
+    back = shapely.geometry.shape(decode_geometry(encoded[0]))
+    assert back.geom_type == "MultiPolygon"
+    assert back.equals_exact(_rounded(multi, 5), tolerance=1e-9)
+    assert len(back.geoms[0].interiors) == 1
+    assert shapely.geometry.shape(decode_geometry(encoded[3])).equals(shapely.box(5, 51, 5.5, 51.5))
+
+
+def test_encoding_is_much_smaller_than_geojson(demo_frames):
+    from geo_app.mapview import prepare_geometry
+
+    prepared = prepare_geometry(demo_frames["buurt"])
+    encoded = sum(map(len, prepared["geometry_encoded"]))
+    geojson = sum(map(len, shapely.to_geojson(prepared.geometry.to_numpy())))
+    assert encoded < geojson / 3
