@@ -96,6 +96,12 @@ def check_geopackage(path: str | Path) -> Path:
             nl=f"GeoPackage {path.name} mist de laag/lagen {', '.join(lacking)} "
             f"(verwacht: buurten, wijken, gemeenten zoals CBS ze levert).",
         )
+    _layer_columns(path)
+    return path
+
+
+def _layer_columns(path: Path) -> dict[str, list[str]]:
+    out = {}
     for level, layer in LAYERS.items():
         fields = {str(f) for f in pyogrio.read_info(path, layer=layer)["fields"]}
         lacking = [f for f in _FIELDS[level] if f not in fields and f != "water"]
@@ -104,12 +110,8 @@ def check_geopackage(path: str | Path) -> Path:
                 f"Layer {layer} of {path.name} lacks the attribute(s) {', '.join(lacking)}.",
                 nl=f"Laag {layer} van {path.name} mist de kolom(men) {', '.join(lacking)}.",
             )
-    return path
-
-
-def _columns(path: Path, level: str) -> list[str]:
-    fields = {str(f) for f in pyogrio.read_info(path, layer=LAYERS[level])["fields"]}
-    return [f for f in _FIELDS[level] if f in fields]
+        out[level] = [f for f in _FIELDS[level] if f in fields]
+    return out
 
 
 def _standardise(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
@@ -152,14 +154,21 @@ def read_geopackage(
     Only the rows of the requested gemeenten are read (``where=`` on
     ``gemeentecode``), and only the attributes Stapelkaart uses (``columns=``).
     """
-    path = check_geopackage(path)
+    path = Path(path)
+    try:
+        columns = _layer_columns(path)
+    except InputError:
+        raise
+    except Exception:
+        check_geopackage(path)  # raises the clear InputError
+        raise
     codes = sorted(set(municipalities)) if municipalities else None
     out: dict[str, gpd.GeoDataFrame] = {}
     for i, level in enumerate(LEVELS):
         layer = LAYERS[level]
         _report(progress, 0.5 + 0.1 * i, f"Geometrie lezen: {layer}")
         frame = pyogrio.read_dataframe(
-            path, layer=layer, columns=_columns(path, level), where=_where(codes)
+            path, layer=layer, columns=columns[level], where=_where(codes)
         )
         out[level] = _standardise(frame, level)
     return out

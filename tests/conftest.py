@@ -66,7 +66,7 @@ def cbs_tables(shared_data):
 def _cbs_server_session(cbs_tables):
     from fake_cbs import FakeCbs, FakeCbsServer
 
-    with FakeCbsServer(FakeCbs(tables=dict(cbs_tables), page_size=500)) as server:
+    with FakeCbsServer(FakeCbs(tables=dict(cbs_tables), page_size=10_000)) as server:
         yield server
 
 
@@ -80,7 +80,7 @@ def cbs_server(_cbs_server_session, cbs_tables, monkeypatch, tmp_path):
     state.reset()
     state.tables.clear()
     state.tables.update(cbs_tables)
-    state.page_size = 500
+    state.page_size = 10_000  # as CBS's bulk feed; tests that need paging lower it
     monkeypatch.setenv("STAPELKAART_CBS_URL", state.url)
     monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "3")

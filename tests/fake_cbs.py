@@ -218,6 +218,7 @@ class FakeCbs:
     tables: dict[str, FakeTable] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     page_size: int = 500
+    page_sizes: dict[str, int] = field(default_factory=dict)  # per collection, e.g. TypedDataSet
     log: list[str] = field(default_factory=list)
     reject_filters: bool = False
     url: str = ""
@@ -225,6 +226,7 @@ class FakeCbs:
     def reset(self) -> None:
         self.faults.clear()
         self.log.clear()
+        self.page_sizes.clear()
         self.reject_filters = False
 
     def count(self, fragment: str) -> int:
@@ -355,14 +357,15 @@ class _Handler(BaseHTTPRequestHandler):
             if unknown:
                 raise FilterError(f"unknown property in $select: {unknown[0]}")
             rows = [{k: r.get(k) for k in keys} for r in rows]
+        size = self.state.page_sizes.get(name, self.state.page_size)
         skip = int(query.get("$skip", ["0"])[0])
-        page = rows[skip : skip + self.state.page_size]
+        page = rows[skip : skip + size]
         doc: dict[str, Any] = {
             "odata.metadata": base + "$metadata#Cbs.OData.WebAPI." + name,
             "value": page,
         }
-        if skip + self.state.page_size < len(rows):
-            params = {"$format": "json", "$skip": skip + self.state.page_size}
+        if skip + size < len(rows):
+            params = {"$format": "json", "$skip": skip + size}
             if flt:
                 params["$filter"] = flt
             if sel:
