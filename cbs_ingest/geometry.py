@@ -91,10 +91,10 @@ def check_geopackage(path: str | Path) -> Path:
     lacking = [layer for layer in LAYERS.values() if layer not in layers]
     if lacking:
         raise InputError(
-            f"GeoPackage {path.name} lacks the layer(s) {', '.join(lacking)} "
-            f"(expected CBS's layers buurten, wijken, gemeenten).",
-            nl=f"GeoPackage {path.name} mist de laag/lagen {', '.join(lacking)} "
-            f"(verwacht: buurten, wijken, gemeenten zoals CBS ze levert).",
+            f"GeoPackage {path.name} lacks the layer(s) {', '.join(lacking)} of CBS's "
+            f"Wijk- en buurtkaart; it has: {', '.join(sorted(layers)) or 'no layers'}.",
+            nl=f"GeoPackage {path.name} mist de laag/lagen {', '.join(lacking)} van de CBS "
+            f"Wijk- en buurtkaart; aanwezig: {', '.join(sorted(layers)) or 'geen lagen'}.",
         )
     _layer_columns(path)
     return path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from cbs_ingest import load
@@ -54,7 +53,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def _progress(quiet: bool):
     def show(fraction: float, message: str) -> None:
         if not quiet:
-            print(f"[{100 * fraction:3.0f}%] {message}", file=sys.stderr, flush=True)
+            # Progress goes to stdout, before the summary; stderr carries only the
+            # one-line error of a failed run.
+            print(f"[{100 * fraction:3.0f}%] {message}", flush=True)
 
     return show
 

@@ -113,7 +113,9 @@ def test_stale_cache_when_refresh_fails(cbs_server, cbs_gpkg):
     _assert_complete(stale, 70)
 
 
-def test_stale_cache_when_expired_and_source_changed(cbs_server, cbs_gpkg, shared_data, monkeypatch):
+def test_stale_cache_when_expired_and_source_changed(
+    cbs_server, cbs_gpkg, shared_data, monkeypatch
+):
     from fake_cbs import kwb_2024_table
 
     cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)

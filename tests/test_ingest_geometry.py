@@ -63,8 +63,12 @@ def test_water_only_areas_are_dropped_and_geometry_made_valid(tmp_path):
 
 @pytest.mark.parametrize(
     ("breakage", "needle"),
-    [("no_file", "does not exist"), ("no_layer", "lacks the layer"), ("no_attr", "buurtnaam"),
-     ("not_gpkg", "not a readable GeoPackage")],
+    [
+        ("no_file", "does not exist"),
+        ("no_layer", "lacks the layer"),
+        ("no_attr", "buurtnaam"),
+        ("not_gpkg", "not a readable GeoPackage"),
+    ],
 )
 def test_bad_geopackages_are_input_errors(tmp_path, breakage, needle):
     layers = _tiny_layers()

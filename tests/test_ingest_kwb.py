@@ -17,8 +17,17 @@ pytestmark = pytest.mark.shared_data
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [(None, "null"), (".", "."), ("       .", "."), ("x", "x"), ("?", "?"),
-     (-99999999, "sentinel"), (-99997.0, "sentinel"), ("abc", "text"), (float("nan"), "null")],
+    [
+        (None, "null"),
+        (".", "."),
+        ("       .", "."),
+        ("x", "x"),
+        ("?", "?"),
+        (-99999999, "sentinel"),
+        (-99997.0, "sentinel"),
+        ("abc", "text"),
+        (float("nan"), "null"),
+    ],
 )
 def test_special_values_become_missing_with_a_reason(raw, reason):
     value, why = convert_value(raw)
@@ -56,11 +65,13 @@ def test_fetch_maps_columns_strips_codes_and_filters_server_side(cbs_server, sha
     assert all(len(code) in (6, 8, 10) and code == code.strip() for code in rows.index)
     both = expected.index
     pd.testing.assert_series_equal(
-        rows.loc[both, "population"], expected["AantalInwoners_5"].astype(float),
+        rows.loc[both, "population"],
+        expected["AantalInwoners_5"].astype(float),
         check_names=False,
     )
     pd.testing.assert_series_equal(
-        rows.loc[both, "wmo_clients"], expected["WmoClienten_93"].astype(float),
+        rows.loc[both, "wmo_clients"],
+        expected["WmoClienten_93"].astype(float),
         check_names=False,
     )
     buurt = rows[rows["level"] == "buurt"]

@@ -12,8 +12,19 @@ from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, LEVELS
 
 pytestmark = pytest.mark.shared_data
 
-RIJNMOND = ["GM0502", "GM0606", "GM0489", "GM1621", "GM1924", "GM0622", "GM0613", "GM0556",
-            "GM1723", "GM0597", "GM0542"]
+RIJNMOND = [
+    "GM0502",
+    "GM0606",
+    "GM0489",
+    "GM1621",
+    "GM1924",
+    "GM0622",
+    "GM0613",
+    "GM0556",
+    "GM1723",
+    "GM0597",
+    "GM0542",
+]
 SCHEMA = list(FRAME_KEYS) + [c.name for c in CANONICAL_COLUMNS] + ["geometry"]
 
 
@@ -89,7 +100,9 @@ def test_cache_names_differ_per_request(cbs_server, cbs_gpkg):
     assert len({a.cache_path, b.cache_path, c.cache_path}) == 3
     listed = cbs_ingest.cached_datasets()
     assert {(d.year, tuple(sorted(d.gemeenten))) for d in listed} == {
-        (2024, ("GM0613",)), (2024, ("GM0597", "GM0613")), (2023, ("GM0613",))
+        (2024, ("GM0613",)),
+        (2024, ("GM0597", "GM0613")),
+        (2023, ("GM0613",)),
     }
     assert all(d.rows["buurt"] > 0 and d.age.total_seconds() >= 0 for d in listed)
     assert dict(listed[0].gemeenten).get("GM0613") == "Albrandswaard"
@@ -129,7 +142,9 @@ def test_demo_needs_no_network(cbs_server, demo_frames):
 
 def test_progress_is_reported_from_zero_to_one(cbs_server, cbs_gpkg):
     seen: list[tuple[float, str]] = []
-    cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg, progress=lambda f, m: seen.append((f, m)))
+    cbs_ingest.load(
+        2024, ["GM0556"], geometry_file=cbs_gpkg, progress=lambda f, m: seen.append((f, m))
+    )
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert all(0.0 <= f <= 1.0 and m for f, m in seen)
