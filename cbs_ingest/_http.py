@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import cbsodata
+import cbsodata.cbsodata3 as _cbs3
 import requests
 
 from cbs_ingest.errors import InputError, SourceUnavailableError
@@ -38,7 +39,6 @@ PDOK_URL_ENV = "STAPELKAART_PDOK_URL"
 _DEFAULT_PDOK = "https://api.pdok.nl"
 _BULK_PATH = "/ODataFeed/odata"
 
-T = TypeVar("T")
 _CBSODATA_LOCK = threading.Lock()
 
 
@@ -58,11 +58,11 @@ class RetryPolicy:
         Seconds passed to requests as ``timeout=(connect, read)``.
     """
 
-    attempts: int = 4
+    attempts: int = 3
     backoff: float = 0.5
     max_backoff: float = 8.0
     connect_timeout: float = 5.0
-    read_timeout: float = 60.0
+    read_timeout: float = 20.0
 
     def delays(self) -> list[float]:
         """Waits between the tries, bounded by ``max_backoff``."""
@@ -87,9 +87,9 @@ def retry_policy() -> RetryPolicy:
     ``STAPELKAART_HTTP_RETRIES`` (tries), ``STAPELKAART_HTTP_BACKOFF`` (first
     wait in seconds) and ``STAPELKAART_HTTP_TIMEOUT`` (read timeout in seconds).
     """
-    read = _env_float("STAPELKAART_HTTP_TIMEOUT", 60.0)
+    read = _env_float("STAPELKAART_HTTP_TIMEOUT", 20.0)
     return RetryPolicy(
-        attempts=max(1, int(_env_float("STAPELKAART_HTTP_RETRIES", 4))),
+        attempts=max(1, int(_env_float("STAPELKAART_HTTP_RETRIES", 3))),
         backoff=max(0.0, _env_float("STAPELKAART_HTTP_BACKOFF", 0.5)),
         connect_timeout=min(5.0, read),
         read_timeout=read,
@@ -168,43 +168,64 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, requests.RequestException | ValueError | KeyError | TypeError)
 
 
-def _with_retries(
-    call: Callable[[], T],
-    *,
-    source: str,
-    where: str,
+def _retrying_session(
     policy: RetryPolicy,
     on_retry: Callable[[int, str], None] | None,
-) -> T:
-    delays = policy.delays()
-    last: BaseException | None = None
-    for attempt in range(policy.attempts):
-        try:
-            return call()
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            last = exc
-            status = _status_of(exc)
-            if status in (400, 501):
-                raise FilterRejected(
-                    f"{source} at {where} rejected the query (HTTP {status}).",
-                    nl=f"{source} ({where}) weigerde de vraag (HTTP {status}).",
-                ) from exc
-            if status == 404:
-                raise SourceUnavailableError(
-                    f"{source} at {where} does not have this table (HTTP 404).",
-                    nl=f"{source} ({where}) heeft deze tabel niet (HTTP 404).",
-                ) from exc
-            if not _retryable(exc) or attempt == policy.attempts - 1:
-                break
-            if on_retry is not None:
-                on_retry(attempt + 1, _describe(exc))
-            time.sleep(delays[attempt])
-    assert last is not None
-    reason = _describe(last)
+) -> type[requests.Session]:
+    """A ``requests.Session`` class that retries each request with backoff.
+
+    A response counts as failed when the connection fails or times out, the
+    status is 5xx/408/429, the body is cut short, or a JSON body does not parse
+    or lacks OData's ``value``. Other 4xx answers are returned as they are, for
+    the caller to report.
+    """
+
+    class RetryingSession(requests.Session):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            delays = policy.delays()
+            for attempt in range(policy.attempts):
+                try:
+                    response = super().send(request, **kwargs)
+                    body = response.content  # read it all now: a cut body raises here
+                    status = response.status_code
+                    if status >= 500 or status in (408, 429):
+                        response.raise_for_status()
+                    kind = response.headers.get("Content-Type", "")
+                    if status == 200 and ("json" in kind or "format=json" in (request.url or "")):
+                        document = json.loads(body)
+                        if isinstance(document, dict) and "odata.metadata" in document:
+                            document["value"]  # noqa: B018  (KeyError when a page lost it)
+                    return response
+                except (requests.RequestException, ValueError, KeyError) as exc:
+                    if attempt == policy.attempts - 1:
+                        raise
+                    if on_retry is not None:
+                        on_retry(attempt + 1, _describe(exc))
+                    time.sleep(delays[attempt])
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    return RetryingSession
+
+
+def _raise_clear(exc: BaseException, *, source: str, where: str, attempts: int) -> None:
+    status = _status_of(exc)
+    if status in (400, 501):
+        raise FilterRejected(
+            f"{source} at {where} rejected the query (HTTP {status}).",
+            nl=f"{source} ({where}) weigerde de vraag (HTTP {status}).",
+        ) from exc
+    if status == 404:
+        raise SourceUnavailableError(
+            f"{source} at {where} does not have this table (HTTP 404).",
+            nl=f"{source} ({where}) heeft deze tabel niet (HTTP 404).",
+        ) from exc
+    tries = f"after {attempts} attempt(s)" if _retryable(exc) else "at the first attempt"
+    tries_nl = f"na {attempts} poging(en)" if _retryable(exc) else "bij de eerste poging"
+    reason = _describe(exc)
     raise SourceUnavailableError(
-        f"{source} at {where} is unavailable after {policy.attempts} attempt(s): {reason}.",
-        nl=f"{source} ({where}) is niet bereikbaar na {policy.attempts} poging(en): {reason}.",
-    ) from last
+        f"{source} at {where} is unavailable {tries}: {reason}.",
+        nl=f"{source} ({where}) is niet bereikbaar {tries_nl}: {reason}.",
+    ) from exc
 
 
 def cbs_download(
@@ -216,7 +237,7 @@ def cbs_download(
     policy: RetryPolicy | None = None,
     on_retry: Callable[[int, str], None] | None = None,
 ) -> dict[str, Any]:
-    """Download a table with the real ``cbsodata`` client, retrying whole downloads.
+    """Download a table with the real ``cbsodata`` client, retrying each request.
 
     Parameters
     ----------
@@ -245,30 +266,31 @@ def cbs_download(
     if _is_loopback(base):
         kwargs["proxies"] = {"http": None, "https": None}
 
-    def call() -> dict[str, Any]:
-        with _CBSODATA_LOCK:
-            previous = cbsodata.options.use_https
-            cbsodata.options.use_https = parts.scheme == "https"
-            try:
-                if metadata_only:
-                    props = cbsodata.get_meta(
-                        table_id, "DataProperties", catalog_url=catalog, **kwargs
-                    )
-                    return {"DataProperties": props}
-                # cbsodata 1.3.5 drops the set it is asked for: typed=False
-                # downloads ``TypedDataSet`` (as get_data does by default).
-                return cbsodata.download_data(
-                    table_id,
-                    typed=False,
-                    filters=filters,
-                    select=select,
-                    catalog_url=catalog,
-                    **kwargs,
-                )
-            finally:
-                cbsodata.options.use_https = previous
-
-    return _with_retries(call, source="CBS", where=base, policy=policy, on_retry=on_retry)
+    session = _retrying_session(policy, on_retry)
+    with _CBSODATA_LOCK:
+        previous = cbsodata.options.use_https, _cbs3.Session
+        cbsodata.options.use_https = parts.scheme == "https"
+        # cbsodata builds a fresh Session per page; give it one that retries.
+        _cbs3.Session = session
+        try:
+            if metadata_only:
+                props = cbsodata.get_meta(table_id, "DataProperties", catalog_url=catalog, **kwargs)
+                return {"DataProperties": props}
+            # cbsodata 1.3.5 drops the set it is asked for: typed=False
+            # downloads ``TypedDataSet`` (as get_data does by default).
+            return cbsodata.download_data(
+                table_id,
+                typed=False,
+                filters=filters,
+                select=select,
+                catalog_url=catalog,
+                **kwargs,
+            )
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            _raise_clear(exc, source="CBS", where=base, attempts=policy.attempts)
+            raise  # pragma: no cover
+        finally:
+            cbsodata.options.use_https, _cbs3.Session = previous
 
 
 def pdok_get(
@@ -278,20 +300,19 @@ def pdok_get(
     policy: RetryPolicy | None = None,
     on_retry: Callable[[int, str], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """GET a JSON document from PDOK with retries; return ``(json, headers)``."""
+    """GET a JSON document from PDOK, retrying each request; return ``(json, headers)``."""
     policy = policy or retry_policy()
     proxies = {"http": None, "https": None} if _is_loopback(url) else None
-
-    def call() -> tuple[dict[str, Any], dict[str, str]]:
-        response = requests.get(
-            url,
-            params=params,
-            timeout=(policy.connect_timeout, policy.read_timeout),
-            proxies=proxies,
-        )
-        response.raise_for_status()
-        return json.loads(response.content), dict(response.headers)
-
-    return _with_retries(
-        call, source="PDOK", where=pdok_base_url(), policy=policy, on_retry=on_retry
-    )
+    try:
+        with _retrying_session(policy, on_retry)() as session:
+            response = session.get(
+                url,
+                params=params,
+                timeout=(policy.connect_timeout, policy.read_timeout),
+                proxies=proxies,
+            )
+            response.raise_for_status()
+            return json.loads(response.content), dict(response.headers)
+    except (requests.RequestException, ValueError) as exc:
+        _raise_clear(exc, source="PDOK", where=pdok_base_url(), attempts=policy.attempts)
+        raise  # pragma: no cover

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -195,6 +196,25 @@ def fetch_kwb(
     """
     tid = table_id(year)
     codes = sorted(set(municipalities)) if municipalities else None
+    policy = _http.retry_policy()
+    delays = policy.delays()
+    for attempt in range(policy.attempts):
+        try:
+            return _fetch_once(int(year), tid, codes, progress)
+        except SourceChangedError as exc:
+            if attempt == policy.attempts - 1:
+                raise SourceChangedError(
+                    f"{exc.message} (after {policy.attempts} attempt(s))",
+                    nl=f"{exc.nl} (na {policy.attempts} poging(en))",
+                ) from exc
+            _report(progress, 0.05, f"CBS: kolommen veranderd, nieuwe poging {attempt + 2}")
+            time.sleep(delays[attempt])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fetch_once(
+    year: int, tid: str, codes: list[str] | None, progress: Progress | None
+) -> KwbTable:
     _report(progress, 0.05, f"CBS-tabel {tid} ({year}): kolommen opvragen")
 
     def on_retry(attempt: int, reason: str) -> None:
@@ -205,9 +225,11 @@ def fetch_kwb(
     )
     keys = [p.get("Key") for p in props["DataProperties"] if p.get("Key")]
     code_key = _find_key(keys, "Codering")
-    required = {"WijkenEnBuurten": "WijkenEnBuurten" in keys, "Codering": code_key is not None}
     mapping = match_columns(keys)
-    required["AantalInwoners"] = "population" in mapping
+    required = {
+        "WijkenEnBuurten": "WijkenEnBuurten" in keys,
+        "AantalInwoners": "population" in mapping,
+    }
     lacking = [name for name, ok in required.items() if not ok]
     if lacking:
         raise SourceChangedError(
@@ -215,9 +237,7 @@ def fetch_kwb(
             nl=f"CBS-tabel {tid} mist kolommen die Stapelkaart nodig heeft: {', '.join(lacking)}.",
         )
     name_key = _find_key(keys, "Gemeentenaam")
-    select = (
-        ["WijkenEnBuurten", code_key] + ([name_key] if name_key else []) + list(mapping.values())
-    )
+    select = ["WijkenEnBuurten"] + [k for k in (code_key, name_key) if k] + list(mapping.values())
 
     notes: list[str] = []
     scope = ", ".join(codes) if codes else "heel Nederland"
@@ -239,8 +259,17 @@ def fetch_kwb(
     dataset = data.get("TypedDataSet")
     if dataset is None:
         dataset = data.get("UntypedDataSet", [])
+    present = set().union(*(row.keys() for row in dataset)) if dataset else set(select)
+    lost = [k for k in select if k not in present]
+    if lost:
+        raise SourceChangedError(
+            f"CBS table {tid} answered without columns its DataProperties list: {', '.join(lost)}.",
+            nl=f"CBS-tabel {tid} leverde kolommen niet die de tabel aankondigt: {', '.join(lost)}.",
+        )
     for row in dataset:
-        code = _strip(row.get(code_key)) or _strip(row.get("WijkenEnBuurten"))
+        code = (_strip(row.get(code_key)) if code_key else None) or _strip(
+            row.get("WijkenEnBuurten")
+        )
         if not code:
             continue
         code = code.upper()
@@ -286,7 +315,7 @@ def fetch_kwb(
     missing = {name: dict(counter) for name, counter in reasons.items() if counter}
     _report(progress, 0.45, f"CBS: {len(rows)} gebieden ontvangen")
     return KwbTable(
-        year=int(year),
+        year=year,
         table_id=tid,
         rows=rows,
         keys=dict(mapping),

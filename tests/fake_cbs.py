@@ -36,14 +36,21 @@ class Fault:
     Kinds: ``500``, ``503``, ``truncate`` (Content-Length promises more than is
     sent), ``badjson`` (a complete response with half a JSON document),
     ``reset`` (connection closed without an answer), ``slow`` (answer after
-    ``delay`` seconds), ``novalue`` (valid JSON without ``value``).
+    ``delay`` seconds), ``novalue`` (valid JSON without ``value``), ``dropcol``
+    (rows without the columns whose key starts with ``column``).
+
+    With ``every`` > 0 the fault instead hits every ``every``-th matching
+    request, without limit (a flaky server).
     """
 
     match: str
     kind: str
     times: int = 1
     delay: float = 2.0
+    column: str = ""
+    every: int = 0
     hits: int = 0
+    seen: int = 0
 
 
 @dataclass
@@ -254,7 +261,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault(self, target: str) -> Fault | None:
         for fault in self.state.faults:
-            if fault.hits < fault.times and fault.match in target:
+            if fault.match not in target:
+                continue
+            fault.seen += 1
+            if fault.every:
+                if fault.seen % fault.every == 0:
+                    fault.hits += 1
+                    return fault
+                continue
+            if fault.hits < fault.times:
                 fault.hits += 1
                 return fault
         return None
@@ -285,6 +300,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return None
+        if fault is not None and fault.kind == "dropcol":
+            doc = json.loads(body)
+            doc["value"] = [
+                {k: v for k, v in row.items() if not k.startswith(fault.column)}
+                for row in doc["value"]
+            ]
+            body = json.dumps(doc).encode()
         if fault is not None and fault.kind == "badjson":
             body = body[: len(body) // 2]
         if fault is not None and fault.kind == "novalue":
@@ -458,7 +480,9 @@ def kwb_2024_table(
         "Codering_3": pad("NL00"),
         "AantalInwoners_5": int(gm["AantalInwoners_5"].sum()),
     }
-    rows.append({mapping.get(k) or k: v for k, v in national.items() if mapping.get(k, k)})
+    rows.append(
+        {"WijkenEnBuurten": pad("NL00")} | {mapping[k]: national.get(k) for k in keys if mapping[k]}
+    )
     for frame in (gm, wk, bu):
         records = frame[keys].to_dict("records")
         for rec in records:

@@ -53,6 +53,14 @@ def test_transient_fault_is_retried(cbs_server, cbs_gpkg, match, kind):
     assert cbs_server.count(match) >= 2  # the failed request was asked again
 
 
+def test_flaky_server_failing_every_second_request(cbs_server, cbs_gpkg):
+    cbs_server.page_sizes["TypedDataSet"] = 20
+    cbs_server.faults.append(Fault("/ODataFeed/", "503", every=2))
+    result = cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg)
+    _assert_complete(result, 70)
+    assert cbs_server.faults[0].hits >= 5  # many failed, each request retried on its own
+
+
 def test_slow_answer_times_out_and_is_retried(cbs_server, cbs_gpkg, monkeypatch):
     monkeypatch.setenv("STAPELKAART_HTTP_TIMEOUT", "0.3")
     cbs_server.faults.append(Fault("TypedDataSet", "slow", times=1, delay=1.0))
@@ -120,9 +128,9 @@ def test_stale_cache_when_expired_and_source_changed(
 
     cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
     monkeypatch.setenv("STAPELKAART_CACHE_MAX_AGE_DAYS", "0")
-    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("Codering",))
+    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
     result = cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
-    assert result.stale and "Codering" in result.stale_reason
+    assert result.stale and "AantalInwoners" in result.stale_reason
     _assert_complete(result, 62)
 
 

@@ -113,14 +113,37 @@ def test_unknown_gemeente_is_an_input_error(cbs_server):
     assert "GM0001" in info.value.message and "GM0001" in info.value.nl
 
 
-def test_changed_column_set_is_a_clear_error(cbs_server, shared_data):
+def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, shared_data):
+    from fake_cbs import kwb_2024_table
+
+    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
+    with pytest.raises(SourceChangedError) as info:
+        fetch_kwb(2024, ["GM0606"])
+    assert "AantalInwoners" in info.value.message
+    assert "after 3 attempt(s)" in info.value.message
+    assert "mist kolommen" in info.value.nl
+    assert cbs_server.count("/DataProperties") == 3
+
+
+def test_without_codering_the_padded_key_gives_the_code(cbs_server, shared_data):
     from fake_cbs import kwb_2024_table
 
     cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("Codering",))
+    rows = fetch_kwb(2024, ["GM0556"]).rows
+    assert (rows["level"] == "buurt").sum() == 19
+    assert rows["code"].str.len().isin([6, 8, 10]).all()
+
+
+def test_rows_missing_announced_columns_are_retried(cbs_server):
+    from fake_cbs import Fault
+
+    cbs_server.faults.append(Fault("TypedDataSet", "dropcol", column="WmoClienten"))
+    table = fetch_kwb(2024, ["GM0556"])
+    assert table.rows["wmo_clients"].notna().any()
+    cbs_server.faults[:] = [Fault("TypedDataSet", "dropcol", column="WmoClienten", times=99)]
     with pytest.raises(SourceChangedError) as info:
-        fetch_kwb(2024, ["GM0606"])
-    assert "Codering" in info.value.message
-    assert "mist kolommen" in info.value.nl
+        fetch_kwb(2024, ["GM0556"])
+    assert "WmoClienten_93" in info.value.message
 
 
 def test_rejected_filter_falls_back_to_whole_table(cbs_server):
