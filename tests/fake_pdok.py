@@ -121,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
         frame = self.layers[segments[5]]
         if "gemeentecode" in query:
             frame = frame[frame["gemeentecode"] == query["gemeentecode"]]
-        limit = min(int(query.get("limit", 10)), 1000)
+        limit = min(int(query.get("limit", 10)), self.state["max_limit"])
         offset = int(query.get("offset", 0))
         page = frame.iloc[offset : offset + limit]
         rd = query.get("crs") == RD_URI
@@ -141,7 +141,7 @@ class FakePdokServer:
     """Serve CBS layers as PDOK's OGC API Features on 127.0.0.1 (ephemeral port)."""
 
     def __init__(self, layers: dict[str, gpd.GeoDataFrame], *, year: int = 2024) -> None:
-        self.state: dict[str, Any] = {"log": [], "fail": 0, "year": year}
+        self.state: dict[str, Any] = {"log": [], "fail": 0, "year": year, "max_limit": 1000}
         handler = type("Handler", (_Handler,), {"layers": layers, "state": self.state})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
