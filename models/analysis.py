@@ -98,8 +98,11 @@ def _rates(frame: pd.DataFrame, age_rates: str | Mapping[str, AgeRates]) -> dict
             # Too few areas: keep the national rates.
             with contextlib.suppress(ValueError):
                 out[count] = fit_age_rates(
-                    frame, count, age_columns=base.age_columns,
-                    monotone=count == "wmo_clients", source="fitted on the analysed areas",
+                    frame,
+                    count,
+                    age_columns=base.age_columns,
+                    monotone=count == "wmo_clients",
+                    source="fitted on the analysed areas",
                 )
         return out
     raise ValueError("age_rates must be 'national', 'fit' or a mapping of AgeRates")
@@ -275,4 +278,3 @@ def run_analysis(
         settings=settings,
         notes=notes,
     )
-

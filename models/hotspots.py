@@ -100,14 +100,25 @@ def _local_statistics(
     y: np.ndarray, graph: Graph, permutations: int, seed: int
 ) -> tuple[esda.Moran_Local, esda.G_Local]:
     moran = esda.Moran_Local(
-        y, graph, transformation="r", permutations=permutations, n_jobs=1, seed=seed,
+        y,
+        graph,
+        transformation="r",
+        permutations=permutations,
+        n_jobs=1,
+        seed=seed,
         keep_simulations=False,
     )
     # Gi* needs a positive variable; its z-score and permutation test do not
     # change under a shift of location. Self-weight 1 makes it the starred Gi*.
     gi = esda.G_Local(
-        y - y.min() + 1.0, graph.assign_self_weight(1.0), transform="R",
-        permutations=permutations, star=None, n_jobs=1, seed=seed, keep_simulations=False,
+        y - y.min() + 1.0,
+        graph.assign_self_weight(1.0),
+        transform="R",
+        permutations=permutations,
+        star=None,
+        n_jobs=1,
+        seed=seed,
+        keep_simulations=False,
     )
     return moran, gi
 
