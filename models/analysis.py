@@ -224,7 +224,10 @@ def run_analysis(
     hotspots = None
     if permutations > 0:
         graph = weights if weights is not None else build_weights(frame.geometry)
-        hot_input = stacking.table["stacking_score"].reset_index(drop=True)
+        hot_input = pd.Series(
+            stacking.table["stacking_score"].to_numpy(),
+            index=frame["code"].astype(str).to_numpy() if "code" in frame else None,
+        )
         hotspots = local_hotspots(
             hot_input, graph, permutations=permutations, alpha=alpha, fdr=fdr, seed=seed
         )
