@@ -153,7 +153,8 @@ def _write_csv(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> 
     frame = neutralise_formulas(_plain(table))
     side = _write_sidecar(path, metadata)
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8")
+        # RFC 4180 line ends: with CRLF as terminator, fields holding a CR or LF get quoted.
+        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
     return [path, side]
 
 
