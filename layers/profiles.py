@@ -117,14 +117,19 @@ _DEFAULT = Profile(
     "default",
     "Standaard: stapeling van sociale opgaven",
     "Vijf thema's die samen de sociale opgave van een buurt beschrijven: corporatiebezit, "
-    "bijstand, Wmo-gebruik (gecorrigeerd voor leeftijd), jeugdzorg en armoede. Een thema telt "
-    "als hoog bij de hoogste 20% van de vergelijkingsgroep; een gebied is een stapelgebied bij "
-    "drie of meer hoge thema's.",
+    "bijstand, Wmo-gebruik en jeugdzorg (beide gecorrigeerd voor leeftijd) en armoede. Een "
+    "thema telt als hoog bij de hoogste 20% van de vergelijkingsgroep; een gebied is een "
+    "stapelgebied bij drie of meer hoge thema's.",
     (
         Theme("wonen", "Corporatiebezit", ("pct_corporation_owned",), _P80),
         Theme("bijstand", "Bijstand", ("bijstand_per_1000_15_65",), _P80),
         Theme("wmo", "Wmo (leeftijdgecorrigeerd)", ("wmo_age_index",), _P80),
-        Theme("jeugd", "Jeugdzorg", ("youth_care_pct",), _P80),
+        Theme(
+            "jeugd",
+            "Jeugdzorg (leeftijdgecorrigeerd)",
+            ("youth_care_age_index", "youth_care_pct"),
+            _P80,
+        ),
         Theme(
             "armoede",
             "Armoede en laag inkomen",
@@ -158,10 +163,14 @@ _BROAD = Profile(
 _CRUDE = Profile(
     "ongecorrigeerd",
     "Zonder leeftijdscorrectie (ruwe Wmo en jeugdzorg)",
-    "Als het standaardprofiel, maar met het ruwe aantal Wmo-cliënten per 1.000 inwoners. "
-    "Bedoeld ter vergelijking: buurten met veel ouderen lijken hier zwaarder belast.",
+    "Als het standaardprofiel, maar met het ruwe aantal Wmo-cliënten per 1.000 inwoners en "
+    "het CBS-percentage jongeren met jeugdzorg. Bedoeld ter vergelijking: buurten met veel "
+    "ouderen lijken hier zwaarder belast.",
     tuple(
-        Theme("wmo", "Wmo (ruw)", ("wmo_per_1000",), _P80) if t.key == "wmo" else t
+        {
+            "wmo": Theme("wmo", "Wmo (ruw)", ("wmo_per_1000",), _P80),
+            "jeugd": Theme("jeugd", "Jeugdzorg (ruw)", ("youth_care_pct",), _P80),
+        }.get(t.key, t)
         for t in _DEFAULT.themes
     ),
     flag_min_themes=3,

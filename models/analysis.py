@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from libpysal.graph import Graph
 
@@ -33,6 +34,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "stacking_percentile",
     "mean_percentile",
     "themes_high",
+    "high_themes",
     "stacking_flag",
     "n_indicators",
     "cluster",
@@ -52,7 +54,8 @@ class AnalysisResult:
     ----------
     table
         GeoDataFrame aligned to the input index: identifiers, the indicator
-        values used (one column per indicator key), then :data:`OUTPUT_COLUMNS`.
+        values used (one column per indicator key), then :data:`OUTPUT_COLUMNS`
+        (``high_themes`` lists the high themes in Dutch: the "why").
     profile
         The profile used.
     indicators
@@ -85,6 +88,15 @@ def _choose(profile: Profile, values: pd.DataFrame, notes: list[str]) -> dict[st
         else:
             notes.append(f"theme {theme.key!r} left out: no data for {', '.join(theme.candidates)}")
     return chosen
+
+
+def _high_list(high: pd.DataFrame, labels: Mapping[str, str]) -> pd.Series:
+    """Dutch list of the high themes per area, e.g. ``"corporatiebezit, bijstand"``."""
+    text = np.full(len(high), "", dtype=object)
+    for column in high.columns:
+        mark = high[column].to_numpy(dtype=bool)
+        text = np.where(mark, text + ", " + labels.get(column, column), text)
+    return pd.Series([t.removeprefix(", ") for t in text], index=high.index, dtype=object)
 
 
 def _rates(frame: pd.DataFrame, age_rates: str | Mapping[str, AgeRates]) -> dict[str, AgeRates]:
@@ -239,6 +251,9 @@ def run_analysis(
         table[key] = values[key]
     for column in ("stacking_score", "stacking_percentile", "mean_percentile", "themes_high"):
         table[column] = stacking.table[column]
+    table["high_themes"] = _high_list(
+        stacking.high, {t: get_indicator(k, extra).short_nl for t, k in chosen.items()}
+    )
     table["stacking_flag"] = stacking.table["stacking_flag"].astype(bool)
     table["n_indicators"] = stacking.table["n_indicators"]
     if typology is not None:

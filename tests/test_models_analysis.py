@@ -50,7 +50,7 @@ def test_demo_analysis_has_the_agreed_columns(demo_frames):
         "pct_corporation_owned",
         "bijstand_per_1000_15_65",
         "wmo_age_index",
-        "youth_care_pct",
+        "youth_care_age_index",
         "pct_persons_poverty",
     ]
     for key in result.indicators.values():
@@ -67,6 +67,10 @@ def test_demo_analysis_has_the_agreed_columns(demo_frames):
     assert len(flagged) > 0
     assert (flagged["themes_high"] >= PROFILES["default"].flag_min_themes).all()
     assert flagged["stacking_percentile"].min() > 50
+    # "Why": the Dutch list of high themes has as many entries as themes_high.
+    listed = table["high_themes"].map(lambda s: len(s.split(", ")) if s else 0)
+    assert (listed == table["themes_high"]).all()
+    assert "corporatiebezit" in " ".join(flagged["high_themes"])
 
 
 def test_every_profile_runs_on_the_demo(demo_frames):
@@ -80,6 +84,9 @@ def test_every_profile_runs_on_the_demo(demo_frames):
 
 def test_themes_without_data_are_left_out_with_a_note():
     frame = grid_frame(5, 5)
+    frame["youth_care_count"] = np.nan
+    fallback = run_analysis(frame, permutations=0)
+    assert fallback.indicators["jeugd"] == "youth_care_pct"  # the next candidate
     frame["youth_care_pct"] = np.nan
     result = run_analysis(frame, permutations=0)
     assert "jeugd" not in result.indicators
