@@ -1,12 +1,18 @@
 """Typology: cluster areas on their indicators and describe each cluster in Dutch.
 
 Areas with all selected indicators available are standardised (z-scores over
-the clustered areas, in the direction of need) and clustered with k-means,
+the clustered areas, in the direction of need, clipped to +-3 like the stacking
+score) and clustered with k-means,
 Ward's agglomerative clustering or a Gaussian mixture. Unless ``k`` is given,
 it is chosen by the highest silhouette score over ``k_range``; the
 Calinski-Harabasz and Davies-Bouldin scores (and BIC for the mixture) are
-reported alongside. Clusters are numbered from 1 by descending mean z-score,
-so cluster 1 is the one where most stacks up, whatever the random seed.
+reported alongside. A cluster is labelled "hoge stapeling" when at least three
+themes (or two, with a high overall mean) lie half a standard deviation or
+more above the whole, "verhoogd" with one or two such themes, "weinig
+opgaven" when the mean lies half a standard deviation or more below, and
+"gemiddeld" otherwise; the high themes are named, highest first. Clusters are
+numbered from 1 by descending mean z-score, so cluster 1 is the one where
+most stacks up, whatever the random seed.
 Areas with a missing indicator get no cluster (``<NA>``).
 """
 
@@ -104,7 +110,7 @@ def _diagnostics(
 def _describe(means: pd.Series, short: Mapping[str, str]) -> str:
     overall = float(means.mean())
     highs = [short.get(c, c) for c in means.sort_values(ascending=False).index if means[c] >= _HIGH]
-    if overall >= 0.75 or len(highs) >= 3:
+    if len(highs) >= 3 or (len(highs) == 2 and overall >= 0.75):
         level = "hoge stapeling"
     elif highs:
         level = "verhoogd"
@@ -132,6 +138,7 @@ def cluster_areas(
     short_labels: Mapping[str, str] | None = None,
     seed: int = 0,
     silhouette_sample: int = 1500,
+    clip: float = 3.0,
 ) -> TypologyResult:
     """Cluster areas into a typology with readable Dutch profiles.
 
@@ -153,6 +160,8 @@ def cluster_areas(
         Random seed; the same seed and data give the same result.
     silhouette_sample
         Compute silhouette on at most this many areas (seeded sample) for speed.
+    clip
+        Standardised values are clipped to ``[-clip, clip]``; ``0``: no clipping.
 
     Returns
     -------
@@ -177,6 +186,9 @@ def cluster_areas(
     positions = np.flatnonzero(complete)[order]
     scaler = StandardScaler()
     x = scaler.fit_transform(raw.to_numpy()[positions] * sign)
+    if clip and clip > 0:
+        # As in the stacking score: one extreme value must not get a cluster of its own.
+        x = np.clip(x, -clip, clip)
     if k is None:
         lo, hi = k_range
         candidates = [c for c in range(max(2, lo), min(hi, n - 1) + 1)] or [min(2, n - 1)]
