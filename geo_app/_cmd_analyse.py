@@ -91,9 +91,17 @@ def _load(year: int, codes: list[str] | None) -> tuple[dict[str, Any], dict[str,
     if load is not None:
         result = load(year, codes)
         provenance = getattr(result, "provenance", None)
-        info = {"provenance": provenance if isinstance(provenance, dict) else str(provenance)}
+        info: dict[str, Any] = {
+            "provenance": provenance if isinstance(provenance, dict) else str(provenance),
+            "from_cache": bool(getattr(result, "from_cache", False)),
+        }
         if getattr(result, "stale", False):
             info["warning"] = "served from cache because the source failed"
+            reason = getattr(result, "stale_reason", None)
+            print(
+                f"stapelkaart: warning: CBS unreachable ({reason}); using the cached copy.",
+                file=sys.stderr,
+            )
         return result.frames, info
     if codes == [_DEMO]:
         from cbs_ingest.demo import DEMO_NOTICE_NL, make_demo

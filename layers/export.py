@@ -114,12 +114,18 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, (Mapping, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return "" if value is None else str(value)
+
+
 def _meta_rows(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows = []
     for key, value in metadata.items():
         if isinstance(value, Mapping):
             for sub, item in value.items():
-                rows.append((f"{key}.{sub}", str(item)))
+                rows.append((f"{key}.{sub}", _text(item)))
         elif isinstance(value, (list, tuple)):
             rows.append((str(key), "; ".join(str(v) for v in value)))
         else:
