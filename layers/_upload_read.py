@@ -193,20 +193,38 @@ def _read_xlsx(data: bytes, *, max_rows: int, sheet: str | int | None) -> RawTab
                        "De werkmap is uitgepakt onwaarschijnlijk groot en wordt niet gelezen.")
     import openpyxl  # imported lazily: only needed for Excel uploads
 
+    books = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            # Values as Excel last computed them, and the formulas behind them: a formula
+            # without a stored result must not silently become an empty cell.
+            for data_only in (True, False):
+                books.append(openpyxl.load_workbook(io.BytesIO(data), read_only=True,
+                                                    data_only=data_only))
     except Exception:  # openpyxl raises many kinds on damaged files
+        for book in books:
+            book.close()
         raise Rejected("xlsx_broken", "The Excel file is damaged and cannot be read.",
                        "Het Excel-bestand is beschadigd en kan niet gelezen worden.") from None
     try:
-        return _sheet_table(book, max_rows=max_rows, sheet=sheet)
+        return _sheet_table(*books, max_rows=max_rows, sheet=sheet)
     finally:
-        book.close()
+        for book in books:
+            book.close()
 
 
-def _sheet_table(book, *, max_rows: int, sheet: str | int | None) -> RawTable:
+def _merge_formulas(values: tuple, formulas: tuple) -> list[object]:
+    out = []
+    for k, value in enumerate(values):
+        formula = formulas[k] if k < len(formulas) else None
+        if value is None and isinstance(formula, str) and formula.startswith("="):
+            value = formula  # reported as a formula by the value checks
+        out.append(value.strip() if isinstance(value, str) else value)
+    return out
+
+
+def _sheet_table(book, formula_book, *, max_rows: int, sheet: str | int | None) -> RawTable:
     sheetnames = list(book.sheetnames)
     if not sheetnames:
         raise Rejected("empty", "The workbook has no sheets.", "De werkmap heeft geen werkbladen.")
@@ -222,8 +240,10 @@ def _sheet_table(book, *, max_rows: int, sheet: str | int | None) -> RawTable:
     records: list[list[object]] = []
     file_rows: list[int] = []
     try:
-        for number, values in enumerate(book[chosen].iter_rows(values_only=True), start=1):
-            cells = [v.strip() if isinstance(v, str) else v for v in values]
+        rows = zip(book[chosen].iter_rows(values_only=True),
+                   formula_book[chosen].iter_rows(values_only=True), strict=False)
+        for number, (values, formulas) in enumerate(rows, start=1):
+            cells = _merge_formulas(values, formulas)
             if not any(c not in (None, "") for c in cells):
                 continue
             records.append(cells)

@@ -271,6 +271,7 @@ def validate_upload(
     if columns is None:
         return result(preview=preview)
     code_col, label_cols, value_cols = columns
+    _check_row_width(table, issues)
     codes, keep = _check_codes(table, code_col, issues, level=level,
                                gemeentecode=gemeentecode, known_codes=known_codes)
     frame = pd.DataFrame({"code": pd.Series([codes[i] for i in keep], dtype=str)})
@@ -373,6 +374,16 @@ def _check_header(table: RawTable, issues: _Issues, *, max_columns: int):
                    "aantallen.", "The file has no count column besides the codes.")
         return None
     return code_idx, labels, values
+
+
+def _check_row_width(table: RawTable, issues: _Issues) -> None:
+    width = len(table.header)
+    for row, line in zip(table.rows, table.file_rows, strict=True):
+        if any(c not in (None, "") for c in row[width:]):
+            issues.add("error", "extra_values",
+                       f"Regel heeft meer waarden ({len(row)}) dan er kolommen zijn ({width}).",
+                       f"Row has more values ({len(row)}) than there are columns ({width}).",
+                       row=line, detail=True)
 
 
 def _guess_code_column(table: RawTable) -> int | None:
