@@ -16,16 +16,15 @@ refused with an explanation.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 import numpy as np
 import pandas as pd
 
 from layers._upload_read import RawTable, Rejected, read_table
+from layers._upload_values import as_text, fmt, is_number, parse_column
 
 __all__ = [
     "CODE_PATTERNS",
@@ -58,9 +57,6 @@ _PERSON_HEADERS = {
 }
 _TOTAL_ROW = {"totaal", "total", "gemeente", "totaalgemeente", "som"}
 _MAX_DETAILS = 10  # detailed issues per kind and column; the rest is summarised
-_NUMBER_DOT = re.compile(r"^\d+(\.\d+)?$")
-_NUMBER_COMMA = re.compile(r"^\d{1,3}(\.\d{3})*(,\d+)?$|^\d+(,\d+)?$")
-_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
 @dataclass(frozen=True)
@@ -277,7 +273,7 @@ def validate_upload(
     frame = pd.DataFrame({"code": pd.Series([codes[i] for i in keep], dtype=str)})
     comma = table.kind == "csv" and table.delimiter != ","
     for j, name in value_cols:
-        frame[name] = _parse_column(table, j, name, keep, issues, decimal_comma=comma)
+        frame[name] = parse_column(table, j, name, keep, issues, decimal_comma=comma)
     _check_pairs(frame, table, keep, pairs, issues)
     if issues.has_errors:
         return result(preview=preview)
@@ -299,15 +295,8 @@ def _preview(table: RawTable, n: int = 20) -> pd.DataFrame:
     width = len(table.header)
     names = [h if h else f"kolom {i + 1}" for i, h in enumerate(table.header)]
     names = [f"{h} ({i + 1})" if names.count(h) > 1 else h for i, h in enumerate(names)]
-    rows = [[_as_text(c) for c in (r + [None] * width)[:width]] for r in table.rows[:n]]
+    rows = [[as_text(c) for c in (r + [None] * width)[:width]] for r in table.rows[:n]]
     return pd.DataFrame(rows, columns=names, dtype=object)
-
-
-def _as_text(cell: object) -> str:
-    if cell is None:
-        return ""
-    text = str(cell)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_header(table: RawTable, issues: _Issues, *, max_columns: int):
@@ -321,7 +310,7 @@ def _check_header(table: RawTable, issues: _Issues, *, max_columns: int):
                    f"Het bestand heeft {len(header)} kolommen; maximaal {max_columns}.",
                    f"The file has {len(header)} columns; the limit is {max_columns}.")
         return None
-    if any(any(p.match(h.upper()) for p in CODE_PATTERNS.values()) or _is_number(h)
+    if any(any(p.match(h.upper()) for p in CODE_PATTERNS.values()) or is_number(h)
            for h in header if h):
         issues.add("error", "no_header",
                    "De eerste regel moet kolomnamen bevatten (bijvoorbeeld 'buurtcode;aantal'), "
@@ -408,7 +397,7 @@ def _check_codes(table, code_col, issues, *, level, gemeentecode, known_codes):
         raw = row[code_col] if code_col < len(row) else None
         code = "" if raw is None else str(raw).strip().upper()
         codes.append(code)
-        shown = _as_text(str(raw).strip())
+        shown = as_text(str(raw).strip())
         if not code:
             issues.add("error", "missing_code", "Regel zonder code.", "Row without a code.",
                        row=line, column=col, detail=True)
@@ -446,106 +435,10 @@ def _check_codes(table, code_col, issues, *, level, gemeentecode, known_codes):
         else:
             for code in repeated.index[:_MAX_DETAILS]:
                 issues.add("error", "duplicate_code",
-                           f"Code '{_as_text(code)}' komt {repeated[code]} keer voor; "
+                           f"Code '{as_text(code)}' komt {repeated[code]} keer voor; "
                            "verwacht één regel per gebied.",
                            f"Code {code!r} occurs {repeated[code]} times.", column=col)
     return codes, keep
-
-
-def _parse_column(table, j, name, keep, issues, *, decimal_comma) -> pd.Series:
-    cells = [table.rows[i][j] if j < len(table.rows[i]) else None for i in keep]
-    strings = [c.strip().replace("\u00a0", "").replace(" ", "")
-               for c in cells if isinstance(c, str) and c.strip()]
-    comma_column = decimal_comma and any("," in s for s in strings)
-    dots_thousands = decimal_comma and not comma_column and bool(strings) and all(
-        _THOUSANDS_DOT.match(s) or "." not in s for s in strings) and any(
-        _THOUSANDS_DOT.match(s) for s in strings)
-    if dots_thousands:
-        issues.add("warning", "thousands", f"In kolom '{name}' is een punt gelezen als "
-                   "scheiding van duizendtallen (1.234 = 1234).",
-                   f"In column {name!r} a dot was read as thousands separator.", column=name)
-    values = np.full(len(cells), np.nan)
-    fractional = dates = bsn_like = 0
-    for k, cell in enumerate(cells):
-        line = table.file_rows[keep[k]]
-        value = _to_number(cell, comma=comma_column, thousands=dots_thousands)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            dates += value == "date"
-            nl = ("bevat een formule of tekst in plaats van een getal" if value == "formula"
-                  else "bevat geen getal")
-            issues.add("error", "not_numeric", f"Kolom '{name}': '{_as_text(cell)}' {nl}.",
-                       f"Column {name!r}: {_as_text(cell)!r} is not a number.",
-                       row=line, column=name, detail=True)
-            continue
-        if value < 0:
-            issues.add("error", "negative", f"Kolom '{name}': negatief aantal ({_fmt(value)}).",
-                       f"Column {name!r}: negative count ({value}).", row=line, column=name,
-                       detail=True)
-            continue
-        fractional += not float(value).is_integer()
-        bsn_like += _is_bsn(value)
-        values[k] = value
-    if dates and dates >= len(cells) / 2:
-        issues.add("error", "person_level", f"Kolom '{name}' bevat datums; dat lijkt op "
-                   "persoonsgegevens (zoals geboortedatums). Lever alleen aantallen per gebied.",
-                   f"Column {name!r} holds dates: looks like person-level data.", column=name)
-    if bsn_like and bsn_like >= len(cells) / 2:
-        issues.add("error", "person_level", f"Kolom '{name}' bevat getallen die op BSN's "
-                   "lijken. Lever nooit persoonsgegevens aan, alleen aantallen per gebied.",
-                   f"Column {name!r} holds numbers that look like BSNs.", column=name)
-    if fractional:
-        issues.add("warning", "fractional", f"Kolom '{name}' bevat {fractional} getal(len) met "
-                   "decimalen; voor aantallen worden hele getallen verwacht.",
-                   f"Column {name!r} has {fractional} non-integer value(s).", column=name)
-    if np.isnan(values).all():
-        issues.add("warning", "empty_column", f"Kolom '{name}' bevat geen enkel getal.",
-                   f"Column {name!r} holds no numbers.", column=name)
-    return pd.Series(values, dtype="float64")
-
-
-def _to_number(cell: object, *, comma: bool, thousands: bool):
-    """A float, None for an empty cell, or a reason string for a bad cell."""
-    if cell is None:
-        return None
-    if isinstance(cell, bool):
-        return "text"
-    if isinstance(cell, datetime | date | time):
-        return "date"
-    if isinstance(cell, int | float):
-        return float(cell) if math.isfinite(cell) else "text"
-    text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return None
-    if text[0] in "=+@" or text[0] in "\t\r":
-        return "formula"
-    negative = text.startswith("-") and len(text) > 1
-    body = text[1:] if negative else text
-    if comma or thousands:
-        if not _NUMBER_COMMA.match(body):
-            return "formula" if text[0] == "-" and not _is_number(body) else "text"
-        body = body.replace(".", "").replace(",", ".")
-    elif not _NUMBER_DOT.match(body):
-        return "formula" if text[0] == "-" else "text"
-    value = float(body)
-    return -value if negative else value
-
-
-def _is_number(text: str) -> bool:
-    return bool(_NUMBER_DOT.match(text) or _NUMBER_COMMA.match(text))
-
-
-def _is_bsn(value: float) -> bool:
-    if not float(value).is_integer() or not 10_000_000 <= value <= 999_999_999:
-        return False
-    digits = f"{int(value):09d}"
-    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
-    return (total - int(digits[8])) % 11 == 0
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
 
 
 def _check_pairs(frame, table, keep, pairs, issues) -> None:
@@ -559,8 +452,8 @@ def _check_pairs(frame, table, keep, pairs, issues) -> None:
         bad = np.flatnonzero((frame[num] > frame[den]).to_numpy())
         for k in bad:
             issues.add("error", "numerator_above_denominator",
-                       f"'{num}' ({_fmt(frame[num].iat[k])}) is groter dan '{den}' "
-                       f"({_fmt(frame[den].iat[k])}) voor {frame['code'].iat[k]}.",
+                       f"'{num}' ({fmt(frame[num].iat[k])}) is groter dan '{den}' "
+                       f"({fmt(frame[den].iat[k])}) voor {frame['code'].iat[k]}.",
                        f"{num!r} exceeds {den!r} for {frame['code'].iat[k]}.",
                        row=table.file_rows[keep[k]], column=num, detail=True)
 
