@@ -301,22 +301,22 @@ def _check_columns(
 def _parent_positions(frame: pd.DataFrame, hierarchy: Sequence[str]) -> np.ndarray:
     """Position of each row's parent row, or -1 for a row without one."""
     levels = frame["level"].to_numpy()
-    codes = frame["code"].astype(str).to_numpy()
+    codes = frame["code"].astype(str).tolist()
     parent = np.full(len(frame), -1, dtype=np.int64)
-    by_level = {
-        level: pd.Series(np.flatnonzero(levels == level), index=codes[levels == level])
-        for level in hierarchy
-    }
+    by_level: dict[str, dict[str, int]] = {level: {} for level in hierarchy}
+    for pos, (code, level) in enumerate(zip(codes, levels, strict=True)):
+        by_level[level][code] = pos
     for i, level in enumerate(hierarchy):
-        rows = np.flatnonzero((levels == level) & (parent < 0))
+        rows = np.flatnonzero(levels == level)
         for upper in hierarchy[i + 1 :]:
-            if len(rows) == 0 or len(by_level[upper]) == 0:
+            lookup = by_level[upper]
+            if len(rows) == 0 or not lookup:
                 continue
             keys = frame[f"{upper}code"].to_numpy()[rows]
-            found = by_level[upper].reindex(pd.Index(keys, dtype=object)).to_numpy()
-            hit = ~pd.isna(found)
-            parent[rows[hit]] = found[hit].astype(np.int64)
-            rows = rows[~hit]
+            found = np.fromiter((lookup.get(k, -1) if isinstance(k, str) else -1 for k in keys),
+                                dtype=np.int64, count=len(rows))
+            parent[rows[found >= 0]] = found[found >= 0]
+            rows = rows[found < 0]
     return parent
 
 
@@ -385,26 +385,29 @@ def _build_log(
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LOG_COLUMNS}).astype(
             {"threshold": "float64"}
         )
-    pos, column, reason, rule, limit = zip(*records, strict=True)
-    pos = np.asarray(pos)
-    log = pd.DataFrame(
-        {
-            "code": frame["code"].to_numpy()[pos],
-            "level": frame["level"].to_numpy()[pos],
-            "column": column,
-            "reason": reason,
-            "rule": rule,
-            "threshold": np.asarray(limit, dtype="float64"),
-        }
-    )
-    log["explanation_nl"] = [
-        ("Primair" if r == "primary" else "Secundair")
-        + " afgeschermd: "
-        + _RULE_TEXT_NL[u].format(t="" if np.isnan(t) else int(t))
-        for r, u, t in zip(log["reason"], log["rule"], log["threshold"], strict=True)
-    ]
     rank = {level: i for i, level in enumerate(hierarchy)}
-    log = log.assign(_rank=log["level"].map(rank)).sort_values(
-        ["_rank", "code", "column"], kind="stable"
+    codes = frame["code"].to_numpy()
+    levels = frame["level"].to_numpy()
+    rows = sorted(
+        ((rank[levels[p]], str(codes[p]), col, codes[p], levels[p], reason, rule, limit)
+         for p, col, reason, rule, limit in records),
+        key=lambda r: r[:3],
     )
-    return log.drop(columns="_rank").reset_index(drop=True)
+    texts: dict[tuple[str, str, float], str] = {}
+    explanations = []
+    for *_, reason, rule, limit in rows:
+        key = (reason, rule, limit)
+        if key not in texts:
+            texts[key] = (("Primair" if reason == "primary" else "Secundair") + " afgeschermd: "
+                          + _RULE_TEXT_NL[rule].format(t="" if np.isnan(limit) else int(limit)))
+        explanations.append(texts[key])
+    _, _, column, code, level, reason, rule, limit = zip(*rows, strict=True)
+    return pd.DataFrame({
+        "code": list(code),
+        "level": list(level),
+        "column": list(column),
+        "reason": list(reason),
+        "rule": list(rule),
+        "threshold": np.asarray(limit, dtype="float64"),
+        "explanation_nl": explanations,
+    })
