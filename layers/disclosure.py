@@ -56,6 +56,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "LOG_COLUMNS",
     "SuppressionResult",
+    "describe_nl",
     "suppress",
     "suppress_levels",
     "suppression_notes_nl",
@@ -249,6 +250,40 @@ def suppress_levels(
             out[column] = piece[column].to_numpy()
         protected[key] = out
     return protected, result.log
+
+
+def describe_nl(
+    *, threshold: int = DEFAULT_THRESHOLD, log: pd.DataFrame | None = None
+) -> str:
+    """A Dutch statement of the disclosure rules, for exports and the about page.
+
+    Parameters
+    ----------
+    threshold
+        The threshold in force.
+    log
+        :attr:`SuppressionResult.log` of the data shown; when given, the
+        numbers of suppressed cells are added.
+
+    Returns
+    -------
+    str
+        Plain text.
+    """
+    text = (
+        f"Eigen cijfers van de gemeente: aantallen kleiner dan {threshold} zijn afgeschermd "
+        "(primair), en zo nodig ook andere cellen (secundair), zodat een afgeschermd getal niet "
+        "terug te rekenen is uit de totalen van buurt, wijk en gemeente. Percentages zijn "
+        "afgeschermd als hun teller of noemer is afgeschermd of te klein is. Cijfers van het CBS "
+        "volgen de geheimhoudingsregels van het CBS: geheime of nog niet gepubliceerde waarden "
+        "ontbreken en afgeronde aantallen blijven afgerond."
+    )
+    if log is not None and len(log):
+        n_primary = int((log["reason"] == "primary").sum())
+        n_secondary = int((log["reason"] == "secondary").sum())
+        text += f" In deze gegevens: {n_primary} cel(len) primair en {n_secondary} secundair " \
+                "afgeschermd."
+    return text
 
 
 def suppression_notes_nl(log: pd.DataFrame, code: str) -> list[str]:

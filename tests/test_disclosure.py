@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from layers.disclosure import LOG_COLUMNS, suppress, suppress_levels, suppression_notes_nl
+from layers.disclosure import (
+    LOG_COLUMNS,
+    describe_nl,
+    suppress,
+    suppress_levels,
+    suppression_notes_nl,
+)
 
 
 def _frame(buurten: dict[str, dict[str, float]], *, wijken=True, column="n") -> pd.DataFrame:
@@ -216,3 +222,11 @@ def test_suppress_levels_keeps_each_level_frame_and_its_geometry(demo_frames):
     hidden_codes = set(log.loc[log["column"] == "youth_care_count", "code"])
     buurt = protected["buurt"].set_index("code")
     assert buurt.loc[sorted(hidden_codes & set(buurt.index)), "youth_care_count"].isna().all()
+
+
+def test_describe_nl_states_the_rules_and_counts():
+    assert "kleiner dan 15" in describe_nl(threshold=15)
+    assert "CBS" in describe_nl()
+    frame = _frame({"01": {"01": 4, "02": 50, "03": 20}})
+    text = describe_nl(log=suppress(frame, count_columns=["n"]).log)
+    assert "1 cel(len) primair en 1 secundair" in text
