@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
-from geo_app import state
+from geo_app import _data, state
 from geo_app._data import IndicatorInfo, Loaded
 from geo_app.i18n import t
 
@@ -41,6 +40,7 @@ class Context:
     result: Any = None
     choices: dict[str, Sequence[Any]] = field(default_factory=dict)
     upload_names: list[str] = field(default_factory=list)
+    request: tuple[str, ...] | None = None
 
     def t(self, key: str, **values: object) -> str:
         """Text in the current language."""
@@ -52,21 +52,13 @@ class Context:
         return dict(zip(self.table["code"], self.table["name"], strict=False))
 
     @property
-    def gemeente_row(self) -> pd.Series | None:
-        """The gemeente's own row (reference values), if present."""
-        frame = self.loaded.frames.get("gemeente")
-        if frame is None or frame.empty:
-            return None
-        rows = frame[frame["code"] == self.loaded.code]
-        return rows.iloc[0] if len(rows) else frame.iloc[0]
+    def gemeente_values(self) -> dict[str, float] | None:
+        """The gemeente's own indicator values (reference beside each area)."""
+        return _data.references(self.loaded.year, self.loaded.code, self.request)
 
     @property
-    def national_row(self) -> pd.Series | None:
-        """National reference values, when the data has them."""
-        for key in ("land", "nederland", "national"):
-            frame = self.loaded.frames.get(key)
-            if frame is not None and len(frame):
-                return frame.iloc[0]
+    def national_values(self) -> dict[str, float] | None:
+        """National reference values; not available in this version."""
         return None
 
 

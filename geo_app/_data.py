@@ -4,16 +4,15 @@ The app calls only these functions for data. Loading is cached per
 (year, gemeente); the analysis per (year, gemeente, level, own data, settings),
 so changing the map layer or the class scheme only restyles the map.
 
-Colleagues' modules (``cbs_ingest.load``, ``models.run_analysis``,
-``layers.INDICATORS``) are used when present; when one is not there yet, the
-app falls back to the demo data and shows indicators without the analysis.
+Loading goes through ``cbs_ingest.load`` (the demo gemeente GM9999 needs no
+network), indicators through ``layers``, the analysis through
+``models.run_analysis``; nothing statistical happens here.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,8 +20,14 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from cbs_ingest.columns import CANONICAL_COLUMNS, table_id
-from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME, make_demo
+from cbs_ingest import cached_datasets
+from cbs_ingest import load as ingest_load
+from cbs_ingest.columns import table_id
+from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
+from cbs_ingest.errors import StapelkaartError
+from geo_app.mapview import prepare_geometry
+from layers import INDICATORS, Profile, Threshold, compute_indicators, get_profile
+from models import build_weights, run_analysis
 
 __all__ = [
     "ANALYSIS_COLUMNS",
@@ -34,6 +39,9 @@ __all__ = [
     "fetch",
     "indicators",
     "load",
+    "geometry",
+    "references",
+    "sources",
 ]
 
 #: Columns the analysis adds; the app shows these layers only when present.
@@ -49,17 +57,21 @@ ANALYSIS_COLUMNS: tuple[str, ...] = (
 )
 
 _DEMO_YEAR = 2024
-_SKIP_FALLBACK = {"population", "households", "dwellings", "land_area_ha", "population_density"}
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """One gemeente-year the app can show."""
+    """One gemeente-year the app can show.
+
+    ``request`` is the list of gemeenten of the cached ingest request holding it
+    (``None``: the whole country), so loading it hits that cache entry.
+    """
 
     code: str
     name: str
     year: int
     retrieved: str | None = None
+    request: tuple[str, ...] | None = (DEMO_GEMEENTE_CODE,)
 
     @property
     def demo(self) -> bool:
@@ -77,7 +89,6 @@ class Loaded:
     provenance: Any = None
     stale: bool = False
     cache_age: timedelta | None = None
-    sources: dict[str, Any] = field(default_factory=dict)
 
     @property
     def demo(self) -> bool:
@@ -92,48 +103,22 @@ class IndicatorInfo:
     key: str
     label: str
     unit: str = ""
-    direction: str = "higher_is_worse"
-    theme: str = ""
-
-
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if isinstance(obj, Mapping) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
+    direction: int = 1
+    short: str = ""
+    definition: str = ""
 
 
 def _cached_entries() -> list[Dataset]:
-    try:
-        from cbs_ingest import cached_datasets  # type: ignore[attr-defined]
-    except ImportError:
-        return []
     out: list[Dataset] = []
     for entry in cached_datasets():
-        year = int(_get(entry, "year"))
-        retrieved = _get(entry, "retrieved_at", "retrieved")
-        retrieved = (
-            retrieved.isoformat(timespec="minutes")
-            if isinstance(retrieved, datetime)
-            else retrieved
+        retrieved = entry.retrieved_at
+        if isinstance(retrieved, datetime):
+            retrieved = retrieved.strftime("%Y-%m-%d %H:%M")
+        request = None if entry.whole_country else tuple(sorted(entry.gemeenten))
+        out.extend(
+            Dataset(str(code), str(name or code), int(entry.year), retrieved, request)
+            for code, name in entry.gemeenten.items()
         )
-        gemeenten = _get(entry, "gemeenten", "municipalities", "codes", default=())
-        names = _get(entry, "names", "gemeentenamen", default=None)
-        if isinstance(gemeenten, Mapping):
-            pairs = list(gemeenten.items())
-        else:
-            codes = list(gemeenten)
-            if codes and isinstance(codes[0], tuple | list):
-                pairs = [(c[0], c[1]) for c in codes]
-            elif isinstance(names, Mapping):
-                pairs = [(c, names.get(c, c)) for c in codes]
-            elif names is not None:
-                pairs = list(zip(codes, names, strict=False))
-            else:
-                pairs = [(c, c) for c in codes]
-        out.extend(Dataset(str(c), str(n), year, retrieved) for c, n in pairs)
     return out
 
 
@@ -144,107 +129,106 @@ def datasets() -> list[Dataset]:
     Returns
     -------
     list of Dataset
-        Cached CBS data (when the ingest module reports any), then the demo.
+        Cached CBS data (newest copy of each gemeente-year), then the demo.
     """
     try:
         found = _cached_entries()
-    except Exception:  # a broken cache must not stop the app from opening on the demo
+    except StapelkaartError:  # a broken cache must not stop the app from opening on the demo
         found = []
-    found = sorted(
-        {d for d in found if d.code != DEMO_GEMEENTE_CODE}, key=lambda d: (d.name, -d.year)
-    )
-    return [*found, Dataset(DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME, _DEMO_YEAR, None)]
+    unique: dict[tuple[str, int], Dataset] = {}
+    for entry in found:  # newest first: keep the first
+        if entry.code != DEMO_GEMEENTE_CODE:
+            unique.setdefault((entry.code, entry.year), entry)
+    ordered = sorted(unique.values(), key=lambda d: (d.name, -d.year))
+    return [*ordered, Dataset(DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME, _DEMO_YEAR)]
 
 
-def _ingest_load(year: int, code: str, progress: Callable[[float, str], None] | None) -> Loaded:
-    try:
-        from cbs_ingest import load as ingest_load  # type: ignore[attr-defined]
-    except ImportError:
-        ingest_load = None
-    if ingest_load is None:
-        if code != DEMO_GEMEENTE_CODE:
-            from cbs_ingest.errors import SourceUnavailableError
+def _only(frames: Mapping[str, gpd.GeoDataFrame], code: str) -> dict[str, gpd.GeoDataFrame]:
+    out = {}
+    for level, frame in frames.items():
+        keep = frame["gemeentecode"] == code if "gemeentecode" in frame else slice(None)
+        out[level] = frame.loc[keep].reset_index(drop=True)
+    return out
 
-            raise SourceUnavailableError(
-                "Fetching CBS data is not available in this version.",
-                nl="Gegevens ophalen bij CBS is in deze versie nog niet beschikbaar.",
-            )
-        if progress:
-            progress(1.0, "Stapeldam (fictief)")
-        return Loaded(frames=make_demo(year=year), year=year, code=code)
-    result = ingest_load(year, [code], progress=progress)
+
+def _ingest(
+    year: int,
+    code: str,
+    request: tuple[str, ...] | None,
+    progress: Callable[[float, str], None] | None,
+) -> Loaded:
+    result = ingest_load(year, None if request is None else list(request), progress=progress)
+    frames = dict(result.frames)
+    if request != (code,):
+        frames = _only(frames, code)
     return Loaded(
-        frames=dict(result.frames),
+        frames=frames,
         year=year,
         code=code,
-        provenance=getattr(result, "provenance", None),
-        stale=bool(getattr(result, "stale", False)),
-        cache_age=getattr(result, "cache_age", None),
+        provenance=result.provenance,
+        stale=bool(result.stale),
+        cache_age=result.cache_age,
     )
 
 
 @st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
-def load(year: int, code: str) -> Loaded:
-    """Load (from the local cache or the demo) the frames of one gemeente-year.
+def load(year: int, code: str, request: tuple[str, ...] | None = None) -> Loaded:
+    """Load one gemeente-year from the local cache (or the demo).
 
     The result is shared between sessions: treat it as read-only.
     """
-    return _ingest_load(year, code, None)
+    return _ingest(int(year), code, request or (code,), None)
 
 
 def fetch(year: int, code: str, progress: Callable[[float, str], None]) -> Loaded:
-    """Fetch a gemeente-year from CBS with progress feedback, then refresh the caches."""
-    loaded = _ingest_load(year, code, progress)
+    """Fetch a gemeente-year from CBS with progress feedback, then refresh the lists."""
+    loaded = _ingest(int(year), code, (code,), progress)
     datasets.clear()
-    load.clear()
     return loaded
 
 
 def indicators(columns: pd.Index | list[str]) -> list[IndicatorInfo]:
-    """Indicators that can be shown for a frame with these columns.
-
-    Uses ``layers.INDICATORS`` when available, else the canonical KWB columns.
-    Only indicators whose column is present are returned.
-    """
+    """The indicators (``layers.INDICATORS``) that are columns of a frame, in registry order."""
     present = set(columns)
-    try:
-        from layers import INDICATORS  # type: ignore[attr-defined]
-    except ImportError:
-        INDICATORS = None  # noqa: N806
-    out: list[IndicatorInfo] = []
-    if INDICATORS:
-        items = INDICATORS.values() if isinstance(INDICATORS, Mapping) else INDICATORS
-        for ind in items:
-            key = _get(ind, "key", "name", "column")
-            if key in present:
-                out.append(
-                    IndicatorInfo(
-                        key=key,
-                        label=str(_get(ind, "label_nl", "label", default=key)),
-                        unit=str(_get(ind, "unit", default="")),
-                        direction=str(_get(ind, "direction", default="higher_is_worse")),
-                        theme=str(_get(ind, "theme", default="")),
-                    )
-                )
-        if out:
-            return out
-    for col in CANONICAL_COLUMNS:
-        if (
-            col.name in present
-            and col.name not in _SKIP_FALLBACK
-            and not col.name.startswith("age_")
-        ):
-            out.append(IndicatorInfo(col.name, col.label_nl, col.unit))
-    return out
+    return [
+        IndicatorInfo(ind.key, ind.label_nl, ind.unit, ind.direction, ind.short_nl,
+                      ind.definition_nl)
+        for ind in INDICATORS.values()
+        if ind.key in present
+    ]
 
 
-def _call_filtered(
-    func: Callable[..., Any], frame: gpd.GeoDataFrame, options: Mapping[str, Any]
-) -> Any:
-    params = inspect.signature(func).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return func(frame, **options)
-    return func(frame, **{k: v for k, v in options.items() if k in params})
+def _profile(key: str, threshold: int) -> Profile:
+    """The chosen profile with the app's percentile threshold on its percentile themes."""
+    prof = get_profile(key)
+    themes = tuple(
+        replace(t, threshold=Threshold("percentile", float(threshold)))
+        if t.threshold.kind == "percentile"
+        else t
+        for t in prof.themes
+    )
+    return replace(prof, themes=themes)
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def _weights(year: int, code: str, level: str, request: tuple[str, ...] | None) -> Any:
+    return build_weights(load(year, code, request).frames[level].geometry)
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def geometry(year: int, code: str, level: str, request: tuple[str, ...] | None) -> Any:
+    """Browser-ready geometry of one level (``mapview.prepare_geometry``), cached."""
+    return prepare_geometry(load(year, code, request).frames[level])
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def references(year: int, code: str, request: tuple[str, ...] | None) -> dict[str, float] | None:
+    """The gemeente's own indicator values (the reference beside each area)."""
+    frame = load(year, code, request).frames.get("gemeente")
+    if frame is None or frame.empty:
+        return None
+    values = compute_indicators(frame.iloc[:1])
+    return {k: float(v) for k, v in values.iloc[0].items()}
 
 
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
@@ -253,56 +237,65 @@ def analyse(
     code: str,
     level: str,
     options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None = None,
     upload_key: str = "",
     _frame: gpd.GeoDataFrame | None = None,
+    _extra: tuple[Any, ...] = (),
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """Run the stacking analysis on one level of a gemeente-year.
 
     Parameters
     ----------
-    year, code, level
+    year, code, level, request
         Which data.
     options
-        Analysis settings as sorted ``(name, value)`` pairs, passed as keyword
-        arguments to ``models.run_analysis`` (those it accepts).
+        Analysis settings as sorted ``(name, value)`` pairs: ``profile``,
+        ``threshold``, ``cluster_method``, ``k`` (0: choose by silhouette), ``alpha``.
     upload_key
         Fingerprint of joined own data ('' for none); part of the cache key.
-    _frame
-        The frame to analyse when own data was joined (not hashed).
+    _frame, _extra
+        The frame with own data joined and its extra indicators (not hashed).
 
     Returns
     -------
     table : GeoDataFrame
-        The input frame with the analysis columns, or without them when the
-        analysis module is not available.
-    result : object or None
-        The full analysis result.
+        The analysis table plus every other indicator and the population.
+    result : models.AnalysisResult
+        The full analysis result (settings, notes, sub-results).
     """
-    frame = _frame if _frame is not None else load(year, code).frames[level]
-    try:
-        from models import run_analysis  # type: ignore[attr-defined]
-    except ImportError:
-        return frame, None
-    result = _call_filtered(run_analysis, frame, dict(options))
+    opts = dict(options)
+    frame = _frame if _frame is not None else load(year, code, request).frames[level]
+    result = run_analysis(
+        frame,
+        profile=_profile(opts["profile"], opts["threshold"]),
+        scope="gemeente",
+        extra_indicators=_extra,
+        cluster_method=opts["cluster_method"],
+        n_clusters=opts["k"] or None,
+        alpha=float(opts["alpha"]),
+        weights=_weights(year, code, level, request) if _frame is None else None,
+    )
     table = result.table
-    for column in ("code", "name", "level", "wijkcode", "geometry"):
-        if column not in table.columns and column in frame.columns:
-            table = table.assign(**{column: frame[column].to_numpy()})
+    values = compute_indicators(frame, extra=_extra)
+    missing = [c for c in values.columns if c not in table.columns]
+    table = table.join(values[missing])
+    if "population" not in table.columns:
+        table = table.assign(population=frame["population"].to_numpy())
     return table, result
 
 
 def sources(loaded: Loaded) -> dict[str, str]:
     """Plain-text source lines of a loaded gemeente-year, for exports and the about tab."""
-    prov = loaded.provenance
+    prov = loaded.provenance or {}
     if loaded.demo:
         return {
             "bron": "Fictieve voorbeelddata (Stapelkaart demo, geen CBS-cijfers)",
             "jaar": str(loaded.year),
         }
-    retrieved = _get(prov, "retrieved_at", "retrieved", "timestamp", default="onbekend")
+    retrieved = str(prov.get("retrieved_at") or "onbekend")
     return {
         "bron": "CBS Kerncijfers Wijken en Buurten; CBS/Kadaster Wijk- en buurtkaart (CC BY 4.0)",
-        "tabel": str(_get(prov, "table_id", default=table_id(loaded.year))),
+        "tabel": str(prov.get("table_id") or table_id(loaded.year)),
         "jaar": str(loaded.year),
-        "opgehaald": str(retrieved),
+        "opgehaald": retrieved[:16].replace("T", " "),
     }

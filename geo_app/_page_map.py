@@ -5,61 +5,53 @@ from __future__ import annotations
 from typing import Any
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo_app import _data, mapview
 from geo_app._context import Context, bound
 from geo_app.profile_report import format_value, hotspot_nl
 
 __all__ = ["render", "build"]
 
 
-def _placeholder_map(ctx: Context) -> folium.Map:
-    """A plain map used only until ``geo_app.mapview`` is available."""
-    import branca.colormap as cm
-    import mapclassify
-
-    s = ctx.settings
-    column = s["layer"]
-    frame = ctx.table[["code", "name", column, "geometry"]].to_crs(4326)
-    values = frame[column]
-    if values.dtype.kind in "fi" and values.notna().sum() > s["classes"]:
-        schemes = {
-            "quantiles": mapclassify.Quantiles,
-            "natural_breaks": mapclassify.NaturalBreaks,
-            "equal_interval": mapclassify.EqualInterval,
-        }
-        classes = schemes[s["scheme"]](values.dropna().to_numpy(), k=s["classes"])
-        bins = classes.find_bin(values.fillna(values.min()).to_numpy())
-    else:
-        bins = values.astype("category").cat.codes.to_numpy()
-    palette = cm.linear.YlOrRd_09.scale(0, max(int(bins.max()), 1))
-    frame = frame.assign(_fill=[palette(int(b)) for b in bins])
-    frame.loc[values.isna(), "_fill"] = "#dddddd"
-    frame[column] = values.astype(str)
-    minx, miny, maxx, maxy = frame.total_bounds
-    fmap = folium.Map(tiles="OpenStreetMap" if s["basemap"] == "osm" else None)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    folium.GeoJson(
-        frame,
-        style_function=lambda f: {
-            "fillColor": f["properties"]["_fill"],
-            "color": "#555",
-            "weight": 0.6,
-            "fillOpacity": 0.75,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "code", column]),
-    ).add_to(fmap)
-    return fmap
+_BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
+_SCHEMES = {"quantiles": "quantiles", "natural_breaks": "fisher_jenks",
+            "equal_interval": "equal_interval"}
+_KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
+_UNITS = {"themes_high": "thema's"}
 
 
 def build(ctx: Context) -> folium.Map:
-    """Build the folium map for the current settings (mapview when available)."""
-    try:
-        from geo_app import mapview
-    except ImportError:
-        return _placeholder_map(ctx)
-    return mapview.build_map(ctx)  # signature settled when mapview lands
+    """Build the folium map of the current layer (only the styling depends on the layer)."""
+    s = ctx.settings
+    layer = s["layer"]
+    year, code, request = ctx.loaded.year, ctx.loaded.code, ctx.request
+    geometry = _data.geometry(year, code, s["level"], request)
+    table = ctx.table
+    values = pd.Series(table[layer].to_numpy(), index=table["code"].to_numpy())
+    units = {i.key: i.unit for i in ctx.infos}
+    wijken = None
+    if s["wijken"] and s["level"] == "buurt" and len(ctx.loaded.frames.get("wijk", ())):
+        wijken = _data.geometry(year, code, "wijk", request)
+    stacking = table.loc[table["stacking_flag"].astype(bool), "code"].tolist()
+    kind = _KINDS.get(layer, "numeric")
+    return mapview.build_map(
+        geometry,
+        values,
+        title=ctx.layers.get(layer, layer),
+        unit=units.get(layer, _UNITS.get(layer)),
+        kind=kind,
+        scheme=_SCHEMES[s["scheme"]],
+        k=int(s["classes"]),
+        stacking=stacking,
+        stacking_label=ctx.t("stacking_area"),
+        wijken=wijken,
+        basemap=_BASEMAPS[s["basemap"]],
+        note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
+        height=620,
+    )
 
 
 def _clicked_code(value: Any) -> str | None:
@@ -75,9 +67,7 @@ def _summary(ctx: Context) -> None:
     table = ctx.table
     a, b = st.columns(2)
     a.metric(ctx.t("areas"), len(table))
-    if ctx.analysed and "stacking_flag" in table.columns:
-        n = int(table["stacking_flag"].fillna(False).astype(bool).sum())
-        b.metric(ctx.t("with_stacking"), n)
+    b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
     st.divider()
     st.subheader(ctx.t("map_selected"))
     names = ctx.names
@@ -95,18 +85,16 @@ def _summary(ctx: Context) -> None:
         st.caption(ctx.t("map_click_hint"))
         return
     row = table.loc[table["code"] == code].iloc[0]
-    if ctx.analysed:
-        st.markdown(
-            f"**{ctx.t('layer_stacking_score')}:** {format_value(row.get('stacking_score'))}"
-        )
-        themes = row.get("themes_high")
-        st.markdown(f"**{ctx.t('themes_high')}:** {format_value(themes)}")
-        if "cluster_label" in row:
-            st.markdown(f"**{ctx.t('cluster')}:** {row['cluster_label']}")
-        if "hotspot" in row:
-            st.markdown(f"**{ctx.t('hotspot')}:** {hotspot_nl(row['hotspot'])}")
+    st.markdown(f"**{row['name']}** ({code})")
+    st.markdown(
+        f"- {ctx.t('layer_stacking_score')}: **{format_value(row['stacking_score'])}**\n"
+        f"- {ctx.t('themes_high')}: **{format_value(row['themes_high'])}**\n"
+        f"- {ctx.t('cluster')}: {row['cluster_label']}\n"
+        f"- {ctx.t('hotspot')}: {hotspot_nl(row['hotspot'])}"
+    )
     layer = ctx.settings["layer"]
-    st.markdown(f"**{ctx.layers.get(layer, layer)}:** {format_value(row.get(layer))}")
+    if layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
+        st.markdown(f"**{ctx.layers.get(layer, layer)}:** {format_value(row.get(layer))}")
     st.caption(ctx.t("to_profile"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -12,30 +13,61 @@ from geo_app._context import Context, bound
 from geo_app._export import export_meta
 from geo_app.profile_report import area_profile, format_value, hotspot_nl, profile_html
 
-__all__ = ["render", "summary"]
+__all__ = ["render", "summary", "theme_table"]
 
 
-def summary(ctx: Context, row: pd.Series) -> dict[str, str]:
+def theme_table(result: Any, index: Any) -> pd.DataFrame:
+    """The stacking themes of one area: indicator used, percentile, high or not."""
+    rows = []
+    for theme in result.profile.themes:
+        if theme.key not in result.indicators:
+            continue
+        pct = result.stacking.percentile.at[index, theme.key]
+        rows.append(
+            {
+                "thema": theme.label_nl,
+                "indicator": result.indicators[theme.key],
+                "percentiel": None if pd.isna(pct) else round(float(pct)),
+                "hoog": bool(result.stacking.high.at[index, theme.key]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["thema", "indicator", "percentiel", "hoog"])
+
+
+def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str]:
     """Stacking summary of one area (Dutch labels → formatted values)."""
-    if not ctx.analysed:
-        return {}
-    out = {
+    high = themes.loc[themes["hoog"], "thema"].tolist()
+    return {
         "Stapelingsscore": format_value(row.get("stacking_score")),
         "Percentiel stapelingsscore": format_value(row.get("stacking_percentile")),
-        "Aantal hoge thema's": format_value(row.get("themes_high")),
-        "Stapeling": "ja" if bool(row.get("stacking_flag")) else "nee",
+        "Hoge thema's": f"{len(high)} van {len(themes)}" + (f": {', '.join(high)}" if high else ""),
+        "Stapelgebied": "ja" if bool(row.get("stacking_flag")) else "nee",
+        "Clustertypologie": str(row.get("cluster_label", "–")),
+        "Hotspot": hotspot_nl(row.get("hotspot", "–")),
     }
-    if "cluster_label" in row:
-        out["Clustertypologie"] = str(row["cluster_label"])
-    if "hotspot" in row:
-        out["Hotspot"] = hotspot_nl(row["hotspot"])
-    if "n_indicators" in row:
-        out["Aantal indicatoren met een waarde"] = format_value(row["n_indicators"])
-    return out
 
 
-def _reference(row: pd.Series | None) -> dict[str, object] | None:
-    return None if row is None else row.to_dict()
+def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
+    cols = st.columns(4)
+    cols[0].metric(ctx.t("layer_stacking_score"), format_value(row.get("stacking_score")))
+    cols[1].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
+    cols[2].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
+    cols[3].metric(ctx.t("hotspot"), hotspot_nl(row.get("hotspot", "–")).split(":")[0])
+    st.markdown(f"**{ctx.t('cluster')}:** {row.get('cluster_label', '–')}")
+    labels = {i.key: i.label for i in ctx.infos}
+    st.dataframe(
+        themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k))),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "thema": ctx.t("theme"),
+            "indicator": ctx.t("col_indicator"),
+            "percentiel": st.column_config.ProgressColumn(
+                ctx.t("col_percentile_need"), min_value=0, max_value=100, format="%d"
+            ),
+            "hoog": st.column_config.CheckboxColumn(ctx.t("col_high")),
+        },
+    )
 
 
 def render(ctx: Context) -> None:
@@ -54,35 +86,25 @@ def render(ctx: Context) -> None:
     if code is None:
         st.info(ctx.t("map_click_hint"))
         return
-    row = ctx.table.loc[ctx.table["code"] == code].iloc[0]
+    index = ctx.table.index[ctx.table["code"] == code][0]
+    row = ctx.table.loc[index]
     st.subheader(f"{row['name']} ({code})")
-    if not ctx.analysed:
-        st.info(ctx.t("analysis_unavailable"))
-    else:
-        cols = st.columns(4)
-        cols[0].metric(ctx.t("layer_stacking_score"), format_value(row.get("stacking_score")))
-        cols[1].metric(ctx.t("themes_high"), format_value(row.get("themes_high")))
-        cols[2].metric(ctx.t("cluster"), str(row.get("cluster_label", "–")))
-        cols[3].metric(ctx.t("hotspot"), hotspot_nl(row.get("hotspot", "–")).split(" (")[0])
-        high = row.get("themes_high_names") or row.get("high_themes")
-        if isinstance(high, str | list | tuple) and len(high):
-            st.markdown(
-                f"**{ctx.t('themes_high')}:** {high if isinstance(high, str) else ', '.join(high)}"
-            )
+    themes = theme_table(ctx.result, index)
+    _stacking(ctx, row, themes)
 
-    threshold = ctx.settings["threshold"]
-    national = ctx.national_row
+    national = ctx.national_values
     profile = area_profile(
         ctx.table,
         code,
         ctx.infos,
-        gemeente=_reference(ctx.gemeente_row),
-        national=_reference(national),
-        threshold=threshold,
+        gemeente=ctx.gemeente_values,
+        national=national,
+        threshold=ctx.settings["threshold"],
     )
-    used = profile.loc[profile["value"].notna(), "indicator"].tolist()
-    st.caption(ctx.t("rests_on", n=len(used), names=", ".join(used)))
+    used = [i.label for i in ctx.infos if i.key in set(themes["indicator"])]
+    st.caption(ctx.t("rests_on", n=len(used), names="; ".join(used)))
 
+    st.markdown(f"#### {ctx.t('all_indicators')}")
     left, right = st.columns([3, 2], gap="medium")
     with left:
         shown = profile.assign(
@@ -90,23 +112,21 @@ def render(ctx: Context) -> None:
             gemeente=profile["gemeente"].map(format_value),
             national=profile["national"].map(format_value),
         )
-        columns = ["indicator", "unit", "value", "gemeente"]
+        columns = ["indicator", "value", "gemeente"]
         columns += ["national"] if national is not None else []
-        columns += ["percentile", "high"]
+        columns += ["percentile"]
         st.dataframe(
             shown[columns],
             hide_index=True,
             width="stretch",
             column_config={
                 "indicator": ctx.t("col_indicator"),
-                "unit": ctx.t("col_unit"),
                 "value": ctx.t("col_value"),
                 "gemeente": ctx.t("col_gemeente"),
                 "national": ctx.t("col_national"),
                 "percentile": st.column_config.ProgressColumn(
                     ctx.t("col_percentile"), min_value=0, max_value=100, format="%d"
                 ),
-                "high": st.column_config.CheckboxColumn(ctx.t("col_high")),
             },
         )
         if national is None:
@@ -115,13 +135,8 @@ def render(ctx: Context) -> None:
         st.markdown(f"**{ctx.t('percentile_chart')}**")
         chart = profile[["indicator", "percentile"]].dropna()
         st.bar_chart(
-            chart,
-            x="indicator",
-            y="percentile",
-            horizontal=True,
-            height=380,
-            x_label="",
-            y_label="",
+            chart, x="indicator", y="percentile", horizontal=True, height=420,
+            x_label="", y_label="", color="#01689B",
         )
 
     meta = export_meta(ctx)
@@ -130,7 +145,7 @@ def render(ctx: Context) -> None:
         area_code=code,
         gemeente_name=str(row.get("gemeentenaam", ctx.loaded.code)),
         profile=profile,
-        summary=summary(ctx, row),
+        summary=summary(ctx, row, themes),
         sources=meta["sources"],
         settings=meta["settings"],
         suppression=meta["suppression"],
@@ -145,4 +160,5 @@ def render(ctx: Context) -> None:
         key="dl_profile",
         icon=":material/print:",
         on_click="ignore",
+        type="primary",
     )

@@ -21,6 +21,7 @@ from geo_app import (
     _page_profile,
     _page_table,
     _page_upload,
+    assets,
 )
 from geo_app._context import Context, pop_notices, settings, write_url
 from geo_app._sidebar import build_context
@@ -100,6 +101,7 @@ def main() -> None:
     )
     try:
         st.html(_CSS)
+        assets.ensure_assets_once()
         ctx = build_context()
         _header(ctx)
         _notices(ctx)

@@ -36,6 +36,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "fetch_header": {"nl": "Gegevens ophalen bij CBS", "en": "Fetch data from CBS"},
     "fetch_code": {"nl": "Gemeentecode (bijv. GM0505)", "en": "Municipality code (e.g. GM0505)"},
     "fetch_button": {"nl": "Ophalen", "en": "Fetch"},
+    "fetch_bad_code": {
+        "nl": "Geef een gemeentecode als GM0505 (GM en vier cijfers).",
+        "en": "Enter a municipality code like GM0505 (GM and four digits).",
+    },
+    "auto": {"nl": "automatisch", "en": "automatic"},
     "fetch_running": {"nl": "Gegevens ophalen…", "en": "Fetching data…"},
     "fetch_done": {"nl": "Gegevens opgehaald.", "en": "Data fetched."},
     "fetch_failed": {"nl": "Ophalen mislukt.", "en": "Fetching failed."},
@@ -95,6 +100,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "layer_cluster_label": {"nl": "Clustertypologie", "en": "Cluster typology"},
     "layer_hotspot": {"nl": "Hotspots", "en": "Hotspots"},
     # Map page
+    "stacking_area": {"nl": "Stapelgebied", "en": "Stacking area"},
     "map_selected": {"nl": "Geselecteerd gebied", "en": "Selected area"},
     "map_click_hint": {
         "nl": "Klik op een gebied op de kaart of kies het in de lijst om het profiel te zien.",
@@ -117,7 +123,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_value": {"nl": "Waarde", "en": "Value"},
     "col_gemeente": {"nl": "Gemeente", "en": "Municipality"},
     "col_national": {"nl": "Nederland", "en": "Netherlands"},
-    "col_percentile": {"nl": "Percentiel", "en": "Percentile"},
+    "col_percentile": {"nl": "Percentiel (100 = hoogste)", "en": "Percentile (100 = highest)"},
+    "col_percentile_need": {
+        "nl": "Percentiel (100 = grootste opgave)",
+        "en": "Percentile (100 = greatest need)",
+    },
+    "theme": {"nl": "Thema", "en": "Theme"},
+    "yes": {"nl": "ja", "en": "yes"},
+    "no": {"nl": "nee", "en": "no"},
+    "all_indicators": {"nl": "Alle indicatoren", "en": "All indicators"},
     "col_unit": {"nl": "Eenheid", "en": "Unit"},
     "col_high": {"nl": "Hoog", "en": "High"},
     "no_national": {

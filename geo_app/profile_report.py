@@ -14,6 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from geo_app._data import IndicatorInfo
+from models import HOTSPOT_LABELS_NL
 
 __all__ = [
     "UNITS_NL",
@@ -34,19 +35,9 @@ UNITS_NL: dict[str, str] = {
     "per_km2": "per km²",
 }
 
-_HOTSPOT_NL = {
-    "High-High": "hotspot (hoog omringd door hoog)",
-    "Low-Low": "coldspot (laag omringd door laag)",
-    "High-Low": "uitschieter hoog (hoog omringd door laag)",
-    "Low-High": "uitschieter laag (laag omringd door hoog)",
-    "not significant": "niet significant",
-    "no neighbours": "geen buren",
-}
-
-
 def hotspot_nl(value: object) -> str:
     """Dutch description of a hotspot class."""
-    return _HOTSPOT_NL.get(str(value), str(value))
+    return HOTSPOT_LABELS_NL.get(str(value), str(value))
 
 
 def format_value(value: object, unit: str = "") -> str:

@@ -73,7 +73,7 @@ SPECS: dict[str, Spec] = {
     "threshold": Spec(80, kind="int", low=50, high=95),
     "scope": Spec("gemeente", choices=("gemeente", "national")),
     "method": Spec(None),
-    "k": Spec(4, kind="int", low=2, high=8),
+    "k": Spec(0, kind="int", choices=(0, 2, 3, 4, 5, 6, 7, 8)),
     "alpha": Spec(0.05, kind="float", choices=(0.01, 0.05, 0.1)),
     "area": Spec(None, kind="code"),
     "cmp": Spec((), kind="codes"),
