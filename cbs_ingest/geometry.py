@@ -83,9 +83,9 @@ def check_geopackage(path: str | Path) -> Path:
         )
     try:
         layers = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except Exception as exc:  # pyogrio raises its own DataSourceError types
+    except Exception:  # pyogrio raises its own DataSourceError types
         raise InputError(
-            f"Geometry file {path} is not a readable GeoPackage ({exc}).",
+            f"Geometry file {path} is not a readable GeoPackage.",
             nl=f"Geometriebestand {path} is geen leesbare GeoPackage.",
         ) from None
     lacking = [layer for layer in LAYERS.values() if layer not in layers]

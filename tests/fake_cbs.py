@@ -348,7 +348,10 @@ class _Handler(BaseHTTPRequestHandler):
             rows = [r for r in rows if predicate(r)]
         if sel:
             keys = [k.strip() for k in sel.split(",") if k.strip()]
-            unknown = [k for k in keys if rows and k not in rows[0]]
+            known = {p["Key"] for p in table.properties} | {"ID", "WijkenEnBuurten"}
+            if name != "TypedDataSet" and name != "UntypedDataSet":
+                known = set(rows[0]) if rows else set(keys)
+            unknown = [k for k in keys if k not in known]
             if unknown:
                 raise FilterError(f"unknown property in $select: {unknown[0]}")
             rows = [{k: r.get(k) for k in keys} for r in rows]
