@@ -191,8 +191,9 @@ def indicators(columns: pd.Index | list[str]) -> list[IndicatorInfo]:
     """The indicators (``layers.INDICATORS``) that are columns of a frame, in registry order."""
     present = set(columns)
     return [
-        IndicatorInfo(ind.key, ind.label_nl, ind.unit, ind.direction, ind.short_nl,
-                      ind.definition_nl)
+        IndicatorInfo(
+            ind.key, ind.label_nl, ind.unit, ind.direction, ind.short_nl, ind.definition_nl
+        )
         for ind in INDICATORS.values()
         if ind.key in present
     ]

@@ -17,8 +17,11 @@ __all__ = ["render", "build"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
-_SCHEMES = {"quantiles": "quantiles", "natural_breaks": "fisher_jenks",
-            "equal_interval": "equal_interval"}
+_SCHEMES = {
+    "quantiles": "quantiles",
+    "natural_breaks": "fisher_jenks",
+    "equal_interval": "equal_interval",
+}
 _KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
 _UNITS = {"themes_high": "thema's"}
 

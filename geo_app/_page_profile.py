@@ -135,8 +135,14 @@ def render(ctx: Context) -> None:
         st.markdown(f"**{ctx.t('percentile_chart')}**")
         chart = profile[["indicator", "percentile"]].dropna()
         st.bar_chart(
-            chart, x="indicator", y="percentile", horizontal=True, height=420,
-            x_label="", y_label="", color="#01689B",
+            chart,
+            x="indicator",
+            y="percentile",
+            horizontal=True,
+            height=420,
+            x_label="",
+            y_label="",
+            color="#01689B",
         )
 
     meta = export_meta(ctx)

@@ -43,9 +43,10 @@ def analysis_options(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 def _fetch_section(lang: str) -> None:
     with st.sidebar.expander(t("fetch_header", lang)):
         with st.form("fetch", border=False):
-            code = st.text_input(t("fetch_code", lang), max_chars=6).strip().upper()
-            year = st.selectbox(t("year", lang), sorted(KWB_TABLES, reverse=True))
-            submitted = st.form_submit_button(t("fetch_button", lang))
+            code = st.text_input(t("fetch_code", lang), max_chars=6, key="fetch_code")
+            code = code.strip().upper()
+            year = st.selectbox(t("year", lang), sorted(KWB_TABLES, reverse=True), key="fetch_year")
+            submitted = st.form_submit_button(t("fetch_button", lang), key="fetch_submit")
         if not submitted:
             return
         if not _GM.match(code):
@@ -96,8 +97,7 @@ def _data_section(values: dict[str, Any], choices: dict[str, Any], lang: str) ->
     choices["year"] = sorted({d.year for d in all_sets if d.code == values["gm"]}, reverse=True)
     init_settings(["year"], choices)
     sb.header(t("sb_data", lang))
-    bound(sb.selectbox, "gm", t("gemeente", lang), options=choices["gm"],
-          format_func=gm_names.get)
+    bound(sb.selectbox, "gm", t("gemeente", lang), options=choices["gm"], format_func=gm_names.get)
     choices["year"] = sorted({d.year for d in all_sets if d.code == values["gm"]}, reverse=True)
     init_settings(["year"], choices)
     bound(sb.selectbox, "year", t("year", lang), options=choices["year"])
@@ -107,48 +107,119 @@ def _data_section(values: dict[str, Any], choices: dict[str, Any], lang: str) ->
 def _analysis_section(values: dict[str, Any], lang: str) -> None:
     sb = st.sidebar
     sb.header(t("sb_analysis", lang))
-    bound(sb.selectbox, "profile", t("profile", lang), options=list(PROFILES),
-          format_func=lambda k: PROFILES[k].name_nl)
+    bound(
+        sb.selectbox,
+        "profile",
+        t("profile", lang),
+        options=list(PROFILES),
+        format_func=lambda k: PROFILES[k].name_nl,
+    )
     prof = PROFILES[values["profile"]]
     sb.caption(prof.description_nl)
     percentile = any(th.threshold.kind == "percentile" for th in prof.themes)
-    bound(sb.slider, "threshold", t("threshold", lang), min_value=50, max_value=95, step=5,
-          help=t("threshold_help", lang), disabled=not percentile)
-    bound(sb.radio, "scope", t("scope", lang), options=["gemeente"],
-          format_func=lambda v: t(f"scope_{v}", lang))
-    bound(sb.selectbox, "method", t("cluster_method", lang), options=list(METHODS),
-          format_func=METHODS.get)
-    bound(sb.select_slider, "k", t("n_clusters", lang), options=list(SPECS["k"].choices),
-          format_func=lambda v: t("auto", lang) if v == 0 else str(v))
+    bound(
+        sb.slider,
+        "threshold",
+        t("threshold", lang),
+        min_value=50,
+        max_value=95,
+        step=5,
+        help=t("threshold_help", lang),
+        disabled=not percentile,
+    )
+    bound(
+        sb.radio,
+        "scope",
+        t("scope", lang),
+        options=["gemeente"],
+        format_func=lambda v: t(f"scope_{v}", lang),
+    )
+    bound(
+        sb.selectbox,
+        "method",
+        t("cluster_method", lang),
+        options=list(METHODS),
+        format_func=METHODS.get,
+    )
+    bound(
+        sb.select_slider,
+        "k",
+        t("n_clusters", lang),
+        options=list(SPECS["k"].choices),
+        format_func=lambda v: t("auto", lang) if v == 0 else str(v),
+    )
     bound(sb.select_slider, "alpha", t("alpha", lang), options=[0.01, 0.05, 0.1])
 
 
-def _map_section(values: dict[str, Any], levels: list[str], layers: dict[str, str],
-                 lang: str) -> None:
+def _map_section(
+    values: dict[str, Any], levels: list[str], layers: dict[str, str], lang: str
+) -> None:
     sb = st.sidebar
     sb.header(t("sb_map", lang))
-    bound(sb.radio, "level", t("level", lang), options=levels,
-          format_func=lambda v: t(f"level_{v}", lang), horizontal=True)
+    bound(
+        sb.radio,
+        "level",
+        t("level", lang),
+        options=levels,
+        format_func=lambda v: t(f"level_{v}", lang),
+        horizontal=True,
+    )
     bound(sb.selectbox, "layer", t("layer", lang), options=list(layers), format_func=layers.get)
-    bound(sb.selectbox, "scheme", t("scheme", lang), options=list(SPECS["scheme"].choices),
-          format_func=lambda v: t(f"scheme_{v}", lang))
+    bound(
+        sb.selectbox,
+        "scheme",
+        t("scheme", lang),
+        options=list(SPECS["scheme"].choices),
+        format_func=lambda v: t(f"scheme_{v}", lang),
+    )
     bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9)
     bound(sb.toggle, "wijken", t("show_wijken", lang), disabled=values["level"] != "buurt")
-    bound(sb.radio, "basemap", t("basemap", lang), options=list(SPECS["basemap"].choices),
-          format_func=lambda v: t(f"basemap_{v}", lang), horizontal=True)
+    bound(
+        sb.radio,
+        "basemap",
+        t("basemap", lang),
+        options=list(SPECS["basemap"].choices),
+        format_func=lambda v: t(f"basemap_{v}", lang),
+        horizontal=True,
+    )
 
 
 def build_context() -> Context:
     """Draw the sidebar, load data, run the analysis and return the context."""
     values = settings()
     init_settings(["lang"], {})
-    bound(st.sidebar.segmented_control, "lang", "Taal / language", options=list(LANGUAGES),
-          format_func=LANGUAGES.get, selection_mode="single", from_widget=lambda v: v or "nl")
+    bound(
+        st.sidebar.segmented_control,
+        "lang",
+        "Taal / language",
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        selection_mode="single",
+        from_widget=lambda v: v or "nl",
+    )
     lang = values["lang"]
-    choices: dict[str, Any] = {"profile": list(PROFILES), "method": list(METHODS),
-                               "scope": ["gemeente"]}
-    init_settings(["level", "scheme", "classes", "wijken", "basemap", "profile", "threshold",
-                   "scope", "method", "k", "alpha", "tab"], choices)
+    choices: dict[str, Any] = {
+        "profile": list(PROFILES),
+        "method": list(METHODS),
+        "scope": ["gemeente"],
+    }
+    init_settings(
+        [
+            "level",
+            "scheme",
+            "classes",
+            "wijken",
+            "basemap",
+            "profile",
+            "threshold",
+            "scope",
+            "method",
+            "k",
+            "alpha",
+            "tab",
+        ],
+        choices,
+    )
     _data_section(values, choices, lang)
 
     loaded, entry = _load(values)
@@ -158,7 +229,11 @@ def build_context() -> Context:
 
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
     table, result = _data.analyse(
-        loaded.year, loaded.code, values["level"], analysis_options(values), entry.request,
+        loaded.year,
+        loaded.code,
+        values["level"],
+        analysis_options(values),
+        entry.request,
         upload_key=upload["key"] if upload else "",
         _frame=upload["frame"] if upload else None,
         _extra=upload["extra"] if upload else (),

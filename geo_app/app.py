@@ -34,12 +34,13 @@ _TAB_KEYS = ("tab_map", "tab_profile", "tab_compare", "tab_table", "tab_upload",
 _PAGES = (_page_map, _page_profile, _page_compare, _page_table, _page_upload, _page_about)
 
 
-def _age(delta: object) -> str:
-    seconds = getattr(delta, "total_seconds", lambda: 0)()
-    hours = seconds / 3600
-    if hours < 48:
-        return f"{max(hours, 0):.0f} uur"
-    return f"{hours / 24:.0f} dagen"
+def _age(delta: object, lang: str) -> str:
+    minutes = getattr(delta, "total_seconds", lambda: 0.0)() / 60
+    if minutes < 90:
+        return f"{max(minutes, 1):.0f} " + ("minuten" if lang == "nl" else "minutes")
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.0f} " + ("uur" if lang == "nl" else "hours")
+    return f"{minutes / 1440:.0f} " + ("dagen" if lang == "nl" else "days")
 
 
 _CSS = """<style>
@@ -64,7 +65,8 @@ def _notices(ctx: Context) -> None:
         st.warning(ctx.t("demo_notice"), icon=":material/science:")
     if ctx.loaded.stale:
         st.warning(
-            ctx.t("stale_notice", age=_age(ctx.loaded.cache_age)), icon=":material/cloud_off:"
+            ctx.t("stale_notice", age=_age(ctx.loaded.cache_age, ctx.lang)),
+            icon=":material/cloud_off:",
         )
     rejected = pop_notices()
     if rejected:

@@ -35,6 +35,7 @@ UNITS_NL: dict[str, str] = {
     "per_km2": "per km²",
 }
 
+
 def hotspot_nl(value: object) -> str:
     """Dutch description of a hotspot class."""
     return HOTSPOT_LABELS_NL.get(str(value), str(value))

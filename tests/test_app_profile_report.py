@@ -26,7 +26,9 @@ INFOS = [
 @pytest.fixture
 def grid():
     """A 3x3 buurt grid in EPSG:28992 with two indicators, one value missing."""
-    cells = [box(x * 100, y * 100, x * 100 + 100, y * 100 + 100) for y in range(3) for x in range(3)]
+    cells = [
+        box(x * 100, y * 100, x * 100 + 100, y * 100 + 100) for y in range(3) for x in range(3)
+    ]
     return gpd.GeoDataFrame(
         {
             "code": [f"BU000101{i:02d}" for i in range(9)],
@@ -76,7 +78,12 @@ def test_compare_table_has_one_column_per_area_in_order(grid):
 
 @pytest.mark.parametrize(
     ("value", "unit", "text"),
-    [(1234567, "count", "1.234.567"), (12.345, "percent", "12,3"), (np.nan, "", "–"), (None, "", "–")],
+    [
+        (1234567, "count", "1.234.567"),
+        (12.345, "percent", "12,3"),
+        (np.nan, "", "–"),
+        (None, "", "–"),
+    ],
 )
 def test_format_value_is_dutch(value, unit, text):
     assert format_value(value, unit) == text
