@@ -17,6 +17,7 @@ nothing else: no jQuery, Bootstrap, icon fonts or d3. Show it with
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 
 import folium
@@ -24,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from cbs_ingest.errors import InputError
+from cbs_ingest.errors import CacheError, InputError
 from geo_app import assets
 from geo_app._map_classes import (
     HOTSPOT_CLASSES,
@@ -58,6 +59,8 @@ __all__ = [
     "NO_DATA_LABEL_NL",
     "format_value",
 ]
+
+_LOG = logging.getLogger(__name__)
 
 #: Legend text for areas without a value.
 NO_DATA_LABEL_NL = "geen gegevens / onderdrukt"
@@ -140,7 +143,9 @@ def build_map(
     note
         Extra Dutch line under the legend (e.g. the classification used).
     asset_base
-        URL of the local Leaflet folder as the browser sees it.
+        URL of the local Leaflet folder as the browser sees it. With the
+        default, the app's copy (``geo_app/static/vendor/leaflet``) is made
+        once per process if missing (:func:`geo_app.assets.ensure_assets`).
     height
         Map height (pixels or CSS size).
 
@@ -153,6 +158,8 @@ def build_map(
     InputError
         For an unknown scheme, palette, basemap or kind, or a bad ``k``.
     """
+    if asset_base == assets.DEFAULT_ASSET_BASE:
+        _ensure_default_assets()
     if "geometry_json" not in geometry.columns:
         geometry = prepare_geometry(geometry)
     codes = geometry["code"].to_numpy(dtype=object)
@@ -227,6 +234,14 @@ def build_map(
     return fmap
 
 
+def _ensure_default_assets() -> None:
+    """Make sure the app's own Leaflet copy exists; a failure leaves a log line, not a crash."""
+    try:
+        assets.ensure_assets_once()
+    except CacheError as exc:
+        _LOG.error("Leaflet assets unavailable: %s", exc.message)
+
+
 def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) -> folium.Map:
     present = geometry.geometry[~(geometry.geometry.isna() | geometry.geometry.is_empty)]
     if len(present):
@@ -299,8 +314,7 @@ def _categorise(
     categories: Sequence[str] | None,
     category_labels: Mapping[str, str] | None,
 ) -> tuple[np.ndarray, list[str], list[str]]:
-    text = series.astype(object).where(series.notna(), None)
-    text = text.map(lambda v: None if v is None else str(v))
+    text = [None if pd.isna(v) else str(v) for v in series.to_numpy(dtype=object)]
     if kind == "hotspot":
         order = list(categories) if categories is not None else list(HOTSPOT_CLASSES)
         colours = [HOTSPOT_CLASSES.get(c, ("#999999", c))[0] for c in order]
@@ -344,8 +358,9 @@ def _row(
     """One legend row; ``text`` is escaped here."""
     style = f' style="background:{html.escape(colour)}"' if colour else ""
     counted = f' <span class="stapel-count">({count})</span>' if count is not None else ""
+    classes = f"stapel-swatch {swatch}".strip()
     return (
-        f'<div class="stapel-row"><span class="stapel-swatch {swatch}"{style}></span>'
+        f'<div class="stapel-row"><span class="{classes}"{style}></span>'
         f"<span>{html.escape(text)}{counted}</span></div>"
     )
 
