@@ -68,7 +68,8 @@ class Indicator:
         Frame columns summed into the numerator (``given``: the one column
         holding the published value; ``smr``: the observed count).
     denominator
-        A key of :data:`DENOMINATORS`.
+        A key of :data:`DENOMINATORS`, or ``"column:<name>"`` for a frame
+        column (a municipality's own denominator).
     unit
         ``percent``, ``per_1000``, ``index`` (100 = as expected) or ``x1000_euro``.
     direction
@@ -97,7 +98,7 @@ class Indicator:
     def __post_init__(self) -> None:
         if self.kind not in {"given", "ratio", "smr"}:
             raise ValueError(f"indicator {self.key!r}: unknown kind {self.kind!r}")
-        if self.denominator not in DENOMINATORS:
+        if self.denominator not in DENOMINATORS and not self.denominator.startswith("column:"):
             raise ValueError(f"indicator {self.key!r}: unknown denominator {self.denominator!r}")
         if self.direction not in (1, -1):
             raise ValueError(f"indicator {self.key!r}: direction must be +1 or -1")
@@ -107,6 +108,8 @@ class Indicator:
     @property
     def columns(self) -> tuple[str, ...]:
         """Frame columns this indicator needs (numerator and denominator parts)."""
+        if self.denominator.startswith("column:"):
+            return (*self.numerator, self.denominator.removeprefix("column:"))
         return tuple(self.numerator) + _DENOMINATOR_COLUMNS[self.denominator]
 
 
@@ -204,7 +207,7 @@ _REGISTRY: tuple[Indicator, ...] = (
     Indicator(
         "wmo_age_index",
         "Wmo-gebruik t.o.v. verwacht naar leeftijd (index, 100 = verwacht)",
-        "Wmo (leeftijdgecorrigeerd)",
+        "Wmo",
         "Waargenomen aantal Wmo-cliënten gedeeld door het aantal dat je verwacht op grond van de "
         "leeftijdsopbouw van het gebied, maal 100 (indirecte standaardisatie). De verwachting "
         "gebruikt referentiecijfers per leeftijdsgroep, geschat uit de landelijke wijkcijfers; "
@@ -230,7 +233,7 @@ _REGISTRY: tuple[Indicator, ...] = (
     Indicator(
         "youth_care_age_index",
         "Jeugdzorg t.o.v. verwacht naar leeftijd (index, 100 = verwacht)",
-        "jeugdzorg (leeftijdgecorrigeerd)",
+        "jeugdzorg",
         "Waargenomen aantal jongeren met jeugdzorg gedeeld door het aantal dat je verwacht op "
         "grond van het aantal kinderen (0-15) en jongeren (15-25) in het gebied, maal 100.",
         "smr",
@@ -343,7 +346,7 @@ def denominators(frame: pd.DataFrame, keys: Iterable[str] = tuple(DENOMINATORS))
     frame
         An area frame.
     keys
-        Denominator keys of :data:`DENOMINATORS` to compute.
+        Denominator keys of :data:`DENOMINATORS` (or ``"column:<name>"``) to compute.
 
     Returns
     -------
@@ -352,7 +355,9 @@ def denominators(frame: pd.DataFrame, keys: Iterable[str] = tuple(DENOMINATORS))
     """
     out = {}
     for key in keys:
-        if key == "none":
+        if key.startswith("column:"):
+            out[key] = _column(frame, key.removeprefix("column:"))
+        elif key == "none":
             out[key] = pd.Series(np.inf, index=frame.index)
         elif key == "young_0_23":
             out[key] = _column(frame, "age_0_15") + 0.8 * _column(frame, "age_15_25")
@@ -424,5 +429,3 @@ def compute_indicators(
             value = value.where(den >= ind.min_denominator)
         out[ind.key] = value.astype(float)
     return pd.DataFrame(out, index=frame.index, columns=list(keys))
-
-

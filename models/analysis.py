@@ -98,8 +98,11 @@ def _rates(frame: pd.DataFrame, age_rates: str | Mapping[str, AgeRates]) -> dict
             # Too few areas: keep the national rates.
             with contextlib.suppress(ValueError):
                 out[count] = fit_age_rates(
-                    frame, count, age_columns=base.age_columns,
-                    monotone=count == "wmo_clients", source="fitted on the analysed areas",
+                    frame,
+                    count,
+                    age_columns=base.age_columns,
+                    monotone=count == "wmo_clients",
+                    source="fitted on the analysed areas",
                 )
         return out
     raise ValueError("age_rates must be 'national', 'fit' or a mapping of AgeRates")
@@ -221,7 +224,10 @@ def run_analysis(
     hotspots = None
     if permutations > 0:
         graph = weights if weights is not None else build_weights(frame.geometry)
-        hot_input = stacking.table["stacking_score"].reset_index(drop=True)
+        hot_input = pd.Series(
+            stacking.table["stacking_score"].to_numpy(),
+            index=frame["code"].astype(str).to_numpy() if "code" in frame else None,
+        )
         hotspots = local_hotspots(
             hot_input, graph, permutations=permutations, alpha=alpha, fdr=fdr, seed=seed
         )
@@ -275,4 +281,3 @@ def run_analysis(
         settings=settings,
         notes=notes,
     )
-

@@ -100,14 +100,25 @@ def _local_statistics(
     y: np.ndarray, graph: Graph, permutations: int, seed: int
 ) -> tuple[esda.Moran_Local, esda.G_Local]:
     moran = esda.Moran_Local(
-        y, graph, transformation="r", permutations=permutations, n_jobs=1, seed=seed,
+        y,
+        graph,
+        transformation="r",
+        permutations=permutations,
+        n_jobs=1,
+        seed=seed,
         keep_simulations=False,
     )
     # Gi* needs a positive variable; its z-score and permutation test do not
     # change under a shift of location. Self-weight 1 makes it the starred Gi*.
     gi = esda.G_Local(
-        y - y.min() + 1.0, graph.assign_self_weight(1.0), transform="R",
-        permutations=permutations, star=None, n_jobs=1, seed=seed, keep_simulations=False,
+        y - y.min() + 1.0,
+        graph.assign_self_weight(1.0),
+        transform="R",
+        permutations=permutations,
+        star=None,
+        n_jobs=1,
+        seed=seed,
+        keep_simulations=False,
     )
     return moran, gi
 
@@ -127,7 +138,9 @@ def local_hotspots(
     ----------
     values
         The variable (e.g. ``stacking_score``), one row per area in the order
-        the graph was built; NaN allowed. Not modified.
+        the graph was built; NaN allowed. Not modified. Its index labels (e.g.
+        area codes) fix the order of the permutations, so results do not
+        depend on the row order when the labels travel with the rows.
     graph
         Contiguity graph from :func:`build_weights` (ids ``0..n-1``).
     permutations
@@ -164,6 +177,10 @@ def local_hotspots(
     sub = graph.subgraph(valid) if len(valid) < n else graph
     isolates = np.asarray(sorted(set(sub.isolates.tolist())), dtype=int)
     connected = np.setdiff1d(valid, isolates)
+    # Process areas in the order of their index labels, so that the random
+    # permutations (drawn per area, in order) do not depend on the row order.
+    labels_of = values.index.astype(str).to_numpy()
+    connected = connected[np.argsort(labels_of[connected], kind="stable")]
     table.iloc[isolates, table.columns.get_loc("hotspot")] = NO_NEIGHBOURS
     table.iloc[isolates, table.columns.get_loc("gi_hotspot")] = NO_NEIGHBOURS
     threshold = alpha
@@ -172,11 +189,15 @@ def local_hotspots(
         # Relabel ids to 0..m-1 in the order of ``connected``.
         position = {old: new for new, old in enumerate(connected)}
         adj = g.adjacency.reset_index()
+        adj["focal"] = adj["focal"].map(position)
+        adj["neighbor"] = adj["neighbor"].map(position)
+        # The graph's id order must be the order of ``yc``: sort by the new ids.
+        adj = adj.sort_values(["focal", "neighbor"], kind="stable")
         g = Graph.from_arrays(
-            adj["focal"].map(position).to_numpy(),
-            adj["neighbor"].map(position).to_numpy(),
-            adj["weight"].to_numpy(),
+            adj["focal"].to_numpy(), adj["neighbor"].to_numpy(), adj["weight"].to_numpy()
         )
+        if not np.array_equal(g.unique_ids.to_numpy(), np.arange(len(connected))):
+            raise RuntimeError("internal error: graph ids out of order")
         yc = y[connected]
         with warnings.catch_warnings():
             # esda announces a future change of the permutation alternative; we
