@@ -30,7 +30,8 @@ counts as *known*, as if it were zero in its parent's sum, so it never protects
 a sibling. A missing parent (a wijk or gemeente whose total was not given) is
 an unknown of the system once one of its children is unknown, because its true
 value still links its children to the level above. A parent whose children are
-all missing gives no equation.
+all missing (and link nothing further down) gives no equation; it then acts as
+a leaf itself.
 
 Rates and percentages (``rate_columns``) are hidden when their numerator or
 denominator is below its threshold, when the numerator or denominator cell is
@@ -331,9 +332,15 @@ def _complete(values: np.ndarray, primary: np.ndarray, parent: np.ndarray) -> np
     hidden = primary & ~missing
     child = np.flatnonzero(parent >= 0)
     par = parent[child]
-    # A parent whose children are all missing gives no equation.
-    real_child = np.bincount(par, weights=~missing[child], minlength=n) > 0
-    keep = real_child[par]
+    # A parent gives an equation when a child is present or itself gives one; a parent
+    # whose children are all missing leaves (or such parents) gives none.
+    equation = np.zeros(n, dtype=bool)
+    while True:
+        linked = np.bincount(par, weights=~missing[child] | equation[child], minlength=n) > 0
+        if (linked == equation).all():
+            break
+        equation = linked
+    keep = equation[par]
     child, par = child[keep], par[keep]
     if len(child) == 0:
         return hidden
