@@ -222,8 +222,9 @@ def format_value(value: float | None, unit: str | None = None, *, decimals: int 
         The number; None or NaN gives an empty string.
     unit
         A unit of :data:`cbs_ingest.columns.CANONICAL_COLUMNS` (``percent``,
-        ``count``, ``per_1000``, ``x1000_euro``, ``ha``, ``per_km2``), any other
-        text (appended after a space), or None.
+        ``count``, ``per_1000``, ``x1000_euro``, ``ha``, ``per_km2``) or of
+        ``layers.INDICATORS`` (``index``), any other text (appended after a
+        space), or None.
     decimals
         Decimals shown.
     """
@@ -232,7 +233,7 @@ def format_value(value: float | None, unit: str | None = None, *, decimals: int 
     value = float(value)
     if unit == "percent":
         return f"{format_number(value, decimals)}%"
-    if unit == "count":
+    if unit in ("count", "index"):
         return format_number(value, decimals)
     if unit == "per_1000":
         return f"{format_number(value, decimals)} per 1.000"

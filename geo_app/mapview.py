@@ -73,6 +73,7 @@ _UNIT_CAPTION = {
     "x1000_euro": "euro",
     "ha": "hectare",
     "per_km2": "inwoners per km²",
+    "index": "index",
 }
 
 

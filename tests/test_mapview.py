@@ -103,6 +103,7 @@ def test_bad_classification_options_raise(kwargs):
         (33.46, "x1000_euro", 1, "€ 33.500"),
         (1234.56, None, 2, "1.234,56"),
         (7.25, "score", 1, "7,2 score"),
+        (-0.75, "index", 2, "-0,75"),
         (np.nan, "percent", 1, ""),
         (None, "count", 0, ""),
     ],
@@ -346,3 +347,39 @@ def test_missing_geometry_is_skipped_not_fatal():
 def test_public_names_exist():
     for name in mapview.__all__:
         assert hasattr(mapview, name)
+
+
+@pytest.mark.shared_data
+def test_real_full_resolution_buurten_simplify_without_gaps(shared_data):
+    import gzip
+
+    path = (
+        shared_data / "voorzieningenmonitor-drechtsteden" / "buurten_2023_drechtsteden.geojson.gz"
+    )
+    with gzip.open(path) as handle:
+        raw = gpd.read_file(handle.read())
+    dordrecht = raw[(raw["gemeentecode"] == "GM0505") & (raw["water"] != "JA")]
+    frame = dordrecht.rename(columns={"buurtcode": "code", "buurtnaam": "name"})
+    prepared = prepare_geometry(frame, tolerance=10.0)
+    assert len(prepared) == 132
+    original = frame.geometry.to_crs(28992).to_numpy()
+    simplified = prepared.geometry.to_crs(28992).to_numpy()
+    assert (
+        shapely.get_num_coordinates(simplified).sum()
+        < 0.6 * shapely.get_num_coordinates(original).sum()
+    )
+    union = shapely.union_all(simplified)
+    assert shapely.area(simplified).sum() - union.area < 1.0  # m²: no overlaps
+    # Area covered before but not after, away from the outline that simplification moves.
+    lost = shapely.difference(shapely.union_all(original), union)
+    inner = shapely.difference(
+        lost, shapely.buffer(shapely.boundary(shapely.union_all(original)), 12.0)
+    )
+    assert inner.area < 1.0  # m²: no gaps between neighbours
+    # Each area stays where it was: at most a few percent of area moves.
+    moved = shapely.area(shapely.symmetric_difference(original, simplified)) / shapely.area(
+        original
+    )
+    assert np.median(moved) < 0.01 and moved.max() < 0.15
+    fmap = build_map(prepared, pd.Series(np.arange(132.0), index=prepared.index), basemap=None)
+    assert len(_features(fmap)) == 132
