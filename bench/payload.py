@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import statistics
 import sys
 import time
@@ -244,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     table = pd.DataFrame(rows).set_index("layer")
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 2):
-        print(f"tolerance {args.tolerance:g} m, coordinates rounded to 5 decimals")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"tolerance {args.tolerance:g} m, coordinates rounded to 5 decimals; load {load}")
         print(f"naive baseline: {NAIVE_KIND[0]} of the unsimplified layer, all properties\n")
         print(table)
     worst = table["ratio"].max()

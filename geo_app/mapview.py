@@ -16,7 +16,6 @@ nothing else: no jQuery, Bootstrap, icon fonts or d3. Show it with
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -31,7 +30,6 @@ from geo_app._map_classes import (
     HOTSPOT_CLASSES,
     PALETTES,
     SCHEMES,
-    Classes,
     auto_decimals,
     category_colours,
     classify,
@@ -49,6 +47,7 @@ from geo_app._map_elements import (
     script_json,
 )
 from geo_app._map_geometry import prepare_geometry
+from geo_app._map_legend import NO_DATA_LABEL_NL, legend_html, legend_title, numeric_rows
 from geo_app.basemap import DEFAULT_BASEMAP, add_basemap
 
 __all__ = [
@@ -62,19 +61,6 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger(__name__)
-
-#: Legend text for areas without a value.
-NO_DATA_LABEL_NL = "geen gegevens / onderdrukt"
-
-_UNIT_CAPTION = {
-    "percent": "%",
-    "count": "aantal",
-    "per_1000": "per 1.000 inwoners",
-    "x1000_euro": "euro",
-    "ha": "hectare",
-    "per_km2": "inwoners per km²",
-    "index": "index",
-}
 
 
 def build_map(
@@ -178,7 +164,7 @@ def build_map(
         colours = sequential_colours(classes.k, palette=palette, reverse=reverse)
         index = classes.index
         texts = [format_value(v, unit, decimals=places) for v in numbers]
-        rows = _numeric_rows(classes, colours, unit, places)
+        rows = numeric_rows(classes, colours, unit, places)
     else:
         index, colours, labels = _categorise(series, kind, categories, category_labels)
         index[suppressed_flags] = -1
@@ -221,8 +207,8 @@ def build_map(
             if g
         ]
         OutlineLayer(feature_collection(outlines)).add_to(fmap)
-    legend = _legend_html(
-        title=_legend_title(title, unit if kind == "numeric" else None),
+    legend = legend_html(
+        title=legend_title(title, unit if kind == "numeric" else None),
         rows=rows,
         counts=counts,
         n_missing=int((index < 0).sum()),
@@ -315,7 +301,12 @@ def _categorise(
     categories: Sequence[str] | None,
     category_labels: Mapping[str, str] | None,
 ) -> tuple[np.ndarray, list[str], list[str]]:
-    text = [None if pd.isna(v) else str(v) for v in series.to_numpy(dtype=object)]
+    raw = series.to_numpy(dtype=object)
+    if all(isinstance(v, bool | np.bool_) for v in raw if not pd.isna(v)) and len(raw):
+        # A yes/no layer (e.g. stacking_flag): Dutch labels, "ja" first.
+        raw = np.array([v if pd.isna(v) else ("ja" if v else "nee") for v in raw], dtype=object)
+        categories = categories if categories is not None else ["ja", "nee"]
+    text = [None if pd.isna(v) else str(v) for v in raw]
     if kind == "hotspot":
         order = list(categories) if categories is not None else list(HOTSPOT_CLASSES)
         colours = [HOTSPOT_CLASSES.get(c, ("#999999", c))[0] for c in order]
@@ -329,63 +320,3 @@ def _categorise(
     position = {c: i for i, c in enumerate(order)}
     index = np.array([position.get(v, -1) if v is not None else -1 for v in text], dtype=int)
     return index, colours, labels
-
-
-def _numeric_rows(
-    classes: Classes, colours: list[str], unit: str | None, places: int
-) -> list[tuple[str, str]]:
-    rows = []
-    lower = classes.lower
-    for i, upper in enumerate(classes.bins):
-        if classes.exact:
-            label = format_value(upper, unit, decimals=places)
-        else:
-            low = lower if i == 0 else classes.bins[i - 1]
-            label = " – ".join(format_value(v, unit, decimals=places) for v in (low, upper))
-        rows.append((colours[i], label))
-    return rows
-
-
-def _legend_title(title: str, unit: str | None) -> str:
-    caption = _UNIT_CAPTION.get(unit or "", unit or "")
-    if caption and caption not in title:
-        return f"{title} ({caption})" if title else caption
-    return title
-
-
-def _row(
-    text: str, *, swatch: str = "", colour: str | None = None, count: int | None = None
-) -> str:
-    """One legend row; ``text`` is escaped here."""
-    style = f' style="background:{html.escape(colour)}"' if colour else ""
-    counted = f' <span class="stapel-count">({count})</span>' if count is not None else ""
-    classes = f"stapel-swatch {swatch}".strip()
-    return (
-        f'<div class="stapel-row"><span class="{classes}"{style}></span>'
-        f"<span>{html.escape(text)}{counted}</span></div>"
-    )
-
-
-def _legend_html(
-    *,
-    title: str,
-    rows: list[tuple[str, str]],
-    counts: np.ndarray,
-    n_missing: int,
-    stacking_label: str | None,
-    wijken: bool,
-    note: str | None,
-) -> str:
-    parts = []
-    if title:
-        parts.append(f'<div class="stapel-legend-title">{html.escape(title)}</div>')
-    for (colour, label), count in zip(rows, counts, strict=True):
-        parts.append(_row(label, colour=colour, count=int(count)))
-    parts.append(_row(NO_DATA_LABEL_NL, swatch="stapel-hatch", count=n_missing))
-    if stacking_label:
-        parts.append(_row(stacking_label, swatch="stapel-stack"))
-    if wijken:
-        parts.append(_row("Wijkgrens", swatch="stapel-wijk"))
-    if note:
-        parts.append(f'<div class="stapel-note">{html.escape(note)}</div>')
-    return "".join(parts)

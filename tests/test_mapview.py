@@ -243,6 +243,16 @@ def test_categories_use_okabe_ito_in_given_order():
     assert config["colours"] == list(OKABE_ITO[:3])
 
 
+def test_yes_no_values_are_categories_in_dutch():
+    grid = _grid()
+    flags = pd.Series([True, False, None] * 3, index=grid.index, dtype=object)
+    fmap = build_map(grid, flags, basemap=None)
+    props = [f["properties"] for f in _features(fmap)]
+    assert [p["v"] for p in props[:3]] == ["ja", "nee", ""]
+    assert props[2]["c"] == -1
+    assert "ja" in _legend(fmap) and "True" not in _legend(fmap)
+
+
 def test_hotspot_classes_are_recognised_and_labelled_in_dutch():
     grid = _grid()
     classes = ["High-High", "Low-Low", "not significant"] * 3

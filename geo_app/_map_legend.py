@@ -1,0 +1,87 @@
+"""The map legend: plain HTML in a Leaflet control, every text escaped here."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from geo_app._map_classes import Classes, format_value
+
+__all__ = ["NO_DATA_LABEL_NL", "numeric_rows", "legend_title", "legend_html"]
+
+#: Legend text for areas without a value.
+NO_DATA_LABEL_NL = "geen gegevens / onderdrukt"
+
+_UNIT_CAPTION = {
+    "percent": "%",
+    "count": "aantal",
+    "per_1000": "per 1.000 inwoners",
+    "x1000_euro": "euro",
+    "ha": "hectare",
+    "per_km2": "inwoners per km²",
+    "index": "index",
+}
+
+
+def numeric_rows(
+    classes: Classes, colours: list[str], unit: str | None, places: int
+) -> list[tuple[str, str]]:
+    """``(colour, label)`` per class, e.g. ``("#440154", "12,5% – 20,0%")``."""
+    rows = []
+    lower = classes.lower
+    for i, upper in enumerate(classes.bins):
+        if classes.exact:
+            label = format_value(upper, unit, decimals=places)
+        else:
+            low = lower if i == 0 else classes.bins[i - 1]
+            label = " – ".join(format_value(v, unit, decimals=places) for v in (low, upper))
+        rows.append((colours[i], label))
+    return rows
+
+
+def legend_title(title: str, unit: str | None) -> str:
+    """The title with its unit in brackets, unless the title already names it."""
+    caption = _UNIT_CAPTION.get(unit or "", unit or "")
+    if caption and caption not in title:
+        return f"{title} ({caption})" if title else caption
+    return title
+
+
+def _row(
+    text: str, *, swatch: str = "", colour: str | None = None, count: int | None = None
+) -> str:
+    """One legend row; ``text`` is escaped here."""
+    style = f' style="background:{html.escape(colour)}"' if colour else ""
+    counted = f' <span class="stapel-count">({count})</span>' if count is not None else ""
+    classes = f"stapel-swatch {swatch}".strip()
+    return (
+        f'<div class="stapel-row"><span class="{classes}"{style}></span>'
+        f"<span>{html.escape(text)}{counted}</span></div>"
+    )
+
+
+def legend_html(
+    *,
+    title: str,
+    rows: list[tuple[str, str]],
+    counts: np.ndarray,
+    n_missing: int,
+    stacking_label: str | None,
+    wijken: bool,
+    note: str | None,
+) -> str:
+    """The legend as HTML; every text is escaped here."""
+    parts = []
+    if title:
+        parts.append(f'<div class="stapel-legend-title">{html.escape(title)}</div>')
+    for (colour, label), count in zip(rows, counts, strict=True):
+        parts.append(_row(label, colour=colour, count=int(count)))
+    parts.append(_row(NO_DATA_LABEL_NL, swatch="stapel-hatch", count=n_missing))
+    if stacking_label:
+        parts.append(_row(stacking_label, swatch="stapel-stack"))
+    if wijken:
+        parts.append(_row("Wijkgrens", swatch="stapel-wijk"))
+    if note:
+        parts.append(f'<div class="stapel-note">{html.escape(note)}</div>')
+    return "".join(parts)
