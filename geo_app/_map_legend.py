@@ -8,10 +8,19 @@ import numpy as np
 
 from geo_app._map_classes import Classes, format_value
 
-__all__ = ["NO_DATA_LABEL_NL", "numeric_rows", "legend_title", "legend_html"]
+__all__ = ["MAP_TEXTS_NL", "NO_DATA_LABEL_NL", "numeric_rows", "legend_title", "legend_html"]
+
+#: Fixed texts a person reads on the map, by key; ``build_map(texts=...)`` overrides them.
+MAP_TEXTS_NL: dict[str, str] = {
+    "no_data": "geen gegevens / onderdrukt",  # legend row of hatched areas
+    "missing": "geen gegevens",  # tooltip of an area without a value
+    "suppressed": "onderdrukt (kleine aantallen)",  # tooltip of a suppressed area
+    "wijk_boundary": "Wijkgrens",  # legend row of the wijk outlines
+    "basemap_unavailable": "Achtergrondkaart niet beschikbaar",  # note when tiles fail
+}
 
 #: Legend text for areas without a value.
-NO_DATA_LABEL_NL = "geen gegevens / onderdrukt"
+NO_DATA_LABEL_NL = MAP_TEXTS_NL["no_data"]
 
 _UNIT_CAPTION = {
     "percent": "%",
@@ -70,6 +79,7 @@ def legend_html(
     stacking_label: str | None,
     wijken: bool,
     note: str | None,
+    texts: dict[str, str] = MAP_TEXTS_NL,
 ) -> str:
     """The legend as HTML; every text is escaped here."""
     parts = []
@@ -77,11 +87,11 @@ def legend_html(
         parts.append(f'<div class="stapel-legend-title">{html.escape(title)}</div>')
     for (colour, label), count in zip(rows, counts, strict=True):
         parts.append(_row(label, colour=colour, count=int(count)))
-    parts.append(_row(NO_DATA_LABEL_NL, swatch="stapel-hatch", count=n_missing))
+    parts.append(_row(texts["no_data"], swatch="stapel-hatch", count=n_missing))
     if stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
     if wijken:
-        parts.append(_row("Wijkgrens", swatch="stapel-wijk"))
+        parts.append(_row(texts["wijk_boundary"], swatch="stapel-wijk"))
     if note:
         parts.append(f'<div class="stapel-note">{html.escape(note)}</div>')
     return "".join(parts)

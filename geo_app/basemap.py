@@ -99,7 +99,7 @@ def basemap_options() -> dict[str, str]:
 
 
 class _TileErrorNote(MacroElement):
-    """A hidden map note that appears when any tile layer reports a ``tileerror``."""
+    """A map note that appears while more basemap tiles failed (``tileerror``) than loaded."""
 
     _template = Template(
         """
@@ -114,9 +114,16 @@ class _TileErrorNote(MacroElement):
                 return div;
             };
             note.addTo(map);
-            var show = function () { note.getContainer().style.display = "block"; };
+            // Shown while more tiles failed than loaded: offline, or the service is blocked.
+            var failed = 0, loaded = 0;
+            var update = function () {
+                note.getContainer().style.display = failed > loaded ? "block" : "none";
+            };
             var watch = function (layer) {
-                if (layer instanceof L.TileLayer) { layer.on("tileerror", show); }
+                if (layer instanceof L.TileLayer) {
+                    layer.on("tileerror", function () { failed += 1; update(); });
+                    layer.on("tileload", function () { loaded += 1; update(); });
+                }
             };
             map.eachLayer(watch);
             map.on("layeradd", function (e) { watch(e.layer); });
@@ -131,7 +138,12 @@ class _TileErrorNote(MacroElement):
         self.text_json = json.dumps(text)
 
 
-def add_basemap(fmap: folium.Map, key: str | None = DEFAULT_BASEMAP) -> folium.Map:
+def add_basemap(
+    fmap: folium.Map,
+    key: str | None = DEFAULT_BASEMAP,
+    *,
+    unavailable_text: str = BASEMAP_UNAVAILABLE_NL,
+) -> folium.Map:
     """Add a basemap (and the "basemap unavailable" note) to a map.
 
     Parameters
@@ -170,5 +182,5 @@ def add_basemap(fmap: folium.Map, key: str | None = DEFAULT_BASEMAP) -> folium.M
         overlay=False,
         control=False,
     ).add_to(fmap)
-    _TileErrorNote(BASEMAP_UNAVAILABLE_NL).add_to(fmap)
+    _TileErrorNote(unavailable_text).add_to(fmap)
     return fmap

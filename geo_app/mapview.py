@@ -47,7 +47,13 @@ from geo_app._map_elements import (
     script_json,
 )
 from geo_app._map_geometry import prepare_geometry
-from geo_app._map_legend import NO_DATA_LABEL_NL, legend_html, legend_title, numeric_rows
+from geo_app._map_legend import (
+    MAP_TEXTS_NL,
+    NO_DATA_LABEL_NL,
+    legend_html,
+    legend_title,
+    numeric_rows,
+)
 from geo_app.basemap import DEFAULT_BASEMAP, add_basemap
 
 __all__ = [
@@ -57,6 +63,7 @@ __all__ = [
     "PALETTES",
     "HOTSPOT_CLASSES",
     "NO_DATA_LABEL_NL",
+    "MAP_TEXTS_NL",
     "format_value",
 ]
 
@@ -84,6 +91,7 @@ def build_map(
     basemap: str | None = DEFAULT_BASEMAP,
     attribution: str = "Bron: CBS, Kadaster",
     note: str | None = None,
+    texts: Mapping[str, str] | None = None,
     asset_base: str = assets.DEFAULT_ASSET_BASE,
     height: int | str = "100%",
 ) -> folium.Map:
@@ -130,6 +138,9 @@ def build_map(
         Data attribution shown in the map corner.
     note
         Extra Dutch line under the legend (e.g. the classification used).
+    texts
+        Replacements for the fixed texts of :data:`MAP_TEXTS_NL` (for another
+        language), by key.
     asset_base
         URL of the local Leaflet folder as the browser sees it. With the
         default, the app's copy (``geo_app/static/vendor/leaflet``) is made
@@ -146,6 +157,13 @@ def build_map(
     InputError
         For an unknown scheme, palette, basemap or kind, or a bad ``k``.
     """
+    unknown = set(texts or {}) - set(MAP_TEXTS_NL)
+    if unknown:
+        raise InputError(
+            f"Unknown map text(s): {', '.join(sorted(unknown))}.",
+            nl=f"Onbekende kaarttekst(en): {', '.join(sorted(unknown))}.",
+        )
+    words = {**MAP_TEXTS_NL, **(texts or {})}
     if asset_base == assets.DEFAULT_ASSET_BASE:
         _ensure_default_assets()
     if "geometry_encoded" not in geometry.columns:
@@ -185,7 +203,7 @@ def build_map(
         features.append('{"properties":' + script_json(props) + ',"e":' + geom + "}")
 
     fmap = _new_map(geometry, asset_base=asset_base, height=height)
-    add_basemap(fmap, basemap)
+    add_basemap(fmap, basemap, unavailable_text=words["basemap_unavailable"])
     config = {
         "colours": colours,
         "fillOpacity": 0.78 if basemap not in (None, "none") else 0.95,
@@ -193,8 +211,8 @@ def build_map(
         "stackColour": "#000000",
         "label": title,
         "attribution": attribution,
-        "missingText": "geen gegevens",
-        "suppressedText": "onderdrukt (kleine aantallen)",
+        "missingText": words["missing"],
+        "suppressedText": words["suppressed"],
         "stackText": stacking_label,
     }
     ChoroplethLayer(feature_collection(features), config).add_to(fmap)
@@ -215,6 +233,7 @@ def build_map(
         stacking_label=stacking_label if stacking_flags.any() else None,
         wijken=wijken is not None,
         note=note,
+        texts=words,
     )
     Legend(legend).add_to(fmap)
     return fmap

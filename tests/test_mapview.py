@@ -354,6 +354,20 @@ def test_missing_geometry_is_skipped_not_fatal():
     assert len(_features(fmap)) == 8
 
 
+def test_fixed_texts_can_be_replaced_for_another_language():
+    grid = _grid()
+    values = grid["value"].copy()
+    values.iloc[0] = np.nan
+    english = {"no_data": "no data / suppressed", "basemap_unavailable": "Basemap unavailable"}
+    fmap = build_map(grid, values, texts=english, wijken=prepare_geometry(grid))
+    assert "no data / suppressed" in _legend(fmap) and "geen gegevens" not in _legend(fmap)
+    assert "Wijkgrens" in _legend(fmap)  # keys not given keep their Dutch text
+    html = fmap.get_root().render()
+    assert "Basemap unavailable" in html and "Achtergrondkaart niet beschikbaar" not in html
+    with pytest.raises(InputError):
+        build_map(grid, values, texts={"nodata": "typo"})
+
+
 def test_public_names_exist():
     for name in mapview.__all__:
         assert hasattr(mapview, name)
