@@ -57,3 +57,28 @@ def test_encoding_is_much_smaller_than_geojson(demo_frames):
     encoded = sum(map(len, prepared["geometry_encoded"]))
     geojson = sum(map(len, shapely.to_geojson(prepared.geometry.to_numpy())))
     assert encoded < geojson / 3
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan"))),
+        min_size=1,
+        max_size=60,
+    ),
+    scheme=st.sampled_from(["quantiles", "fisher_jenks", "equal_interval"]),
+    k=st.integers(2, 9),
+)
+def test_classes_are_index_aligned_ordered_and_contain_their_values(values, scheme, k):
+    from geo_app._map_classes import classify
+
+    y = np.asarray(values, dtype=float)
+    classes = classify(y, scheme=scheme, k=k)
+    assert classes.index.shape == y.shape
+    assert np.array_equal(classes.index == -1, np.isnan(y))
+    assert classes.k <= k
+    assert np.all(np.diff(classes.bins) > 0)
+    for value, i in zip(y, classes.index, strict=True):
+        if i >= 0:
+            assert value <= classes.bins[i]
+            assert i == 0 or value > classes.bins[i - 1]
