@@ -1,10 +1,10 @@
 """End to end: the map draws in headless Chromium with every non-loopback request blocked.
 
 A tiny Streamlit page (``tests/apps/map_only.py``) renders the demo gemeente with
-``build_map`` through ``streamlit_folium.st_folium``. It is copied into a
-temporary folder with Leaflet put into the ``static/`` folder next to it by
-``ensure_assets``, exactly as the real app has it next to ``geo_app/app.py``, and
-started with ``python -m streamlit run``. Playwright aborts every request that
+``build_map`` through ``streamlit_folium.st_folium``. It is copied into an
+empty temporary folder and started with ``python -m streamlit run``; when it
+runs, it puts Leaflet into the ``static/`` folder next to itself with
+``ensure_assets``, as ``geo_app/app.py`` does. Playwright aborts every request that
 is not for 127.0.0.1 and records it.
 """
 
@@ -55,11 +55,9 @@ def map_app(tmp_path_factory):
     pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from geo_app.assets import ensure_assets
-
     folder = tmp_path_factory.mktemp("map_app")
     shutil.copy(ROOT / "tests" / "apps" / "map_only.py", folder / "map_only.py")
-    ensure_assets(folder / "static")
+    assert not (folder / "static").exists()
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [

@@ -1,23 +1,27 @@
 """A minimal Streamlit page that shows the demo choropleth, for the offline browser test.
 
-The test copies this file into a temporary folder, puts Leaflet in the
-``static/`` folder next to it with :func:`geo_app.assets.ensure_assets`, and
-starts it with ``streamlit run``. Query parameters choose the basemap
-(``?basemap=none``).
+The test copies this file into a temporary folder and starts it with
+``streamlit run``. Like ``geo_app/app.py``, the page puts Leaflet into the
+``static/`` folder next to itself when it runs (after the server started).
+Query parameters choose the basemap (``?basemap=none``).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 from cbs_ingest.demo import make_demo
+from geo_app.assets import ensure_assets
 from geo_app.mapview import build_map, prepare_geometry
 
 #: A buurt name that would run script if it were ever treated as HTML.
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 
 st.set_page_config(page_title="Kaarttest", layout="wide")
+ensure_assets(Path(__file__).resolve().parent / "static")
 basemap = st.query_params.get("basemap", "pdok-grijs")
 
 frames = make_demo()
