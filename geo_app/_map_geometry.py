@@ -14,9 +14,12 @@ caches the result once per gemeente and level.
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.errors
 
 from cbs_ingest.errors import InputError
 from geo_app._map_encoding import encode_geometries
@@ -31,6 +34,7 @@ DEFAULT_TOLERANCE_M = 10.0
 DEFAULT_PRECISION = 5
 
 _KEEP = ("code", "name")
+_LOG = logging.getLogger(__name__)
 
 
 def prepare_geometry(
@@ -87,14 +91,10 @@ def prepare_geometry(
             f"Tolerance must be zero or positive, got {tolerance}.",
             nl="De vereenvoudiging moet nul of positief zijn.",
         )
-    geoms = frame.geometry.to_crs(RD_CRS)
-    present = ~(geoms.isna() | geoms.is_empty).to_numpy()
-    values = geoms.to_numpy().copy()
-    if clean and present.any() and not shapely.coverage_is_valid(values[present]):
-        values[present] = shapely.coverage_clean(values[present])
-    if tolerance > 0 and present.any():
-        simplified = gpd.GeoSeries(values[present], crs=RD_CRS).simplify_coverage(tolerance)
-        values[present] = simplified.to_numpy()
+    values = _polygonal(frame.geometry.to_crs(RD_CRS).to_numpy())
+    present = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    if present.any():
+        values[present] = _simplify(values[present], tolerance=tolerance, clean=clean)
     out = gpd.GeoSeries(values, index=frame.index, crs=RD_CRS).to_crs("EPSG:4326")
     rounded = shapely.transform(out.to_numpy(), lambda xy: np.round(xy, precision))
     text = encode_geometries(rounded, precision=precision)
@@ -110,3 +110,29 @@ def prepare_geometry(
     )
     result.attrs = {"tolerance_m": float(tolerance), "precision": int(precision)}
     return result
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Only the polygons of each geometry (a collection left by ``make_valid``, say)."""
+    out = geoms.copy()
+    kinds = shapely.get_type_id(out)
+    odd = np.flatnonzero((kinds != shapely.GeometryType.POLYGON)
+                         & (kinds != shapely.GeometryType.MULTIPOLYGON) & (kinds >= 0))  # fmt: skip
+    for i in odd:
+        parts = [p for p in shapely.get_parts(out[i]) if isinstance(p, shapely.Polygon)]
+        out[i] = shapely.MultiPolygon(parts) if parts else None
+    return out
+
+
+def _simplify(geoms: np.ndarray, *, tolerance: float, clean: bool) -> np.ndarray:
+    """Coverage-clean (when needed) and coverage-simplify polygons in metres."""
+    try:
+        if clean and not shapely.coverage_is_valid(geoms):
+            geoms = shapely.coverage_clean(geoms)
+        if tolerance > 0:
+            geoms = shapely.coverage_simplify(geoms, tolerance)
+    except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
+        # Never lose the map over a topology problem: simplify each area on its own.
+        _LOG.warning("coverage simplification failed (%s); simplifying areas one by one", exc)
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    return geoms

@@ -368,6 +368,30 @@ def test_fixed_texts_can_be_replaced_for_another_language():
         build_map(grid, values, texts={"nodata": "typo"})
 
 
+def test_collections_keep_only_their_polygons():
+    grid = _grid()
+    cell = grid.geometry.iloc[0]
+    grid.loc[0, "geometry"] = shapely.GeometryCollection(
+        [cell, shapely.LineString([(140_000, 455_000), (139_000, 454_000)])]
+    )
+    prepared = prepare_geometry(grid)
+    back = shapely.geometry.shape(decode_geometry(prepared["geometry_encoded"].iloc[0]))
+    assert back.geom_type == "Polygon"
+    assert gpd.GeoSeries([back], crs=4326).to_crs(28992).area.iloc[0] == pytest.approx(
+        cell.area, rel=1e-2
+    )
+
+
+def test_overlapping_areas_are_cleaned_into_a_coverage():
+    grid = _grid()
+    grid.loc[0, "geometry"] = grid.geometry.iloc[0].buffer(3.0)  # overlaps its neighbours
+    prepared = prepare_geometry(grid, tolerance=0.0, precision=7)
+    rd = prepared.to_crs(28992).geometry.to_numpy()
+    assert shapely.area(rd).sum() - shapely.union_all(rd).area < 1.0
+    raw = prepare_geometry(grid, tolerance=0.0, precision=7, clean=False).to_crs(28992).geometry
+    assert shapely.area(raw.to_numpy()).sum() - raw.union_all().area > 1_000
+
+
 def test_public_names_exist():
     for name in mapview.__all__:
         assert hasattr(mapview, name)
