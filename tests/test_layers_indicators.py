@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from layers import (
     DENOMINATORS,
@@ -183,3 +185,39 @@ def test_rijnmond_buurt_counts_add_up_to_cbs_gemeente_totals(shared_data):
     large = cbs["PersonenPerSoortUitkeringBijstand_87"] >= 300
     assert large.sum() == 10
     np.testing.assert_allclose(ours[large], theirs[large], rtol=0.06)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    holes=st.lists(
+        st.tuples(
+            st.integers(0, 15),
+            st.sampled_from(
+                [
+                    "population",
+                    "persons_bijstand",
+                    "age_25_45",
+                    "wmo_clients",
+                    "youth_care_pct",
+                    "pct_corporation_owned",
+                    "dwellings",
+                ]
+            ),
+        ),
+        max_size=8,
+    ),
+)
+def test_property_aligned_unmutated_and_row_order_free(seed, holes):
+    frame = grid_frame(4, 4, seed=seed % 50)
+    for row, column in holes:
+        frame.loc[row, column] = np.nan
+    rng = np.random.default_rng(seed)
+    frame.index = pd.Index(rng.permutation(len(frame)) * 3 + 1)
+    before = frame.copy()
+    values = compute_indicators(frame)
+    assert_geodataframe_equal(frame, before)
+    assert values.index.equals(frame.index)
+    assert not np.isinf(values.to_numpy()).any()
+    shuffled = compute_indicators(frame.sample(frac=1.0, random_state=seed))
+    pd.testing.assert_frame_equal(shuffled.loc[frame.index], values)

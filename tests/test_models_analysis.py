@@ -123,7 +123,7 @@ def test_custom_profile_with_absolute_thresholds():
     assert list(result.indicators) == ["pct_corporation_owned", "wmo_per_1000"]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 1000))
 def test_row_order_does_not_change_the_result(seed):
     frame = grid_frame(5, 5, seed=seed % 7, gemeenten=2)
