@@ -29,7 +29,13 @@ _REQUIRED = [
 ]
 
 
-def test_demo_to_geopackage(tmp_path, capsys):
+@pytest.fixture
+def private_cache(monkeypatch, tmp_path_factory):
+    """The demo gemeente through the real ``cbs_ingest.load``, with a private cache."""
+    monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def test_demo_to_geopackage(tmp_path, capsys, private_cache):
     out = tmp_path / "resultaat.gpkg"
     code = main(
         [
@@ -57,7 +63,7 @@ def test_demo_to_geopackage(tmp_path, capsys):
     assert "[100%] done" in captured.err
 
 
-def test_demo_wijk_level_to_xlsx_with_profile(tmp_path):
+def test_demo_wijk_level_to_xlsx_with_profile(tmp_path, private_cache):
     out = tmp_path / "r.xlsx"
     code = main(
         [
@@ -84,7 +90,7 @@ def test_demo_wijk_level_to_xlsx_with_profile(tmp_path):
     assert meta["instellingen.cluster_method"] == "ward"
 
 
-def test_bad_input_ends_with_a_clear_message_and_no_file(tmp_path, capsys):
+def test_bad_input_ends_with_a_clear_message_and_no_file(tmp_path, capsys, private_cache):
     out = tmp_path / "r.csv"
     assert main(["analyse", "--municipality", "Schiedam", "--out", str(out)]) == 2
     assert "Not a gemeente code" in capsys.readouterr().err
