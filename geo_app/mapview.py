@@ -181,12 +181,12 @@ def build_map(
         places = auto_decimals(numbers) if decimals is None else int(decimals)
         colours = sequential_colours(classes.k, palette=palette, reverse=reverse)
         index = classes.index
-        texts = [format_value(v, unit, decimals=places) for v in numbers]
+        shown = [format_value(v, unit, decimals=places) for v in numbers]
         rows = numeric_rows(classes, colours, unit, places)
     else:
         index, colours, labels = _categorise(series, kind, categories, category_labels)
         index[suppressed_flags] = -1
-        texts = [labels[i] if i >= 0 else "" for i in index]
+        shown = [labels[i] if i >= 0 else "" for i in index]
         rows = list(zip(colours, labels, strict=True))
 
     counts = np.bincount(index[index >= 0], minlength=len(colours))
@@ -195,7 +195,7 @@ def build_map(
     for i, geom in enumerate(geometry["geometry_encoded"].to_numpy(dtype=object)):
         if not geom:
             continue
-        props = {"code": codes[i], "name": names[i], "v": texts[i], "c": int(index[i])}
+        props = {"code": codes[i], "name": names[i], "v": shown[i], "c": int(index[i])}
         if suppressed_flags[i]:
             props["x"] = 1
         if stacking_flags[i]:
