@@ -8,7 +8,14 @@ import numpy as np
 
 from geo_app._map_classes import Classes, format_value
 
-__all__ = ["MAP_TEXTS_NL", "NO_DATA_LABEL_NL", "numeric_rows", "legend_title", "legend_html"]
+__all__ = [
+    "MAP_TEXTS_NL",
+    "MAP_TEXTS_EN",
+    "NO_DATA_LABEL_NL",
+    "numeric_rows",
+    "legend_title",
+    "legend_html",
+]
 
 #: Fixed texts a person reads on the map, by key; ``build_map(texts=...)`` overrides them.
 MAP_TEXTS_NL: dict[str, str] = {
@@ -17,6 +24,15 @@ MAP_TEXTS_NL: dict[str, str] = {
     "suppressed": "onderdrukt (kleine aantallen)",  # tooltip of a suppressed area
     "wijk_boundary": "Wijkgrens",  # legend row of the wijk outlines
     "basemap_unavailable": "Achtergrondkaart niet beschikbaar",  # note when tiles fail
+}
+
+#: The same texts in English, for ``build_map(texts=MAP_TEXTS_EN)`` in the English UI.
+MAP_TEXTS_EN: dict[str, str] = {
+    "no_data": "no data / suppressed",
+    "missing": "no data",
+    "suppressed": "suppressed (small numbers)",
+    "wijk_boundary": "District boundary (wijk)",
+    "basemap_unavailable": "Basemap unavailable",
 }
 
 #: Legend text for areas without a value.

@@ -48,6 +48,7 @@ from geo_app._map_elements import (
 )
 from geo_app._map_geometry import prepare_geometry
 from geo_app._map_legend import (
+    MAP_TEXTS_EN,
     MAP_TEXTS_NL,
     NO_DATA_LABEL_NL,
     legend_html,
@@ -64,6 +65,7 @@ __all__ = [
     "HOTSPOT_CLASSES",
     "NO_DATA_LABEL_NL",
     "MAP_TEXTS_NL",
+    "MAP_TEXTS_EN",
     "format_value",
 ]
 

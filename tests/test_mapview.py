@@ -392,6 +392,13 @@ def test_overlapping_areas_are_cleaned_into_a_coverage():
     assert shapely.area(raw.to_numpy()).sum() - raw.union_all().area > 1_000
 
 
+def test_english_texts_cover_every_key():
+    assert set(mapview.MAP_TEXTS_EN) == set(mapview.MAP_TEXTS_NL)
+    grid = _grid()
+    legend = _legend(build_map(grid, grid["value"], texts=mapview.MAP_TEXTS_EN, basemap=None))
+    assert "no data / suppressed" in legend
+
+
 def test_public_names_exist():
     for name in mapview.__all__:
         assert hasattr(mapview, name)
