@@ -43,8 +43,9 @@ def main() -> int:
     table = kwb_2024_table(RAW)
     layers = cbs_layers(RAW)
     gpkg = write_geopackage(layers, tmp / "wijkenbuurten_2024_v1.gpkg")
+    size_mb = gpkg.stat().st_size / 1e6
     print(
-        f"setup (fake table {len(table.rows)} rows, GeoPackage {gpkg.stat().st_size / 1e6:.1f} MB): "
+        f"setup (fake table {len(table.rows)} rows, GeoPackage {size_mb:.1f} MB): "
         f"{time.perf_counter() - start:.1f} s"
     )
     os.environ["STAPELKAART_DATA_DIR"] = str(tmp / "data")
