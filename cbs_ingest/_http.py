@@ -276,16 +276,35 @@ def cbs_download(
             if metadata_only:
                 props = cbsodata.get_meta(table_id, "DataProperties", catalog_url=catalog, **kwargs)
                 return {"DataProperties": props}
-            # cbsodata 1.3.5 drops the set it is asked for: typed=False
-            # downloads ``TypedDataSet`` (as get_data does by default).
-            return cbsodata.download_data(
+            try:
+                # cbsodata 1.3.5 drops the set it is asked for: typed=False
+                # downloads ``TypedDataSet`` (as get_data does by default).
+                return cbsodata.download_data(
+                    table_id,
+                    typed=False,
+                    filters=filters,
+                    select=select,
+                    catalog_url=catalog,
+                    **kwargs,
+                )
+            except ValueError as exc:
+                if "not in list" not in str(exc):
+                    raise
+            # The service document did not list UntypedDataSet, which download_data
+            # insists on; fetch the three collections Stapelkaart needs one by one.
+            data = {
+                name: _cbs3._download_metadata(table_id, name, catalog_url=catalog, **kwargs)
+                for name in ("TableInfos", "DataProperties")
+            }
+            data["TypedDataSet"] = _cbs3._download_metadata(
                 table_id,
-                typed=False,
-                filters=filters,
+                "TypedDataSet",
                 select=select,
+                filters=filters,
                 catalog_url=catalog,
                 **kwargs,
             )
+            return data
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             _raise_clear(exc, source="CBS", where=base, attempts=policy.attempts)
             raise  # pragma: no cover

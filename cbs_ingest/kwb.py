@@ -298,7 +298,7 @@ def _fetch_once(
     for column in CANONICAL_COLUMNS:
         rows[column.name] = pd.to_numeric(rows[column.name], errors="coerce").astype(float)
     if codes:
-        found = set(rows.loc[rows["level"] == "gemeente", "code"])
+        found = set(rows["gemeentecode"])
         unknown = [c for c in codes if c not in found]
         if unknown:
             raise InputError(

@@ -228,12 +228,14 @@ class FakeCbs:
     page_sizes: dict[str, int] = field(default_factory=dict)  # per collection, e.g. TypedDataSet
     log: list[str] = field(default_factory=list)
     reject_filters: bool = False
+    listed: list[str] | None = None  # collections in the service document (None: CBS's list)
     url: str = ""
 
     def reset(self) -> None:
         self.faults.clear()
         self.log.clear()
         self.page_sizes.clear()
+        self.listed = None
         self.reject_filters = False
 
     def count(self, fragment: str) -> int:
@@ -335,6 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "CategoryGroups",
                 "WijkenEnBuurten",
             ]
+            names = self.state.listed or names
             doc = {
                 "odata.metadata": base + "$metadata",
                 "value": [{"name": n, "url": base + n} for n in names],

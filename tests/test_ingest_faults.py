@@ -223,3 +223,20 @@ def _parquet_of(result):
 
     manifest = json.loads(result.cache_path.read_text())
     return result.cache_path.with_name(manifest["file"])
+
+
+def test_leftovers_of_killed_writes_are_tidied(cbs_server, cbs_gpkg):
+    import os
+    import time
+
+    folder = cache.cache_dir()
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".kwb_old.parquet.tmp", folder / ".kwb_fresh.parquet.tmp"
+    old.write_bytes(b"half a file")
+    fresh.write_bytes(b"another writer, still busy")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    assert not old.exists() and fresh.exists()
+    assert [e.name for e in cache.list_entries()] == [
+        n[:-5] for n in _cache_files() if n.endswith(".json")
+    ]

@@ -163,3 +163,14 @@ def test_whole_country_pages_through_next_links(cbs_server):
     assert len(pages) == math.ceil(4188 / 1000)
     assert all("%24select=" in page for page in pages)  # next links keep the query
     assert "NL00" not in set(table.rows["code"])
+
+
+def test_service_document_without_untyped_set_and_dimension(cbs_server, cbs_gpkg):
+    """cbsodata's download_data needs UntypedDataSet listed; a leaner feed still works."""
+    import cbs_ingest
+
+    cbs_server.listed = ["TableInfos", "TypedDataSet", "DataProperties"]
+    result = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+    assert result.report.complete and len(result.frames["buurt"]) == 19
+    assert result.frames["buurt"]["name"].notna().all()  # names from the geometry
+    assert cbs_server.count("/WijkenEnBuurten") == 0
