@@ -127,6 +127,20 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(min(max(fraction, 0.0), 1.0), message)
 
 
+def _monotonic(progress: Progress | None) -> Progress | None:
+    """Wrap a callback so the fraction never goes back (retries report mid-way)."""
+    if progress is None:
+        return None
+    high = 0.0
+
+    def report(fraction: float, message: str) -> None:
+        nonlocal high
+        high = max(high, min(max(fraction, 0.0), 1.0))
+        progress(high, message)
+
+    return report
+
+
 def _demo(year: int, progress: Progress | None) -> IngestResult:
     _report(progress, 0.5, f"{DEMO_GEMEENTE_NAME}: voorbeelddata genereren")
     frames = make_demo(year=year)
@@ -214,6 +228,7 @@ def load(
     CacheError
         The cache could not be written.
     """
+    progress = _monotonic(progress)
     codes = _codes(municipalities)
     if codes == [DEMO_GEMEENTE_CODE]:
         return _demo(int(year), progress)

@@ -229,6 +229,7 @@ class FakeCbs:
     log: list[str] = field(default_factory=list)
     reject_filters: bool = False
     listed: list[str] | None = None  # collections in the service document (None: CBS's list)
+    memo: dict[tuple, bytes] = field(default_factory=dict)
     url: str = ""
 
     def reset(self) -> None:
@@ -365,9 +366,13 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if name not in collections:
             return 404, b'{"error": "no such collection"}', "application/json"
-        rows = collections[name]()
         flt = query.get("$filter", [None])[0]
         sel = query.get("$select", [None])[0]
+        size = self.state.page_sizes.get(name, self.state.page_size)
+        memo_key = (id(table), name, flt, sel, size, query.get("$skip", ["0"])[0])
+        if name in ("WijkenEnBuurten", "DataProperties") and memo_key in self.state.memo:
+            return 200, self.state.memo[memo_key], "application/json"
+        rows = collections[name]()
         if (flt or sel) and self.state.reject_filters:
             raise FilterError("query options are not supported by this server")
         if flt:
@@ -382,7 +387,6 @@ class _Handler(BaseHTTPRequestHandler):
             if unknown:
                 raise FilterError(f"unknown property in $select: {unknown[0]}")
             rows = [{k: r.get(k) for k in keys} for r in rows]
-        size = self.state.page_sizes.get(name, self.state.page_size)
         skip = int(query.get("$skip", ["0"])[0])
         page = rows[skip : skip + size]
         doc: dict[str, Any] = {
@@ -396,7 +400,10 @@ class _Handler(BaseHTTPRequestHandler):
             if sel:
                 params["$select"] = sel
             doc["odata.nextLink"] = base + name + "?" + urlencode(params)
-        return 200, json.dumps(doc).encode(), "application/json"
+        body = json.dumps(doc).encode()
+        if name in ("WijkenEnBuurten", "DataProperties"):
+            self.state.memo[memo_key] = body  # big and unchanging: encode once
+        return 200, body, "application/json"
 
 
 class FakeCbsServer:

@@ -47,8 +47,12 @@ TRANSIENT = [
 def test_transient_fault_is_retried(cbs_server, cbs_gpkg, match, kind):
     cbs_server.page_sizes["TypedDataSet"] = 20  # GM0606 has 83 rows: five pages
     cbs_server.faults.append(Fault(match, kind, times=1))
-    result = cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg)
+    messages: list[str] = []
+    result = cbs_ingest.load(
+        2024, ["GM0606"], geometry_file=cbs_gpkg, progress=lambda f, m: messages.append(m)
+    )
     _assert_complete(result, 70)
+    assert any("nieuwe poging 2" in m for m in messages)  # the retry is visible
     assert cbs_server.faults[0].hits == 1
     assert cbs_server.count(match) >= 2  # the failed request was asked again
 
