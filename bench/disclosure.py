@@ -1,0 +1,102 @@
+"""Disclosure control at national scale: all 14,566 buurten, 3,393 wijken, 342 gemeenten.
+
+The area hierarchy is the real 2024 one (from the shared georeferenced buurt file);
+the counts are synthetic (Poisson around a few tens, so many are small), because
+no national buurt file with municipal counts exists. Prints times per step and
+how many cells were suppressed. Also times the upload validation of a
+national-size CSV.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from layers.disclosure import suppress
+from layers.upload import validate_upload
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
+GEO = DATA / "woonikveilig-geo-buurt" / "buurt_2024_national_georef.geojson.gz"
+
+
+def _hierarchy() -> pd.DataFrame:
+    if GEO.exists():
+        buurt = pyogrio.read_dataframe(f"/vsigzip/{GEO}", read_geometry=False,
+                                       columns=["buurtcode", "wijkcode", "gemeentecode"])
+        buurt = buurt.rename(columns={"buurtcode": "code"})
+    else:  # a synthetic country of the same size
+        print("# shared data absent: using a synthetic hierarchy of the same size")
+        rng = np.random.default_rng(1)
+        wijk_of = np.sort(rng.integers(0, 3393, 14566))
+        gm_of_wijk = np.sort(rng.integers(0, 342, 3393))
+        buurt = pd.DataFrame({
+            "code": [f"BU{w:06d}{i % 100:02d}" for i, w in enumerate(wijk_of)],
+            "wijkcode": [f"WK{w:06d}" for w in wijk_of],
+            "gemeentecode": [f"GM{gm_of_wijk[w]:04d}" for w in wijk_of],
+        })
+    buurt["level"] = "buurt"
+    wijk = buurt.groupby("wijkcode", as_index=False)["gemeentecode"].first()
+    wijk = wijk.assign(code=wijk["wijkcode"], level="wijk")
+    gemeente = pd.DataFrame({"gemeentecode": sorted(buurt["gemeentecode"].unique())})
+    gemeente = gemeente.assign(code=gemeente["gemeentecode"], level="gemeente", wijkcode=None)
+    return pd.concat([buurt, wijk, gemeente], ignore_index=True)
+
+
+def _counts(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    buurt = (frame["level"] == "buurt").to_numpy()
+    n = int(buurt.sum())
+    inwoners = rng.poisson(1200 * rng.lognormal(0, 0.8, n)).astype(float)
+    out = frame.copy()
+    for column, mean in (("inwoners", None), ("wmo", 30), ("jeugd", 15), ("bijstand", 25)):
+        leaf = inwoners if mean is None else np.minimum(
+            rng.poisson(mean * rng.lognormal(0, 0.8, n)), inwoners)
+        values = pd.Series(np.nan, index=frame.index)
+        values[buurt] = leaf
+        for level, key in (("wijk", "wijkcode"), ("gemeente", "gemeentecode")):
+            sums = values[buurt].groupby(frame.loc[buurt, key]).sum()
+            rows = frame["level"] == level
+            values[rows] = frame.loc[rows, "code"].map(sums)
+        out[column] = values
+    out["wmo_pct"] = out["wmo"] / out["inwoners"] * 100
+    return out
+
+
+def main() -> None:
+    """Time suppression and upload validation at national scale."""
+    start = time.perf_counter()
+    frame = _counts(_hierarchy(), np.random.default_rng(2024))
+    print(f"areas: {len(frame)} ({(frame['level'] == 'buurt').sum()} buurten, "
+          f"{(frame['level'] == 'wijk').sum()} wijken, "
+          f"{(frame['level'] == 'gemeente').sum()} gemeenten); "
+          f"prepared in {time.perf_counter() - start:.2f} s")
+    options = {"count_columns": ["wmo", "jeugd", "bijstand"],
+               "rate_columns": {"wmo_pct": ("wmo", "inwoners")}, "denominator_threshold": 50}
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        result = suppress(frame, **options)
+        times.append(time.perf_counter() - start)
+    cells = len(frame) * 4
+    print(f"suppress (3 counts + 1 rate, {cells} cells): best {min(times):.3f} s, "
+          f"worst {max(times):.3f} s of 3 runs")
+    print(f"suppressed: {result.n_primary} primary, {result.n_secondary} secondary "
+          f"({len(result.log) / cells:.1%} of cells)")
+    per_level = result.log.groupby(["level", "reason"]).size()
+    print("by level and reason:", per_level.to_dict())
+
+    buurt = frame.loc[frame["level"] == "buurt", ["code", "wmo", "inwoners"]]
+    text = buurt.to_csv(sep=";", index=False, decimal=",").encode("utf-8")
+    start = time.perf_counter()
+    checked = validate_upload(text, "nationaal.csv", level="buurt",
+                              known_codes=set(buurt["code"]), pairs={"wmo": "inwoners"})
+    print(f"validate_upload: {len(buurt)} rows, {len(text) / 1e6:.2f} MB CSV in "
+          f"{time.perf_counter() - start:.2f} s, ok={checked.ok}, "
+          f"{len(checked.below_threshold)} cells below threshold")
+
+
+if __name__ == "__main__":
+    main()

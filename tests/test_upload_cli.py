@@ -1,0 +1,79 @@
+"""The adversarial uploads again, through ``stapelkaart validate``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from geo_app.cli import main
+from tests.test_upload_adversarial import CASES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _args(path: Path, options: dict, tmp_path: Path) -> list[str] | None:
+    args = ["validate", str(path), "--gemeente", "GM9999"]
+    for key, value in options.items():
+        if key == "known_codes":
+            codes = tmp_path / "codes.txt"
+            codes.write_text("\n".join(value), encoding="utf-8")
+            args += ["--codes", str(codes)]
+        elif key == "pairs":
+            args += [arg for num, den in value.items() for arg in ("--pair", f"{num}={den}")]
+        else:
+            return None  # an option the command line does not offer
+    return args
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "options", "kind", "word"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_cli_refuses_bad_files_and_writes_nothing(data, filename, options, kind, word,
+                                                  tmp_path, capsys):
+    path = tmp_path / filename
+    path.write_bytes(data)
+    args = _args(path, options, tmp_path)
+    if args is None:
+        pytest.skip("option not offered on the command line")
+    before = sorted(tmp_path.iterdir())
+    assert main([*args, "--lang", "nl"]) == 1
+    out = capsys.readouterr().out
+    assert "REFUSED" in out and "Nothing was written." in out
+    assert word.lower() in out.lower()
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_cli_accepts_a_good_file_in_english(tmp_path, capsys):
+    path = tmp_path / "wmo.csv"
+    path.write_bytes(b"buurtcode;wmo;inw\nBU99990000;40;1000\nBU99990001;4;800\n")
+    assert main(["validate", str(path), "--gemeente", "GM9999", "--pair", "wmo=inw"]) == 0
+    out = capsys.readouterr().out
+    assert "OK: 2 areas, 2 column(s), 1 cell(s) below 10 to be suppressed" in out
+    assert "WARNING" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--pair", "wmo"], "NUM=DEN"), (["--threshold", "0"], "threshold"),
+     (["--codes", "/nonexistent/codes.txt"], "codes file")],
+)
+def test_cli_bad_options_end_in_one_line(tmp_path, capsys, extra, message):
+    path = tmp_path / "wmo.csv"
+    path.write_bytes(b"code;wmo\nBU99990000;40\n")
+    assert main(["validate", str(path), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_cli_entry_point_runs_as_a_process(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"code;bsn\nBU99990000;123456782\n")
+    proc = subprocess.run([sys.executable, "-m", "geo_app", "validate", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "person-level" in proc.stdout
+    assert "Traceback" not in proc.stderr
