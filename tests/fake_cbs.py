@@ -533,3 +533,53 @@ def kwb_2024_table(
         "Catalog": "CBS",
     }
     return FakeTable(table_id, rows, make_properties(out_keys), info, dimension)
+
+
+_WOONIKVEILIG_KEYS = {
+    "inwoners": "AantalInwoners_5",
+    "inwoners0tot15": "k_0Tot15Jaar_8",
+    "inwoners65plus": "k_65JaarOfOuder_12",
+    "huishoudens": "HuishoudensTotaal_29",
+    "dichtheid": "Bevolkingsdichtheid_34",
+    "inkomenPerInwoner": "GemiddeldInkomenPerInwoner_78",
+    "oppervlakteLandHa": "OppervlakteLand_116",
+}
+
+
+def kwb_table_from_woonikveilig(raw, gemeenten: list[str]) -> FakeTable:
+    """A thinner 85984NED for other gemeenten, from ``raw/woonikveilig/GMxxxx.json``.
+
+    Those files carry KWB 2024 population, households, density, income and land
+    area per gemeente, wijk and buurt, but no benefits, Wmo or youth care: the
+    served table has only the columns it can fill (a smaller column set).
+    """
+    rows: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}
+    for code in gemeenten:
+        doc = json.loads((raw / "woonikveilig" / f"{code}.json").read_text(encoding="utf-8"))
+        areas = [(code, doc["name"], "Gemeente", doc.get("demografie") or {})]
+        areas += [(w["code"], w["name"], "Wijk", w.get("demografie") or {}) for w in doc["wijken"]]
+        areas += [
+            (b["code"], b["name"], "Buurt", b.get("demografie") or {}) for b in doc["buurten"]
+        ]
+        for area, name, kind, values in areas:
+            titles[area] = name
+            row = {
+                "WijkenEnBuurten": pad(area),
+                "Gemeentenaam_1": pad(doc["name"], 40),
+                "SoortRegio_2": pad(kind),
+                "Codering_3": pad(area),
+            }
+            row.update({key: values.get(src) for src, key in _WOONIKVEILIG_KEYS.items()})
+            rows.append(row)
+    rows = [{"ID": i, **row} for i, row in enumerate(rows)]
+    keys = ["Gemeentenaam_1", "SoortRegio_2", "Codering_3", *_WOONIKVEILIG_KEYS.values()]
+    dimension = [{"Key": pad(c), "Title": t, "Description": None} for c, t in titles.items()]
+    info = {
+        "ID": 0,
+        "Title": "Kerncijfers wijken en buurten 2024",
+        "Identifier": "85984NED",
+        "Modified": "2025-03-27T02:00:00",
+        "Period": "2024",
+    }
+    return FakeTable("85984NED", rows, make_properties(keys), info, dimension)
