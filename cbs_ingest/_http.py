@@ -98,6 +98,8 @@ def retry_policy() -> RetryPolicy:
 
 def _normalise_base(raw: str, *, env: str) -> str:
     raw = raw.strip().rstrip("/")
+    if "://" not in raw:
+        raw = "http://" + raw  # a bare host[:port], e.g. 127.0.0.1:8765
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(
@@ -175,8 +177,8 @@ def _retrying_session(
     """A ``requests.Session`` class that retries each request with backoff.
 
     A response counts as failed when the connection fails or times out, the
-    status is 5xx/408/429, the body is cut short, or a JSON body does not parse
-    or lacks OData's ``value``. Other 4xx answers are returned as they are, for
+    status is 5xx/408/429, the body is cut short, or a 200 body is not JSON or
+    is an OData page without ``value``. Other 4xx answers are returned as they are, for
     the caller to report.
     """
 
@@ -190,8 +192,7 @@ def _retrying_session(
                     status = response.status_code
                     if status >= 500 or status in (408, 429):
                         response.raise_for_status()
-                    kind = response.headers.get("Content-Type", "")
-                    if status == 200 and ("json" in kind or "format=json" in (request.url or "")):
+                    if status == 200:  # both clients parse every answer as JSON
                         document = json.loads(body)
                         if isinstance(document, dict) and "odata.metadata" in document:
                             document["value"]  # noqa: B018  (KeyError when a page lost it)

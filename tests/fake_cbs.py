@@ -37,7 +37,8 @@ class Fault:
     sent), ``badjson`` (a complete response with half a JSON document),
     ``reset`` (connection closed without an answer), ``slow`` (answer after
     ``delay`` seconds), ``novalue`` (valid JSON without ``value``), ``dropcol``
-    (rows without the columns whose key starts with ``column``).
+    (rows without the columns whose key starts with ``column``), ``html`` (a
+    200 maintenance page instead of JSON).
 
     With ``every`` > 0 the fault instead hits every ``every``-th matching
     request, without limit (a flaky server).
@@ -312,6 +313,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(doc).encode()
         if fault is not None and fault.kind == "badjson":
             body = body[: len(body) // 2]
+        if fault is not None and fault.kind == "html":
+            return self._send(200, b"<html><body>Onderhoud</body></html>", "text/html")
         if fault is not None and fault.kind == "novalue":
             body = json.dumps({"odata.metadata": "x"}).encode()
         return self._send(status, body, ctype)

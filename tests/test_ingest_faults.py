@@ -36,6 +36,7 @@ TRANSIENT = [
     ("TypedDataSet", "badjson"),
     ("TypedDataSet", "reset"),
     ("TypedDataSet", "novalue"),
+    ("TypedDataSet", "html"),
     ("DataProperties", "503"),
     ("TableInfos", "truncate"),
     ("%24skip=40", "truncate"),  # a later page of a paged answer

@@ -174,3 +174,36 @@ def test_service_document_without_untyped_set_and_dimension(cbs_server, cbs_gpkg
     assert result.report.complete and len(result.frames["buurt"]) == 19
     assert result.frames["buurt"]["name"].notna().all()  # names from the geometry
     assert cbs_server.count("/WijkenEnBuurten") == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "base"),
+    [
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765"),
+        ("127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("https://example.org/proxy/ODataFeed/odata", "https://example.org/proxy"),
+    ],
+)
+def test_cbs_url_configuration(monkeypatch, value, base):
+    from cbs_ingest import _http
+
+    monkeypatch.setenv("STAPELKAART_CBS_URL", value)
+    assert _http.cbs_base_url() == base
+
+
+def test_default_cbs_url_is_cbs_itself(monkeypatch):
+    import cbsodata
+
+    from cbs_ingest import _http
+
+    monkeypatch.delenv("STAPELKAART_CBS_URL")
+    assert _http.cbs_base_url() == "https://" + cbsodata.options.catalog_url
+
+
+def test_bad_cbs_url_is_an_input_error(monkeypatch):
+    from cbs_ingest import _http
+
+    monkeypatch.setenv("STAPELKAART_CBS_URL", "ftp://example.org")
+    with pytest.raises(InputError):
+        _http.cbs_base_url()
