@@ -208,7 +208,7 @@ def _fetch_collection(
             break
 
         def on_retry(attempt: int, reason: str) -> None:
-            _report(progress, 0.55, f"PDOK: {reason}, nieuwe poging {attempt + 1}")
+            _report(progress, 0.55, f"PDOK: {reason}, nieuwe poging {attempt + 1} (retry)")
 
         document, headers = _http.pdok_get(url, params=params, on_retry=on_retry)
         if document.get("type") != "FeatureCollection" or "features" not in document:
