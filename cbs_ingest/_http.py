@@ -208,7 +208,15 @@ def _retrying_session(
     return RetryingSession
 
 
-def _raise_clear(exc: BaseException, *, source: str, where: str, attempts: int) -> None:
+def _raise_clear(
+    exc: BaseException,
+    *,
+    source: str,
+    where: str,
+    attempts: int,
+    what: str = "this table",
+    what_nl: str = "deze tabel",
+) -> None:
     status = _status_of(exc)
     if status in (400, 501):
         raise FilterRejected(
@@ -217,8 +225,8 @@ def _raise_clear(exc: BaseException, *, source: str, where: str, attempts: int) 
         ) from exc
     if status == 404:
         raise SourceUnavailableError(
-            f"{source} at {where} does not have this table (HTTP 404).",
-            nl=f"{source} ({where}) heeft deze tabel niet (HTTP 404).",
+            f"{source} at {where} does not have {what} (HTTP 404).",
+            nl=f"{source} ({where}) heeft {what_nl} niet (HTTP 404).",
         ) from exc
     tries = f"after {attempts} attempt(s)" if _retryable(exc) else "at the first attempt"
     tries_nl = f"na {attempts} poging(en)" if _retryable(exc) else "bij de eerste poging"
@@ -307,7 +315,14 @@ def cbs_download(
             )
             return data
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            _raise_clear(exc, source="CBS", where=base, attempts=policy.attempts)
+            _raise_clear(
+                exc,
+                source="CBS",
+                where=base,
+                attempts=policy.attempts,
+                what=f"table {table_id}",
+                what_nl=f"tabel {table_id}",
+            )
             raise  # pragma: no cover
         finally:
             cbsodata.options.use_https, _cbs3.Session = previous
@@ -334,5 +349,12 @@ def pdok_get(
             response.raise_for_status()
             return json.loads(response.content), dict(response.headers)
     except (requests.RequestException, ValueError) as exc:
-        _raise_clear(exc, source="PDOK", where=pdok_base_url(), attempts=policy.attempts)
+        _raise_clear(
+            exc,
+            source="PDOK",
+            where=pdok_base_url(),
+            attempts=policy.attempts,
+            what=url,
+            what_nl=url,
+        )
         raise  # pragma: no cover

@@ -9,7 +9,7 @@ import pytest
 from fake_cbs import parse_filter
 
 from cbs_ingest.columns import CANONICAL_COLUMNS
-from cbs_ingest.errors import InputError, SourceChangedError
+from cbs_ingest.errors import InputError, SourceChangedError, SourceUnavailableError
 from cbs_ingest.kwb import convert_value, fetch_kwb, gemeente_filter
 
 pytestmark = pytest.mark.shared_data
@@ -207,3 +207,11 @@ def test_bad_cbs_url_is_an_input_error(monkeypatch):
     monkeypatch.setenv("STAPELKAART_CBS_URL", "ftp://example.org")
     with pytest.raises(InputError):
         _http.cbs_base_url()
+
+
+def test_table_missing_on_the_server_is_named(cbs_server):
+    del cbs_server.tables["85618NED"]
+    with pytest.raises(SourceUnavailableError) as info:
+        fetch_kwb(2023, ["GM0606"])
+    assert "does not have table 85618NED (HTTP 404)" in info.value.message
+    assert cbs_server.count("85618NED") == 1  # a 404 is not retried
