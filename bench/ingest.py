@@ -33,7 +33,8 @@ def main() -> int:
     if not RAW.is_dir():
         print("skipped: ../shared/data/raw not found")
         return 0
-    from fake_cbs import FakeCbs, FakeCbsServer, Fault, kwb_2024_table
+    from fake_cbs import FakeCbs, FakeCbsServer, Fault
+    from fake_cbs_tables import kwb_2024_table
     from fake_pdok import FakePdokServer, cbs_layers, write_geopackage
 
     import cbs_ingest

@@ -103,7 +103,7 @@ def test_unreachable_server(cbs_server, cbs_gpkg, monkeypatch):
 
 
 def test_changed_column_set_without_cache(cbs_server, cbs_gpkg, shared_data):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
     with pytest.raises(SourceChangedError) as info:
@@ -129,7 +129,7 @@ def test_stale_cache_when_refresh_fails(cbs_server, cbs_gpkg):
 def test_stale_cache_when_expired_and_source_changed(
     cbs_server, cbs_gpkg, shared_data, monkeypatch
 ):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
     monkeypatch.setenv("STAPELKAART_CACHE_MAX_AGE_DAYS", "0")

@@ -114,7 +114,7 @@ def test_unknown_gemeente_is_an_input_error(cbs_server):
 
 
 def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, shared_data):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
     with pytest.raises(SourceChangedError) as info:
@@ -126,7 +126,7 @@ def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, shared_dat
 
 
 def test_without_codering_the_padded_key_gives_the_code(cbs_server, shared_data):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("Codering",))
     rows = fetch_kwb(2024, ["GM0556"]).rows

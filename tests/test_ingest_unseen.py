@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_cbs import kwb_table_from_woonikveilig
+from fake_cbs_tables import kwb_table_from_woonikveilig
 from fake_pdok import drechtsteden_layers, write_geopackage
 
 import cbs_ingest
