@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, KWB_TABLES, LEVELS, match_columns
-from cbs_ingest.errors import CacheError, InputError, SourceUnavailableError, StapelkaartError
+from cbs_ingest.errors import (
+    CacheError,
+    InputError,
+    SourceChangedError,
+    SourceUnavailableError,
+    StapelkaartError,
+)
+from cbs_ingest.ingest import CachedDataset, IngestResult, cached_datasets, load
+from cbs_ingest.join import JoinReport, LevelJoin
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -11,8 +19,15 @@ __all__ = [
     "KWB_TABLES",
     "LEVELS",
     "match_columns",
+    "load",
+    "cached_datasets",
+    "IngestResult",
+    "CachedDataset",
+    "JoinReport",
+    "LevelJoin",
     "CacheError",
     "InputError",
+    "SourceChangedError",
     "SourceUnavailableError",
     "StapelkaartError",
 ]

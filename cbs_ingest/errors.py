@@ -10,6 +10,7 @@ __all__ = [
     "StapelkaartError",
     "InputError",
     "SourceUnavailableError",
+    "SourceChangedError",
     "CacheError",
     "StapelkaartWarning",
 ]
@@ -38,6 +39,10 @@ class InputError(StapelkaartError, ValueError):
 
 class SourceUnavailableError(StapelkaartError, OSError):
     """A remote source (CBS, PDOK) could not be reached or answered badly."""
+
+
+class SourceChangedError(SourceUnavailableError):
+    """A remote source answered, but not in the shape Stapelkaart expects (e.g. columns gone)."""
 
 
 class CacheError(StapelkaartError, OSError):

@@ -17,7 +17,7 @@ from cbs_ingest.errors import StapelkaartError
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS: tuple[str, ...] = ("demo", "validate")
+_COMMANDS: tuple[str, ...] = ("demo", "ingest", "analyse", "validate", "app")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,3 +22,96 @@ def demo_frames():
     from cbs_ingest.demo import make_demo
 
     return make_demo()
+
+
+# --- ingestion: isolation, a fake CBS OData server, a CBS-layout GeoPackage, fake PDOK ---
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_sources(tmp_path_factory):
+    """No test writes into the real data directory or reaches CBS/PDOK on the internet.
+
+    The data directory points at a session temp folder and both endpoints at a
+    closed local port, unless a test sets them itself (e.g. via ``cbs_server``).
+    """
+    import os
+
+    saved = {k: os.environ.get(k) for k in _SOURCE_ENV}
+    os.environ["STAPELKAART_DATA_DIR"] = str(tmp_path_factory.mktemp("stapelkaart-data"))
+    os.environ["STAPELKAART_CBS_URL"] = "http://127.0.0.1:9"
+    os.environ["STAPELKAART_PDOK_URL"] = "http://127.0.0.1:9"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+_SOURCE_ENV = ("STAPELKAART_DATA_DIR", "STAPELKAART_CBS_URL", "STAPELKAART_PDOK_URL")
+
+
+@pytest.fixture(scope="session")
+def cbs_tables(shared_data):
+    """KWB 2024 (85984NED) from the shared data, and the same figures renumbered as 85618NED."""
+    from fake_cbs import kwb_2024_table
+
+    return {
+        "85984NED": kwb_2024_table(shared_data),
+        "85618NED": kwb_2024_table(shared_data, table_id="85618NED", renumber=7),
+    }
+
+
+@pytest.fixture(scope="session")
+def _cbs_server_session(cbs_tables):
+    from fake_cbs import FakeCbs, FakeCbsServer
+
+    with FakeCbsServer(FakeCbs(tables=dict(cbs_tables), page_size=10_000)) as server:
+        yield server
+
+
+@pytest.fixture
+def cbs_server(_cbs_server_session, cbs_tables, monkeypatch, tmp_path):
+    """The fake CBS OData server (state reset), with the environment pointing at it.
+
+    Also gives the test its own data directory and fast, short retries.
+    """
+    state = _cbs_server_session.state
+    state.reset()
+    state.tables.clear()
+    state.tables.update(cbs_tables)
+    state.page_size = 10_000  # as CBS's bulk feed; tests that need paging lower it
+    monkeypatch.setenv("STAPELKAART_CBS_URL", state.url)
+    monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "3")
+    monkeypatch.setenv("STAPELKAART_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("STAPELKAART_HTTP_TIMEOUT", "2")
+    yield state
+    state.reset()
+
+
+@pytest.fixture(scope="session")
+def cbs_layers_2024(shared_data):
+    """The shared 2024 geometry as CBS's GeoPackage layers (EPSG:28992)."""
+    from fake_pdok import cbs_layers
+
+    return cbs_layers(shared_data)
+
+
+@pytest.fixture(scope="session")
+def cbs_gpkg(cbs_layers_2024, tmp_path_factory):
+    """A GeoPackage in CBS's Wijk- en buurtkaart layout, built at test time."""
+    from fake_pdok import write_geopackage
+
+    target = tmp_path_factory.mktemp("wbk") / "wijkenbuurten_2024_v1.gpkg"
+    return write_geopackage(cbs_layers_2024, target)
+
+
+@pytest.fixture
+def pdok_server(cbs_layers_2024, monkeypatch):
+    """A fake PDOK OGC API Features server with the 2024 layers; the environment points at it."""
+    from fake_pdok import FakePdokServer
+
+    with FakePdokServer(cbs_layers_2024) as server:
+        monkeypatch.setenv("STAPELKAART_PDOK_URL", server.url)
+        yield server

@@ -1,0 +1,302 @@
+"""Cached access to data, analysis and indicator metadata for the app.
+
+The app calls only these functions for data. Loading is cached per
+(year, gemeente); the analysis per (year, gemeente, level, own data, settings),
+so changing the map layer or the class scheme only restyles the map.
+
+Loading goes through ``cbs_ingest.load`` (the demo gemeente GM9999 needs no
+network), indicators through ``layers``, the analysis through
+``models.run_analysis``; nothing statistical happens here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from cbs_ingest import cached_datasets
+from cbs_ingest import load as ingest_load
+from cbs_ingest.columns import table_id
+from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
+from cbs_ingest.errors import StapelkaartError
+from geo_app.mapview import prepare_geometry
+from layers import INDICATORS, Profile, Threshold, compute_indicators, get_profile
+from models import build_weights, run_analysis
+
+__all__ = [
+    "ANALYSIS_COLUMNS",
+    "Dataset",
+    "IndicatorInfo",
+    "Loaded",
+    "analyse",
+    "datasets",
+    "fetch",
+    "indicators",
+    "load",
+    "geometry",
+    "references",
+    "sources",
+]
+
+#: Columns the analysis adds; the app shows these layers only when present.
+ANALYSIS_COLUMNS: tuple[str, ...] = (
+    "stacking_score",
+    "stacking_percentile",
+    "themes_high",
+    "stacking_flag",
+    "n_indicators",
+    "cluster",
+    "cluster_label",
+    "hotspot",
+)
+
+_DEMO_YEAR = 2024
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One gemeente-year the app can show.
+
+    ``request`` is the list of gemeenten of the cached ingest request holding it
+    (``None``: the whole country), so loading it hits that cache entry.
+    """
+
+    code: str
+    name: str
+    year: int
+    retrieved: str | None = None
+    request: tuple[str, ...] | None = (DEMO_GEMEENTE_CODE,)
+
+    @property
+    def demo(self) -> bool:
+        """Whether this is the fictitious demo gemeente."""
+        return self.code == DEMO_GEMEENTE_CODE
+
+
+@dataclass
+class Loaded:
+    """Frames of one gemeente-year and where they came from."""
+
+    frames: dict[str, gpd.GeoDataFrame]
+    year: int
+    code: str
+    provenance: Any = None
+    stale: bool = False
+    cache_age: timedelta | None = None
+
+    @property
+    def demo(self) -> bool:
+        """Whether this is the fictitious demo gemeente."""
+        return self.code == DEMO_GEMEENTE_CODE
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """What the app needs to know about an indicator to show it."""
+
+    key: str
+    label: str
+    unit: str = ""
+    direction: int = 1
+    short: str = ""
+    definition: str = ""
+
+
+def _cached_entries() -> list[Dataset]:
+    out: list[Dataset] = []
+    for entry in cached_datasets():
+        retrieved = entry.retrieved_at
+        if isinstance(retrieved, datetime):
+            retrieved = retrieved.strftime("%Y-%m-%d %H:%M")
+        request = None if entry.whole_country else tuple(sorted(entry.gemeenten))
+        out.extend(
+            Dataset(str(code), str(name or code), int(entry.year), retrieved, request)
+            for code, name in entry.gemeenten.items()
+        )
+    return out
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def datasets() -> list[Dataset]:
+    """Every gemeente-year available without network, the demo gemeente last.
+
+    Returns
+    -------
+    list of Dataset
+        Cached CBS data (newest copy of each gemeente-year), then the demo.
+    """
+    try:
+        found = _cached_entries()
+    except StapelkaartError:  # a broken cache must not stop the app from opening on the demo
+        found = []
+    unique: dict[tuple[str, int], Dataset] = {}
+    for entry in found:  # newest first: keep the first
+        if entry.code != DEMO_GEMEENTE_CODE:
+            unique.setdefault((entry.code, entry.year), entry)
+    ordered = sorted(unique.values(), key=lambda d: (d.name, -d.year))
+    return [*ordered, Dataset(DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME, _DEMO_YEAR)]
+
+
+def _only(frames: Mapping[str, gpd.GeoDataFrame], code: str) -> dict[str, gpd.GeoDataFrame]:
+    out = {}
+    for level, frame in frames.items():
+        keep = frame["gemeentecode"] == code if "gemeentecode" in frame else slice(None)
+        out[level] = frame.loc[keep].reset_index(drop=True)
+    return out
+
+
+def _ingest(
+    year: int,
+    code: str,
+    request: tuple[str, ...] | None,
+    progress: Callable[[float, str], None] | None,
+) -> Loaded:
+    result = ingest_load(year, None if request is None else list(request), progress=progress)
+    frames = dict(result.frames)
+    if request != (code,):
+        frames = _only(frames, code)
+    return Loaded(
+        frames=frames,
+        year=year,
+        code=code,
+        provenance=result.provenance,
+        stale=bool(result.stale),
+        cache_age=result.cache_age,
+    )
+
+
+@st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
+def load(year: int, code: str, request: tuple[str, ...] | None = None) -> Loaded:
+    """Load one gemeente-year from the local cache (or the demo).
+
+    The result is shared between sessions: treat it as read-only.
+    """
+    return _ingest(int(year), code, request or (code,), None)
+
+
+def fetch(year: int, code: str, progress: Callable[[float, str], None]) -> Loaded:
+    """Fetch a gemeente-year from CBS with progress feedback, then refresh the lists."""
+    loaded = _ingest(int(year), code, (code,), progress)
+    datasets.clear()
+    return loaded
+
+
+def indicators(columns: pd.Index | list[str]) -> list[IndicatorInfo]:
+    """The indicators (``layers.INDICATORS``) that are columns of a frame, in registry order."""
+    present = set(columns)
+    return [
+        IndicatorInfo(
+            ind.key, ind.label_nl, ind.unit, ind.direction, ind.short_nl, ind.definition_nl
+        )
+        for ind in INDICATORS.values()
+        if ind.key in present
+    ]
+
+
+def _profile(key: str, threshold: int) -> Profile:
+    """The chosen profile with the app's percentile threshold on its percentile themes."""
+    prof = get_profile(key)
+    themes = tuple(
+        replace(t, threshold=Threshold("percentile", float(threshold)))
+        if t.threshold.kind == "percentile"
+        else t
+        for t in prof.themes
+    )
+    return replace(prof, themes=themes)
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def _weights(year: int, code: str, level: str, request: tuple[str, ...] | None) -> Any:
+    return build_weights(load(year, code, request).frames[level].geometry)
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def geometry(year: int, code: str, level: str, request: tuple[str, ...] | None) -> Any:
+    """Browser-ready geometry of one level (``mapview.prepare_geometry``), cached."""
+    return prepare_geometry(load(year, code, request).frames[level])
+
+
+@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
+def references(year: int, code: str, request: tuple[str, ...] | None) -> dict[str, float] | None:
+    """The gemeente's own indicator values (the reference beside each area)."""
+    frame = load(year, code, request).frames.get("gemeente")
+    if frame is None or frame.empty:
+        return None
+    values = compute_indicators(frame.iloc[:1])
+    return {k: float(v) for k, v in values.iloc[0].items()}
+
+
+@st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
+def analyse(
+    year: int,
+    code: str,
+    level: str,
+    options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None = None,
+    upload_key: str = "",
+    _frame: gpd.GeoDataFrame | None = None,
+    _extra: tuple[Any, ...] = (),
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """Run the stacking analysis on one level of a gemeente-year.
+
+    Parameters
+    ----------
+    year, code, level, request
+        Which data.
+    options
+        Analysis settings as sorted ``(name, value)`` pairs: ``profile``,
+        ``threshold``, ``cluster_method``, ``k`` (0: choose by silhouette), ``alpha``.
+    upload_key
+        Fingerprint of joined own data ('' for none); part of the cache key.
+    _frame, _extra
+        The frame with own data joined and its extra indicators (not hashed).
+
+    Returns
+    -------
+    table : GeoDataFrame
+        The analysis table plus every other indicator and the population.
+    result : models.AnalysisResult
+        The full analysis result (settings, notes, sub-results).
+    """
+    opts = dict(options)
+    frame = _frame if _frame is not None else load(year, code, request).frames[level]
+    result = run_analysis(
+        frame,
+        profile=_profile(opts["profile"], opts["threshold"]),
+        scope="gemeente",
+        extra_indicators=_extra,
+        cluster_method=opts["cluster_method"],
+        n_clusters=opts["k"] or None,
+        alpha=float(opts["alpha"]),
+        weights=_weights(year, code, level, request) if _frame is None else None,
+    )
+    table = result.table
+    values = compute_indicators(frame, extra=_extra)
+    missing = [c for c in values.columns if c not in table.columns]
+    table = table.join(values[missing])
+    if "population" not in table.columns:
+        table = table.assign(population=frame["population"].to_numpy())
+    return table, result
+
+
+def sources(loaded: Loaded) -> dict[str, str]:
+    """Plain-text source lines of a loaded gemeente-year, for exports and the about tab."""
+    prov = loaded.provenance or {}
+    if loaded.demo:
+        return {
+            "bron": "Fictieve voorbeelddata (Stapelkaart demo, geen CBS-cijfers)",
+            "jaar": str(loaded.year),
+        }
+    retrieved = str(prov.get("retrieved_at") or "onbekend")
+    return {
+        "bron": "CBS Kerncijfers Wijken en Buurten; CBS/Kadaster Wijk- en buurtkaart (CC BY 4.0)",
+        "tabel": str(prov.get("table_id") or table_id(loaded.year)),
+        "jaar": str(loaded.year),
+        "opgehaald": retrieved[:16].replace("T", " "),
+    }

@@ -1,0 +1,246 @@
+"""Class breaks, colour-blind-safe palettes and Dutch number formatting for the map.
+
+Class breaks come from ``mapclassify``; this module only guards the edge cases
+it does not handle (all values missing, fewer distinct values than classes).
+Palettes are colour-blind safe: viridis or cividis for numbers (darkest = highest
+by default), Okabe-Ito (then Paul Tol's *muted*) for categories, and a red-blue
+diverging scheme for the hotspot classes.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+from branca.colormap import LinearColormap, linear
+
+from cbs_ingest.errors import InputError
+
+__all__ = [
+    "SCHEMES",
+    "PALETTES",
+    "OKABE_ITO",
+    "TOL_MUTED",
+    "HOTSPOT_CLASSES",
+    "NO_DATA_COLOUR",
+    "Classes",
+    "classify",
+    "sequential_colours",
+    "category_colours",
+    "format_number",
+    "format_value",
+    "auto_decimals",
+]
+
+#: Classification schemes: key → (Dutch label, mapclassify class).
+SCHEMES: dict[str, tuple[str, type]] = {
+    "quantiles": ("Kwantielen (even veel gebieden per klasse)", mapclassify.Quantiles),
+    "fisher_jenks": ("Natuurlijke grenzen (Fisher-Jenks)", mapclassify.FisherJenks),
+    "equal_interval": ("Gelijke intervallen", mapclassify.EqualInterval),
+}
+
+_CIVIDIS_ANCHORS = (
+    "#00224e",
+    "#123570",
+    "#3b496c",
+    "#575d6d",
+    "#707173",
+    "#8a8779",
+    "#a69d75",
+    "#c4b56c",
+    "#e4cf5b",
+    "#fee838",
+)
+
+#: Sequential palettes (colour-blind safe, readable in greyscale).
+PALETTES: dict[str, LinearColormap] = {
+    "viridis": linear.viridis,
+    "cividis": LinearColormap(list(_CIVIDIS_ANCHORS)),
+}
+
+#: Okabe & Ito (2008), without black: safe for all common colour-vision deficiencies.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+#: Paul Tol's *muted* qualitative scheme, for more than seven categories.
+TOL_MUTED = (
+    "#CC6677",
+    "#332288",
+    "#DDCC77",
+    "#117733",
+    "#88CCEE",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+)
+
+#: Hotspot classes (from the analysis) in legend order: key → (colour, Dutch label).
+HOTSPOT_CLASSES: dict[str, tuple[str, str]] = {
+    "High-High": ("#B2182B", "Hotspot: hoog, omringd door hoog"),
+    "High-Low": ("#F4A582", "Hoog, omringd door laag"),
+    "Low-High": ("#92C5DE", "Laag, omringd door hoog"),
+    "Low-Low": ("#2166AC", "Coldspot: laag, omringd door laag"),
+    "not significant": ("#E8E8E8", "Niet significant"),
+    "no neighbours": ("#FFFFFF", "Geen buren"),
+}
+
+#: Fill behind the hatching of areas without data.
+NO_DATA_COLOUR = "#BDBDBD"
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Result of classifying numeric values.
+
+    Attributes
+    ----------
+    index
+        Class per value, ``-1`` where the value is missing.
+    bins
+        Upper bound of each class (``mapclassify`` convention).
+    lower
+        Lowest value (the lower bound of the first class), NaN when all missing.
+    exact
+        True when each class holds a single distinct value (few distinct values).
+    """
+
+    index: np.ndarray
+    bins: np.ndarray
+    lower: float
+    exact: bool = False
+
+    @property
+    def k(self) -> int:
+        """Number of classes."""
+        return len(self.bins)
+
+
+def classify(values: np.ndarray, *, scheme: str = "quantiles", k: int = 5) -> Classes:
+    """Assign numeric values to ``k`` classes with ``mapclassify``.
+
+    Parameters
+    ----------
+    values
+        Numbers; NaN means missing or suppressed.
+    scheme
+        A key of :data:`SCHEMES`.
+    k
+        Wanted number of classes (2–9). Fewer distinct values give one class
+        per distinct value; all-missing gives no classes.
+
+    Raises
+    ------
+    InputError
+        For an unknown scheme or a ``k`` outside 2–9.
+    """
+    if scheme not in SCHEMES:
+        raise InputError(
+            f"Unknown classification scheme {scheme!r}; choose one of {', '.join(SCHEMES)}.",
+            nl=f"Onbekende klassenindeling {scheme!r}.",
+        )
+    if not 2 <= int(k) <= 9:
+        raise InputError(
+            f"Number of classes must be between 2 and 9, got {k}.",
+            nl="Kies tussen 2 en 9 klassen.",
+        )
+    y = np.asarray(values, dtype=float)
+    index = np.full(len(y), -1, dtype=int)
+    present = np.isfinite(y)
+    if not present.any():
+        return Classes(index=index, bins=np.array([]), lower=math.nan, exact=True)
+    data = y[present]
+    unique = np.unique(data)
+    exact = len(unique) <= k
+    if exact:
+        bins = unique
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mapclassify warns about ties; handled below
+            bins = np.unique(np.asarray(SCHEMES[scheme][1](data, k=int(k)).bins, dtype=float))
+        bins[-1] = max(bins[-1], data.max())
+    index[present] = np.searchsorted(bins, data, side="left")
+    return Classes(index=index, bins=bins, lower=float(data.min()), exact=exact)
+
+
+def sequential_colours(n: int, *, palette: str = "viridis", reverse: bool = True) -> list[str]:
+    """Return ``n`` colours from a sequential palette.
+
+    Parameters
+    ----------
+    n
+        Number of classes.
+    palette
+        A key of :data:`PALETTES`.
+    reverse
+        True (default) makes the highest class the darkest.
+    """
+    if palette not in PALETTES:
+        raise InputError(
+            f"Unknown palette {palette!r}; choose one of {', '.join(PALETTES)}.",
+            nl=f"Onbekend kleurenpalet {palette!r}.",
+        )
+    if n <= 0:
+        return []
+    cmap = PALETTES[palette]
+    # Stay away from the extreme ends: the lightest viridis yellow vanishes on white.
+    stops = np.linspace(0.08, 0.92, n) if n > 1 else np.array([0.5])
+    if reverse:
+        stops = stops[::-1]
+    lo, hi = cmap.vmin, cmap.vmax
+    return [cmap.rgb_hex_str(lo + s * (hi - lo)) for s in stops]
+
+
+def category_colours(n: int) -> list[str]:
+    """Return ``n`` qualitative colours (Okabe-Ito, then Tol muted, then repeated)."""
+    base = OKABE_ITO if n <= len(OKABE_ITO) else TOL_MUTED
+    return [base[i % len(base)] for i in range(n)]
+
+
+def auto_decimals(values: np.ndarray) -> int:
+    """Choose decimals for display: 0 for whole numbers, else 1, or 2 for a small range."""
+    y = np.asarray(values, dtype=float)
+    y = y[np.isfinite(y)]
+    if len(y) == 0 or np.allclose(y, np.round(y)):
+        return 0
+    return 2 if np.ptp(y) < 1 else 1
+
+
+def format_number(value: float, decimals: int = 1) -> str:
+    """Format a number the Dutch way: ``1.234,5``."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_value(value: float | None, unit: str | None = None, *, decimals: int = 1) -> str:
+    """Format a value with its unit for a tooltip or legend, Dutch style.
+
+    Parameters
+    ----------
+    value
+        The number; None or NaN gives an empty string.
+    unit
+        A unit of :data:`cbs_ingest.columns.CANONICAL_COLUMNS` (``percent``,
+        ``count``, ``per_1000``, ``x1000_euro``, ``ha``, ``per_km2``), any other
+        text (appended after a space), or None.
+    decimals
+        Decimals shown.
+    """
+    if value is None or not math.isfinite(float(value)):
+        return ""
+    value = float(value)
+    if unit == "percent":
+        return f"{format_number(value, decimals)}%"
+    if unit == "count":
+        return format_number(value, decimals)
+    if unit == "per_1000":
+        return f"{format_number(value, decimals)} per 1.000"
+    if unit == "x1000_euro":
+        return f"€ {format_number(round(value * 1000, -2), 0)}"
+    if unit == "ha":
+        return f"{format_number(value, decimals)} ha"
+    if unit == "per_km2":
+        return f"{format_number(value, decimals)} per km²"
+    text = format_number(value, decimals)
+    return f"{text} {unit}" if unit else text

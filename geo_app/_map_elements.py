@@ -1,0 +1,220 @@
+"""The folium elements of the Stapelkaart map: choropleth layer, legend, wijk outlines, CSS.
+
+Each element renders plain Leaflet code, so the map needs nothing but Leaflet
+itself (no jQuery, Bootstrap, icon fonts or d3). Data reach the page as JSON
+that is safe inside a ``<script>`` element; names and labels are shown with
+``textContent`` or HTML-escaped in Python, never interpreted as HTML.
+"""
+
+from __future__ import annotations
+
+import json
+
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+__all__ = [
+    "script_json",
+    "feature_collection",
+    "ChoroplethLayer",
+    "Legend",
+    "OutlineLayer",
+    "MetricScale",
+    "MAP_CSS",
+    "css_element",
+]
+
+_SCRIPT_UNSAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(obj: object) -> str:
+    """Serialise ``obj`` as compact JSON that cannot break out of a ``<script>`` element."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _escape_script(text)
+
+
+def _escape_script(text: str) -> str:
+    for char, escaped in _SCRIPT_UNSAFE.items():
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
+
+def feature_collection(features: list[str]) -> str:
+    """Join pre-serialised GeoJSON features into a script-safe FeatureCollection."""
+    return _escape_script('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
+
+
+class ChoroplethLayer(MacroElement):
+    """Areas coloured by class, hatched where there is no data, with a text-only tooltip.
+
+    Parameters
+    ----------
+    data_json
+        Script-safe GeoJSON FeatureCollection text; each feature's properties
+        hold ``code``, ``name``, ``v`` (formatted value), ``c`` (class index,
+        -1 for no data) and optionally ``x`` (suppressed) and ``s`` (stacking).
+    config
+        Colours per class and the Dutch texts of the tooltip.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (map) {
+            var cfg = {{ this.config_json }};
+            if (!document.getElementById("stapel-hatch")) {
+                var holder = document.createElement("div");
+                holder.style.cssText = "position:absolute;width:0;height:0;overflow:hidden";
+                holder.innerHTML = '<svg width="0" height="0" aria-hidden="true"><defs>' +
+                    '<pattern id="stapel-hatch" patternUnits="userSpaceOnUse"' +
+                    ' width="8" height="8" patternTransform="rotate(45)">' +
+                    '<rect width="8" height="8" fill="#d9d9d9"/>' +
+                    '<line x1="0" y1="0" x2="0" y2="8" stroke="#8c8c8c" stroke-width="3"/>' +
+                    '</pattern></defs></svg>';
+                document.body.appendChild(holder);
+            }
+            var styleOf = function (p) {
+                var style = {
+                    fillColor: p.c >= 0 ? cfg.colours[p.c] : "url(#stapel-hatch)",
+                    fillOpacity: cfg.fillOpacity, color: cfg.lineColour, weight: 0.7, opacity: 0.9
+                };
+                if (p.s) { style.color = cfg.stackColour; style.weight = 3; style.opacity = 1; }
+                return style;
+            };
+            var layer = L.geoJSON({{ this.data_json }}, {
+                style: function (f) { return styleOf(f.properties); },
+                attribution: cfg.attribution,
+                onEachFeature: function (f, l) {
+                    l.on("mouseover", function () {
+                        l.setStyle({weight: f.properties.s ? 4 : 2.5});
+                    });
+                    l.on("mouseout", function () { l.setStyle(styleOf(f.properties)); });
+                }
+            });
+            layer.bindTooltip(function (l) {
+                var p = l.feature.properties;
+                var div = document.createElement("div");
+                var name = document.createElement("strong");
+                name.textContent = p.name;
+                div.appendChild(name);
+                var line = function (text) {
+                    div.appendChild(document.createElement("br"));
+                    div.appendChild(document.createTextNode(text));
+                };
+                var value = p.c >= 0 ? p.v : (p.x ? cfg.suppressedText : cfg.missingText);
+                line(cfg.label ? cfg.label + ": " + value : value);
+                if (p.s) { line(cfg.stackText); }
+                return div;
+            }, {sticky: true, className: "stapel-tooltip"});
+            layer.addTo(map);
+            layer.eachLayer(function (l) { if (l.feature.properties.s) { l.bringToFront(); } });
+            return layer;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data_json: str, config: dict) -> None:
+        super().__init__()
+        self._name = "Choropleth"
+        self.data_json = data_json
+        self.config_json = script_json(config)
+
+
+class OutlineLayer(MacroElement):
+    """Non-interactive outlines drawn over the choropleth (wijk boundaries)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
+            interactive: false,
+            style: {{ this.style_json }}
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data_json: str, *, colour: str = "#1a1a1a", weight: float = 2.0) -> None:
+        super().__init__()
+        self._name = "Outline"
+        self.data_json = data_json
+        self.style_json = script_json(
+            {"fill": False, "color": colour, "weight": weight, "opacity": 0.9, "dashArray": "6 4"}
+        )
+
+
+class Legend(MacroElement):
+    """A plain HTML/CSS legend in a Leaflet control (no d3, no branca colormap)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "stapel-legend");
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableScrollPropagation(div);
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        """``html`` must already be escaped: it is inserted as markup."""
+        super().__init__()
+        self._name = "Legend"
+        self.html_json = script_json(html)
+
+
+class MetricScale(MacroElement):
+    """A metric-only scale bar."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+MAP_CSS = """
+.stapel-legend { background: rgba(255,255,255,0.94); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 "Source Sans Pro", Arial, sans-serif;
+  color: #1a1a1a; max-width: 260px; max-height: 60vh; overflow-y: auto; }
+.stapel-legend .stapel-legend-title { font-weight: 600; margin-bottom: 4px; }
+.stapel-legend .stapel-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.stapel-legend .stapel-swatch { flex: 0 0 18px; height: 12px; border: 1px solid #777; }
+.stapel-legend .stapel-hatch { background: repeating-linear-gradient(45deg, #8c8c8c 0 2px,
+  #d9d9d9 2px 6px); }
+.stapel-legend .stapel-stack { background: #fff; border: 3px solid #000; height: 8px;
+  flex-basis: 14px; }
+.stapel-legend .stapel-wijk { border: none; border-top: 2px dashed #1a1a1a; height: 0; }
+.stapel-legend .stapel-count { color: #555; }
+.stapel-legend .stapel-note { color: #555; margin-top: 4px; font-size: 11px; }
+.stapel-tooltip { font: 13px/1.35 "Source Sans Pro", Arial, sans-serif; }
+.stapel-basemap-note { background: rgba(255,255,255,0.94); padding: 3px 8px; border-radius: 4px;
+  font: 12px Arial, sans-serif; color: #7a2e00; box-shadow: 0 1px 3px rgba(0,0,0,0.3); }
+"""
+
+
+def css_element() -> Element:
+    """The map's CSS as a ``<style>`` element for the figure header."""
+    return Element(f"<style>{MAP_CSS}</style>")

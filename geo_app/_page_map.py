@@ -1,0 +1,122 @@
+"""The Kaart tab: the choropleth, key figures and the selected area in short."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo_app import _data, mapview
+from geo_app._context import Context, bound
+from geo_app.profile_report import format_value, hotspot_nl
+
+__all__ = ["render", "build"]
+
+
+_BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
+_SCHEMES = {
+    "quantiles": "quantiles",
+    "natural_breaks": "fisher_jenks",
+    "equal_interval": "equal_interval",
+}
+_KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
+_UNITS = {"themes_high": "thema's"}
+
+
+def build(ctx: Context) -> folium.Map:
+    """Build the folium map of the current layer (only the styling depends on the layer)."""
+    s = ctx.settings
+    layer = s["layer"]
+    year, code, request = ctx.loaded.year, ctx.loaded.code, ctx.request
+    geometry = _data.geometry(year, code, s["level"], request)
+    table = ctx.table
+    values = pd.Series(table[layer].to_numpy(), index=table["code"].to_numpy())
+    units = {i.key: i.unit for i in ctx.infos}
+    wijken = None
+    if s["wijken"] and s["level"] == "buurt" and len(ctx.loaded.frames.get("wijk", ())):
+        wijken = _data.geometry(year, code, "wijk", request)
+    stacking = table.loc[table["stacking_flag"].astype(bool), "code"].tolist()
+    kind = _KINDS.get(layer, "numeric")
+    return mapview.build_map(
+        geometry,
+        values,
+        title=ctx.layers.get(layer, layer),
+        unit=units.get(layer, _UNITS.get(layer)),
+        kind=kind,
+        scheme=_SCHEMES[s["scheme"]],
+        k=int(s["classes"]),
+        stacking=stacking,
+        stacking_label=ctx.t("stacking_area"),
+        wijken=wijken,
+        basemap=_BASEMAPS[s["basemap"]],
+        note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
+        height=620,
+    )
+
+
+def _clicked_code(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    drawing = value.get("last_active_drawing") or {}
+    props = drawing.get("properties") or {}
+    code = props.get("code")
+    return str(code) if code else None
+
+
+def _summary(ctx: Context) -> None:
+    table = ctx.table
+    a, b = st.columns(2)
+    a.metric(ctx.t("areas"), len(table))
+    b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
+    st.divider()
+    st.subheader(ctx.t("map_selected"))
+    names = ctx.names
+    bound(
+        st.selectbox,
+        "area",
+        ctx.t("pick_area"),
+        suffix="_map",
+        options=list(names),
+        format_func=lambda c: f"{names[c]} ({c})",
+        placeholder=ctx.t("search_area"),
+    )
+    code = ctx.settings["area"]
+    if code is None:
+        st.caption(ctx.t("map_click_hint"))
+        return
+    row = table.loc[table["code"] == code].iloc[0]
+    st.markdown(f"**{row['name']}** ({code})")
+    st.markdown(
+        f"- {ctx.t('layer_stacking_score')}: **{format_value(row['stacking_score'])}**\n"
+        f"- {ctx.t('themes_high')}: **{format_value(row['themes_high'])}**\n"
+        f"- {ctx.t('cluster')}: {row['cluster_label']}\n"
+        f"- {ctx.t('hotspot')}: {hotspot_nl(row['hotspot'])}"
+    )
+    layer = ctx.settings["layer"]
+    if layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
+        st.markdown(f"**{ctx.layers.get(layer, layer)}:** {format_value(row.get(layer))}")
+    st.caption(ctx.t("to_profile"))
+
+
+def render(ctx: Context) -> None:
+    """Draw the map tab."""
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        st.subheader(ctx.layers.get(ctx.settings["layer"], ctx.settings["layer"]))
+        fmap = build(ctx)
+        value = st_folium(
+            fmap,
+            key="map",
+            height=620,
+            use_container_width=True,
+            returned_objects=["last_active_drawing"],
+        )
+        code = _clicked_code(value)
+        if code and code != st.session_state.get("last_click") and code in ctx.names:
+            st.session_state["last_click"] = code
+            ctx.settings["area"] = code
+    with right:
+        _summary(ctx)

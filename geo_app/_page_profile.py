@@ -1,0 +1,170 @@
+"""The Gebiedsprofiel tab: one area in full, with references, chart and printable profile."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cbs_ingest.demo import DEMO_NOTICE_NL
+from geo_app._context import Context, bound
+from geo_app._export import export_meta
+from geo_app.profile_report import area_profile, format_value, hotspot_nl, profile_html
+
+__all__ = ["render", "summary", "theme_table"]
+
+
+def theme_table(result: Any, index: Any) -> pd.DataFrame:
+    """The stacking themes of one area: indicator used, percentile, high or not."""
+    rows = []
+    for theme in result.profile.themes:
+        if theme.key not in result.indicators:
+            continue
+        pct = result.stacking.percentile.at[index, theme.key]
+        rows.append(
+            {
+                "thema": theme.label_nl,
+                "indicator": result.indicators[theme.key],
+                "percentiel": None if pd.isna(pct) else round(float(pct)),
+                "hoog": bool(result.stacking.high.at[index, theme.key]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["thema", "indicator", "percentiel", "hoog"])
+
+
+def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str]:
+    """Stacking summary of one area (Dutch labels → formatted values)."""
+    high = themes.loc[themes["hoog"], "thema"].tolist()
+    return {
+        "Stapelingsscore": format_value(row.get("stacking_score")),
+        "Percentiel stapelingsscore": format_value(row.get("stacking_percentile")),
+        "Hoge thema's": f"{len(high)} van {len(themes)}" + (f": {', '.join(high)}" if high else ""),
+        "Stapelgebied": "ja" if bool(row.get("stacking_flag")) else "nee",
+        "Clustertypologie": str(row.get("cluster_label", "–")),
+        "Hotspot": hotspot_nl(row.get("hotspot", "–")),
+    }
+
+
+def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
+    cols = st.columns(4)
+    cols[0].metric(ctx.t("layer_stacking_score"), format_value(row.get("stacking_score")))
+    cols[1].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
+    cols[2].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
+    cols[3].metric(ctx.t("hotspot"), hotspot_nl(row.get("hotspot", "–")).split(":")[0])
+    st.markdown(f"**{ctx.t('cluster')}:** {row.get('cluster_label', '–')}")
+    labels = {i.key: i.label for i in ctx.infos}
+    st.dataframe(
+        themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k))),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "thema": ctx.t("theme"),
+            "indicator": ctx.t("col_indicator"),
+            "percentiel": st.column_config.ProgressColumn(
+                ctx.t("col_percentile_need"), min_value=0, max_value=100, format="%d"
+            ),
+            "hoog": st.column_config.CheckboxColumn(ctx.t("col_high")),
+        },
+    )
+
+
+def render(ctx: Context) -> None:
+    """Draw the profile tab."""
+    names = ctx.names
+    bound(
+        st.selectbox,
+        "area",
+        ctx.t("pick_area"),
+        suffix="_profile",
+        options=sorted(names, key=names.get),
+        format_func=lambda c: f"{names[c]} ({c})",
+        placeholder=ctx.t("search_area"),
+    )
+    code = ctx.settings["area"]
+    if code is None:
+        st.info(ctx.t("map_click_hint"))
+        return
+    index = ctx.table.index[ctx.table["code"] == code][0]
+    row = ctx.table.loc[index]
+    st.subheader(f"{row['name']} ({code})")
+    themes = theme_table(ctx.result, index)
+    _stacking(ctx, row, themes)
+
+    national = ctx.national_values
+    profile = area_profile(
+        ctx.table,
+        code,
+        ctx.infos,
+        gemeente=ctx.gemeente_values,
+        national=national,
+        threshold=ctx.settings["threshold"],
+    )
+    used = [i.label for i in ctx.infos if i.key in set(themes["indicator"])]
+    st.caption(ctx.t("rests_on", n=len(used), names="; ".join(used)))
+
+    st.markdown(f"#### {ctx.t('all_indicators')}")
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        shown = profile.assign(
+            value=profile["value"].map(format_value),
+            gemeente=profile["gemeente"].map(format_value),
+            national=profile["national"].map(format_value),
+        )
+        columns = ["indicator", "value", "gemeente"]
+        columns += ["national"] if national is not None else []
+        columns += ["percentile"]
+        st.dataframe(
+            shown[columns],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "indicator": ctx.t("col_indicator"),
+                "value": ctx.t("col_value"),
+                "gemeente": ctx.t("col_gemeente"),
+                "national": ctx.t("col_national"),
+                "percentile": st.column_config.ProgressColumn(
+                    ctx.t("col_percentile"), min_value=0, max_value=100, format="%d"
+                ),
+            },
+        )
+        if national is None:
+            st.caption(ctx.t("no_national"))
+    with right:
+        st.markdown(f"**{ctx.t('percentile_chart')}**")
+        chart = profile[["indicator", "percentile"]].dropna()
+        st.bar_chart(
+            chart,
+            x="indicator",
+            y="percentile",
+            horizontal=True,
+            height=420,
+            x_label="",
+            y_label="",
+            color="#01689B",
+        )
+
+    meta = export_meta(ctx)
+    page = profile_html(
+        area_name=str(row["name"]),
+        area_code=code,
+        gemeente_name=str(row.get("gemeentenaam", ctx.loaded.code)),
+        profile=profile,
+        summary=summary(ctx, row, themes),
+        sources=meta["sources"],
+        settings=meta["settings"],
+        suppression=meta["suppression"],
+        demo_notice=DEMO_NOTICE_NL if ctx.loaded.demo else None,
+    )
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", f"gebiedsprofiel_{code}_{row['name']}")
+    st.download_button(
+        ctx.t("download_profile"),
+        page.encode("utf-8"),
+        file_name=f"{safe}.html",
+        mime="text/html",
+        key="dl_profile",
+        icon=":material/print:",
+        on_click="ignore",
+        type="primary",
+    )

@@ -1,0 +1,55 @@
+"""The Tabel tab: every area in a sortable table, and the downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo_app._context import Context
+from geo_app._export import render_downloads
+from geo_app.profile_report import hotspot_nl
+
+__all__ = ["render"]
+
+_FIRST = (
+    "name",
+    "code",
+    "wijkcode",
+    "stacking_score",
+    "stacking_percentile",
+    "themes_high",
+    "stacking_flag",
+    "cluster_label",
+    "hotspot",
+)
+
+
+def render(ctx: Context) -> None:
+    """Draw the table tab."""
+    table = ctx.table.drop(columns="geometry")
+    keys = [i.key for i in ctx.infos]
+    first = [c for c in _FIRST if c in table.columns]
+    if ctx.settings["level"] == "wijk" and "wijkcode" in first:
+        first.remove("wijkcode")
+    shown = table[first + [k for k in keys if k not in first]].copy()
+    if "hotspot" in shown.columns:
+        shown["hotspot"] = shown["hotspot"].map(hotspot_nl)
+    config = {
+        "name": st.column_config.TextColumn("Naam", pinned=True),
+        "code": "Code",
+        "wijkcode": "Wijk",
+        "stacking_score": st.column_config.NumberColumn(
+            ctx.t("layer_stacking_score"), format="%.2f"
+        ),
+        "stacking_percentile": st.column_config.NumberColumn("Percentiel", format="%d"),
+        "themes_high": ctx.t("layer_themes_high"),
+        "stacking_flag": st.column_config.CheckboxColumn(ctx.t("stacking")),
+        "cluster_label": ctx.t("layer_cluster_label"),
+        "hotspot": ctx.t("hotspot"),
+    }
+    config |= {i.key: i.label for i in ctx.infos}
+    if "stacking_score" in shown.columns:
+        shown = shown.sort_values("stacking_score", ascending=False, na_position="last")
+    st.caption(ctx.t("table_caption"))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=460)
+    st.subheader(ctx.t("downloads"))
+    render_downloads(ctx)

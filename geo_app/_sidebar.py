@@ -1,0 +1,263 @@
+"""The sidebar: language, data choice and fetching, map display and analysis settings.
+
+:func:`build_context` draws the sidebar and returns the :class:`Context` that
+every page reads. Data loading and the analysis are cached in ``_data``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from cbs_ingest.columns import KWB_TABLES
+from cbs_ingest.demo import DEMO_GEMEENTE_CODE
+from cbs_ingest.errors import StapelkaartError
+from geo_app import _data
+from geo_app._context import Context, bound, init_settings, settings
+from geo_app.i18n import LANGUAGES, t
+from geo_app.state import SPECS
+from layers import PROFILES
+from models import METHODS
+
+__all__ = ["analysis_options", "build_context"]
+
+_GM = re.compile(r"^GM[0-9]{4}$")
+_SPECIAL_LAYERS = ("stacking_score", "themes_high", "cluster_label", "hotspot")
+
+
+def analysis_options(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The analysis settings as a hashable, sorted tuple (the analysis cache key)."""
+    options = {
+        "profile": values["profile"],
+        "threshold": values["threshold"],
+        "scope": values["scope"],
+        "cluster_method": values["method"],
+        "k": values["k"],
+        "alpha": values["alpha"],
+    }
+    return tuple(sorted(options.items()))
+
+
+def _fetch_section(lang: str) -> None:
+    with st.sidebar.expander(t("fetch_header", lang)):
+        with st.form("fetch", border=False):
+            code = st.text_input(t("fetch_code", lang), max_chars=6, key="fetch_code")
+            code = code.strip().upper()
+            year = st.selectbox(t("year", lang), sorted(KWB_TABLES, reverse=True), key="fetch_year")
+            submitted = st.form_submit_button(t("fetch_button", lang), key="fetch_submit")
+        if not submitted:
+            return
+        if not _GM.match(code):
+            st.error(t("fetch_bad_code", lang))
+            return
+        with st.status(t("fetch_running", lang), expanded=True) as status:
+            bar = st.progress(0.0)
+
+            def _progress(fraction: float, message: str) -> None:
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(message))
+
+            try:
+                _data.fetch(int(year), code, _progress)
+            except StapelkaartError as exc:
+                status.update(label=t("fetch_failed", lang), state="error")
+                st.error(exc.nl)
+                return
+            status.update(label=t("fetch_done", lang), state="complete")
+        values = settings()
+        values["gm"], values["year"] = code, int(year)
+        st.rerun()
+
+
+def _dataset(values: dict[str, Any]) -> _data.Dataset:
+    for entry in _data.datasets():
+        if entry.code == values["gm"] and entry.year == values["year"]:
+            return entry
+    return _data.datasets()[-1]
+
+
+def _load(values: dict[str, Any]) -> tuple[_data.Loaded, _data.Dataset]:
+    entry = _dataset(values)
+    try:
+        return _data.load(entry.year, entry.code, entry.request), entry
+    except StapelkaartError as exc:
+        st.error(exc.nl)
+    demo = _data.datasets()[-1]
+    values["gm"], values["year"] = DEMO_GEMEENTE_CODE, demo.year
+    return _data.load(demo.year, demo.code, demo.request), demo
+
+
+def _data_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -> None:
+    sb = st.sidebar
+    all_sets = _data.datasets()
+    gm_names = {d.code: d.name for d in all_sets}
+    choices["gm"] = list(gm_names)
+    init_settings(["gm"], choices)
+    choices["year"] = sorted({d.year for d in all_sets if d.code == values["gm"]}, reverse=True)
+    init_settings(["year"], choices)
+    sb.header(t("sb_data", lang))
+    bound(sb.selectbox, "gm", t("gemeente", lang), options=choices["gm"], format_func=gm_names.get)
+    choices["year"] = sorted({d.year for d in all_sets if d.code == values["gm"]}, reverse=True)
+    init_settings(["year"], choices)
+    bound(sb.selectbox, "year", t("year", lang), options=choices["year"])
+    _fetch_section(lang)
+
+
+def _analysis_section(values: dict[str, Any], lang: str) -> None:
+    sb = st.sidebar
+    sb.header(t("sb_analysis", lang))
+    bound(
+        sb.selectbox,
+        "profile",
+        t("profile", lang),
+        options=list(PROFILES),
+        format_func=lambda k: PROFILES[k].name_nl,
+    )
+    prof = PROFILES[values["profile"]]
+    sb.caption(prof.description_nl)
+    percentile = any(th.threshold.kind == "percentile" for th in prof.themes)
+    bound(
+        sb.slider,
+        "threshold",
+        t("threshold", lang),
+        min_value=50,
+        max_value=95,
+        step=5,
+        help=t("threshold_help", lang),
+        disabled=not percentile,
+    )
+    bound(
+        sb.radio,
+        "scope",
+        t("scope", lang),
+        options=["gemeente"],
+        format_func=lambda v: t(f"scope_{v}", lang),
+    )
+    bound(
+        sb.selectbox,
+        "method",
+        t("cluster_method", lang),
+        options=list(METHODS),
+        format_func=METHODS.get,
+    )
+    bound(
+        sb.select_slider,
+        "k",
+        t("n_clusters", lang),
+        options=list(SPECS["k"].choices),
+        format_func=lambda v: t("auto", lang) if v == 0 else str(v),
+    )
+    bound(sb.select_slider, "alpha", t("alpha", lang), options=[0.01, 0.05, 0.1])
+
+
+def _map_section(
+    values: dict[str, Any], levels: list[str], layers: dict[str, str], lang: str
+) -> None:
+    sb = st.sidebar
+    sb.header(t("sb_map", lang))
+    bound(
+        sb.radio,
+        "level",
+        t("level", lang),
+        options=levels,
+        format_func=lambda v: t(f"level_{v}", lang),
+        horizontal=True,
+    )
+    bound(sb.selectbox, "layer", t("layer", lang), options=list(layers), format_func=layers.get)
+    bound(
+        sb.selectbox,
+        "scheme",
+        t("scheme", lang),
+        options=list(SPECS["scheme"].choices),
+        format_func=lambda v: t(f"scheme_{v}", lang),
+    )
+    bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9)
+    bound(sb.toggle, "wijken", t("show_wijken", lang), disabled=values["level"] != "buurt")
+    bound(
+        sb.radio,
+        "basemap",
+        t("basemap", lang),
+        options=list(SPECS["basemap"].choices),
+        format_func=lambda v: t(f"basemap_{v}", lang),
+        horizontal=True,
+    )
+
+
+def build_context() -> Context:
+    """Draw the sidebar, load data, run the analysis and return the context."""
+    values = settings()
+    init_settings(["lang"], {})
+    bound(
+        st.sidebar.segmented_control,
+        "lang",
+        "Taal / language",
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        selection_mode="single",
+        from_widget=lambda v: v or "nl",
+    )
+    lang = values["lang"]
+    choices: dict[str, Any] = {
+        "profile": list(PROFILES),
+        "method": list(METHODS),
+        "scope": ["gemeente"],
+    }
+    init_settings(
+        [
+            "level",
+            "scheme",
+            "classes",
+            "wijken",
+            "basemap",
+            "profile",
+            "threshold",
+            "scope",
+            "method",
+            "k",
+            "alpha",
+            "tab",
+        ],
+        choices,
+    )
+    _data_section(values, choices, lang)
+
+    loaded, entry = _load(values)
+    levels = [lv for lv in ("buurt", "wijk") if len(loaded.frames.get(lv, ()))]
+    choices["level"] = levels
+    init_settings(["level"], choices)
+
+    upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
+    table, result = _data.analyse(
+        loaded.year,
+        loaded.code,
+        values["level"],
+        analysis_options(values),
+        entry.request,
+        upload_key=upload["key"] if upload else "",
+        _frame=upload["frame"] if upload else None,
+        _extra=upload["extra"] if upload else (),
+    )
+    infos = _data.indicators(table.columns)
+    layers = {key: t(f"layer_{key}", lang) for key in _SPECIAL_LAYERS if key in table.columns}
+    layers |= {i.key: i.label for i in infos if table[i.key].notna().any()}
+    codes = list(table["code"])
+    choices |= {"layer": list(layers), "area": codes, "cmp": codes}
+    init_settings(["layer", "area", "cmp"], choices)
+
+    _map_section(values, levels, layers, lang)
+    _analysis_section(values, lang)
+    st.sidebar.caption(t("share_link", lang))
+    return Context(
+        lang=lang,
+        settings=values,
+        loaded=loaded,
+        table=table,
+        infos=infos,
+        layers=layers,
+        analysed=True,
+        result=result,
+        choices=choices,
+        upload_names=upload["names"] if upload else [],
+        request=entry.request,
+    )

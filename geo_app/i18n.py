@@ -1,0 +1,293 @@
+"""Texts of the app in Dutch (default) and English.
+
+One table, key → ``{"nl": ..., "en": ...}``. A missing English text falls back
+to the Dutch one, and a missing key shows the key itself, so a forgotten text
+is visible but never crashes the app.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGUAGES", "TEXTS", "t"]
+
+#: Language code → its name as shown in the language switch.
+LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
+
+TEXTS: dict[str, dict[str, str]] = {
+    # Page chrome
+    "app_title": {"nl": "Stapelkaart", "en": "Stapelkaart"},
+    "app_subtitle": {
+        "nl": "Waar stapelen sociale opgaven zich op, per buurt en wijk?",
+        "en": "Where do social problems stack up, per buurt and wijk?",
+    },
+    "tab_map": {"nl": "Kaart", "en": "Map"},
+    "tab_profile": {"nl": "Gebiedsprofiel", "en": "Area profile"},
+    "tab_compare": {"nl": "Vergelijken", "en": "Compare"},
+    "tab_table": {"nl": "Tabel", "en": "Table"},
+    "tab_upload": {"nl": "Eigen data", "en": "Own data"},
+    "tab_about": {"nl": "Over", "en": "About"},
+    # Sidebar: data
+    "sb_data": {"nl": "Gegevens", "en": "Data"},
+    "language": {"nl": "Taal / language", "en": "Language / taal"},
+    "gemeente": {"nl": "Gemeente", "en": "Municipality"},
+    "year": {"nl": "Jaar", "en": "Year"},
+    "level": {"nl": "Niveau", "en": "Level"},
+    "level_buurt": {"nl": "Buurten", "en": "Buurten (neighbourhoods)"},
+    "level_wijk": {"nl": "Wijken", "en": "Wijken (districts)"},
+    "fetch_header": {"nl": "Gegevens ophalen bij CBS", "en": "Fetch data from CBS"},
+    "fetch_code": {"nl": "Gemeentecode (bijv. GM0505)", "en": "Municipality code (e.g. GM0505)"},
+    "fetch_button": {"nl": "Ophalen", "en": "Fetch"},
+    "fetch_bad_code": {
+        "nl": "Geef een gemeentecode als GM0505 (GM en vier cijfers).",
+        "en": "Enter a municipality code like GM0505 (GM and four digits).",
+    },
+    "auto": {"nl": "automatisch", "en": "automatic"},
+    "fetch_running": {"nl": "Gegevens ophalen…", "en": "Fetching data…"},
+    "fetch_done": {"nl": "Gegevens opgehaald.", "en": "Data fetched."},
+    "fetch_failed": {"nl": "Ophalen mislukt.", "en": "Fetching failed."},
+    "demo_notice": {
+        "nl": "Fictieve voorbeelddata: Stapeldam bestaat niet. Alle cijfers zijn door "
+        "Stapelkaart gegenereerd om de werking te tonen.",
+        "en": "Fictitious example data: Stapeldam does not exist. All figures were generated "
+        "by Stapelkaart to show how it works.",
+    },
+    "stale_notice": {
+        "nl": "CBS is nu niet bereikbaar. U ziet gegevens uit de lokale opslag van {age} geleden.",
+        "en": "CBS cannot be reached now. You are seeing cached data from {age} ago.",
+    },
+    "params_notice": {
+        "nl": "Niet alle instellingen uit de link waren geldig; standaardwaarden gebruikt "
+        "voor: {names}.",
+        "en": "Not all settings in the link were valid; defaults used for: {names}.",
+    },
+    "unexpected_error": {
+        "nl": "Er ging iets onverwachts mis. Probeer het opnieuw of kies andere instellingen.",
+        "en": "Something unexpected went wrong. Try again or choose other settings.",
+    },
+    # Sidebar: analysis settings
+    "sb_analysis": {"nl": "Analyse-instellingen", "en": "Analysis settings"},
+    "profile": {"nl": "Indicatorprofiel", "en": "Indicator profile"},
+    "threshold": {"nl": "Drempel 'hoog' (percentiel)", "en": "Threshold 'high' (percentile)"},
+    "threshold_help": {
+        "nl": "Een thema telt als hoog als het gebied op of boven dit percentiel ligt.",
+        "en": "A theme counts as high when the area is at or above this percentile.",
+    },
+    "scope": {"nl": "Vergelijken met", "en": "Compare with"},
+    "scope_gemeente": {"nl": "Gebieden in de gemeente", "en": "Areas in the municipality"},
+    "scope_national": {"nl": "Heel Nederland", "en": "All of the Netherlands"},
+    "cluster_method": {"nl": "Clustermethode", "en": "Clustering method"},
+    "n_clusters": {"nl": "Aantal clusters (k)", "en": "Number of clusters (k)"},
+    "alpha": {"nl": "Significantieniveau hotspots", "en": "Hotspot significance level"},
+    "sb_map": {"nl": "Kaartweergave", "en": "Map display"},
+    "layer": {"nl": "Kaartlaag", "en": "Map layer"},
+    "scheme": {"nl": "Klassenindeling", "en": "Classification"},
+    "scheme_quantiles": {"nl": "Kwantielen", "en": "Quantiles"},
+    "scheme_natural_breaks": {"nl": "Natuurlijke grenzen", "en": "Natural breaks"},
+    "scheme_equal_interval": {"nl": "Gelijke intervallen", "en": "Equal intervals"},
+    "n_classes": {"nl": "Aantal klassen", "en": "Number of classes"},
+    "show_wijken": {"nl": "Wijkgrenzen tonen", "en": "Show wijk boundaries"},
+    "basemap": {"nl": "Achtergrondkaart", "en": "Basemap"},
+    "basemap_pdok_grijs": {"nl": "PDOK grijs", "en": "PDOK grey"},
+    "basemap_osm": {"nl": "OpenStreetMap", "en": "OpenStreetMap"},
+    "basemap_none": {"nl": "Geen", "en": "None"},
+    "share_link": {
+        "nl": "De link in de adresbalk bevat alle instellingen: kopieer hem om deze weergave "
+        "te delen.",
+        "en": "The link in the address bar holds every setting: copy it to share this view.",
+    },
+    # Layers
+    "layer_stacking_score": {"nl": "Stapelingsscore", "en": "Stacking score"},
+    "layer_themes_high": {"nl": "Aantal hoge thema's", "en": "Number of high themes"},
+    "layer_cluster_label": {"nl": "Clustertypologie", "en": "Cluster typology"},
+    "layer_hotspot": {"nl": "Hotspots", "en": "Hotspots"},
+    # Map page
+    "stacking_area": {"nl": "Stapelgebied", "en": "Stacking area"},
+    "map_selected": {"nl": "Geselecteerd gebied", "en": "Selected area"},
+    "map_click_hint": {
+        "nl": "Klik op een gebied op de kaart of kies het in de lijst om het profiel te zien.",
+        "en": "Click an area on the map or pick it from the list to see its profile.",
+    },
+    "map_unavailable": {
+        "nl": "De kaart is nog niet beschikbaar in deze versie.",
+        "en": "The map is not available in this version yet.",
+    },
+    "to_profile": {
+        "nl": "Het volledige profiel staat op het tabblad Gebiedsprofiel.",
+        "en": "The full profile is on the Area profile tab.",
+    },
+    "areas": {"nl": "Gebieden", "en": "Areas"},
+    "with_stacking": {"nl": "Met stapeling", "en": "With stacking"},
+    # Profile page
+    "pick_area": {"nl": "Kies een gebied", "en": "Pick an area"},
+    "search_area": {"nl": "Zoek een buurt of wijk…", "en": "Search a buurt or wijk…"},
+    "col_indicator": {"nl": "Indicator", "en": "Indicator"},
+    "col_value": {"nl": "Waarde", "en": "Value"},
+    "col_gemeente": {"nl": "Gemeente", "en": "Municipality"},
+    "col_national": {"nl": "Nederland", "en": "Netherlands"},
+    "col_percentile": {"nl": "Percentiel (100 = hoogste)", "en": "Percentile (100 = highest)"},
+    "col_percentile_need": {
+        "nl": "Percentiel (100 = grootste opgave)",
+        "en": "Percentile (100 = greatest need)",
+    },
+    "theme": {"nl": "Thema", "en": "Theme"},
+    "yes": {"nl": "ja", "en": "yes"},
+    "no": {"nl": "nee", "en": "no"},
+    "all_indicators": {"nl": "Alle indicatoren", "en": "All indicators"},
+    "col_unit": {"nl": "Eenheid", "en": "Unit"},
+    "col_high": {"nl": "Hoog", "en": "High"},
+    "no_national": {
+        "nl": "Een landelijke referentie is voor deze gegevens niet beschikbaar.",
+        "en": "A national reference is not available for this data.",
+    },
+    "percentile_chart": {
+        "nl": "Percentiel binnen de vergelijkingsgroep (100 = hoogste)",
+        "en": "Percentile within the comparison group (100 = highest)",
+    },
+    "stacking": {"nl": "Stapeling", "en": "Stacking"},
+    "themes_high": {"nl": "Hoge thema's", "en": "High themes"},
+    "none": {"nl": "geen", "en": "none"},
+    "cluster": {"nl": "Clusterprofiel", "en": "Cluster profile"},
+    "hotspot": {"nl": "Hotspot", "en": "Hotspot"},
+    "rests_on": {
+        "nl": "Gebaseerd op {n} indicatoren: {names}",
+        "en": "Based on {n} indicators: {names}",
+    },
+    "download_profile": {
+        "nl": "Afdrukbaar gebiedsprofiel (HTML)",
+        "en": "Printable area profile (HTML)",
+    },
+    "analysis_unavailable": {
+        "nl": "De stapelingsanalyse is nog niet beschikbaar; u ziet alleen de indicatoren.",
+        "en": "The stacking analysis is not available yet; you see the indicators only.",
+    },
+    # Compare page
+    "compare_pick": {"nl": "Kies twee of meer gebieden", "en": "Pick two or more areas"},
+    "compare_hint": {
+        "nl": "Kies minstens twee gebieden om ze naast elkaar te zien.",
+        "en": "Pick at least two areas to see them side by side.",
+    },
+    # Table page
+    "table_caption": {
+        "nl": "Alle gebieden; klik op een kolomkop om te sorteren.",
+        "en": "All areas; click a column header to sort.",
+    },
+    "downloads": {"nl": "Downloads", "en": "Downloads"},
+    "dl_csv": {"nl": "CSV", "en": "CSV"},
+    "dl_xlsx": {"nl": "Excel (XLSX)", "en": "Excel (XLSX)"},
+    "dl_geojson": {"nl": "GeoJSON", "en": "GeoJSON"},
+    "dl_gpkg": {"nl": "GeoPackage", "en": "GeoPackage"},
+    "export_unavailable": {
+        "nl": "Exporteren is nog niet beschikbaar in deze versie.",
+        "en": "Export is not available in this version yet.",
+    },
+    "export_note": {
+        "nl": "Elke download vermeldt de bronnen, de analyse-instellingen en de toegepaste "
+        "onderdrukking van kleine aantallen.",
+        "en": "Every download states its sources, the analysis settings and the suppression "
+        "of small numbers applied.",
+    },
+    # Upload page
+    "upload_intro": {
+        "nl": "Voeg eigen, geaggregeerde cijfers per buurt of wijk toe. U ziet eerst een "
+        "controle en voorbeeld; pas na bevestigen worden ze gekoppeld.",
+        "en": "Add your own aggregated figures per buurt or wijk. You first see a check and "
+        "preview; they are joined only after you confirm.",
+    },
+    "upload_unavailable": {
+        "nl": "Uploaden van eigen gegevens is nog niet beschikbaar in deze versie.",
+        "en": "Uploading own data is not available in this version yet.",
+    },
+    "upload_active": {
+        "nl": "Eigen gegevens gekoppeld: {names}.",
+        "en": "Own data joined: {names}.",
+    },
+    "upload_clear": {"nl": "Eigen gegevens verwijderen", "en": "Remove own data"},
+    # About page
+    "about_md": {
+        "nl": """
+### Over Stapelkaart
+Stapelkaart laat zien in welke buurten en wijken sociale opgaven zich **opstapelen**:
+veel corporatiewoningen, veel mensen in de bijstand of met een uitkering, veel Wmo-gebruik
+en veel jeugdzorg.
+
+#### Bronnen
+- **CBS Kerncijfers Wijken en Buurten** (KWB), via de open data-dienst van CBS (StatLine, OData).
+- **CBS/Kadaster Wijk- en buurtkaart** (gebiedsgrenzen), via PDOK.
+- Achtergrondkaart: **PDOK BRT-Achtergrondkaart** (Kadaster) of **OpenStreetMap**
+  (© OpenStreetMap-bijdragers).
+- Bron: CBS, Kadaster. Deze gegevens vallen onder de licentie **CC BY 4.0**
+  (Naamsvermelding 4.0 Internationaal).
+
+#### Methode in het kort
+1. Per thema (wonen, inkomen en uitkeringen, zorg) worden indicatoren omgezet naar een
+   percentiel binnen de gekozen vergelijkingsgroep.
+2. Een thema telt als **hoog** als het gebied op of boven de gekozen drempel ligt;
+   de **stapelingsscore** combineert de thema's, het **aantal hoge thema's** telt ze.
+3. Een **clustertypologie** groepeert gebieden met een vergelijkbaar profiel.
+4. **Hotspots** (Local Moran's I) tonen waar hoge of lage waarden ruimtelijk samenvallen,
+   op het gekozen significantieniveau.
+
+Een hoge score is een signaal om het gesprek te beginnen, geen oordeel over een buurt of
+haar bewoners.
+
+#### Privacy
+Stapelkaart gebruikt alleen **geaggregeerde** cijfers per buurt of wijk, nooit gegevens over
+personen. Kleine aantallen worden **onderdrukt** (niet getoond) zodat niemand herkenbaar is;
+waarden die CBS geheimhoudt, blijven leeg. Eigen gegevens die u uploadt, blijven in deze
+sessie en worden niet opgeslagen of gedeeld.
+""",
+        "en": """
+### About Stapelkaart
+Stapelkaart shows in which buurten and wijken social problems **stack up**: many
+housing-corporation dwellings, many people on social assistance or benefits, high Wmo use and
+high youth care use.
+
+#### Sources
+- **CBS Kerncijfers Wijken en Buurten** (KWB), via the CBS open data service (StatLine, OData).
+- **CBS/Kadaster Wijk- en buurtkaart** (area boundaries), via PDOK.
+- Basemap: **PDOK BRT-Achtergrondkaart** (Kadaster) or **OpenStreetMap**
+  (© OpenStreetMap contributors).
+- Source: CBS, Kadaster. This data is licensed under **CC BY 4.0**.
+
+#### Method in short
+1. Per theme (housing, income and benefits, care) indicators become a percentile within the
+   chosen comparison group.
+2. A theme counts as **high** when the area is at or above the chosen threshold; the
+   **stacking score** combines the themes, the **number of high themes** counts them.
+3. A **cluster typology** groups areas with a similar profile.
+4. **Hotspots** (Local Moran's I) show where high or low values coincide in space, at the
+   chosen significance level.
+
+A high score is a reason to start a conversation, not a judgement of a buurt or its residents.
+
+#### Privacy
+Stapelkaart only uses **aggregated** figures per buurt or wijk, never data about persons.
+Small numbers are **suppressed** (not shown) so that nobody can be recognised; values CBS keeps
+secret stay empty. Own data you upload stays in this session and is neither stored nor shared.
+""",
+    },
+    "about_data": {"nl": "Huidige gegevens", "en": "Current data"},
+}
+
+
+def t(key: str, lang: str = "nl", **values: object) -> str:
+    """Return the text for ``key`` in ``lang``, with ``{placeholders}`` filled in.
+
+    Parameters
+    ----------
+    key
+        Key in :data:`TEXTS`.
+    lang
+        ``"nl"`` or ``"en"``; English falls back to Dutch when a text is missing.
+    **values
+        Values for the placeholders in the text.
+
+    Returns
+    -------
+    str
+        The text; the key itself when it is unknown.
+    """
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry["nl"]
+    return text.format(**values) if values else text

@@ -1,0 +1,390 @@
+"""The Stapelkaart choropleth map: classes, colours, legend, tooltip, basemap.
+
+Two steps, cached separately by the app:
+
+1. :func:`prepare_geometry` (once per gemeente and level): coverage-simplified
+   geometry in WGS84 with its GeoJSON text.
+2. :func:`build_map` (per indicator): a :class:`folium.Map` that styles the
+   prepared geometry. It only joins small property objects to the cached
+   geometry text, so switching indicator is cheap.
+
+The map loads Leaflet from the app itself (see :mod:`geo_app.assets`) and
+nothing else: no jQuery, Bootstrap, icon fonts or d3. Show it with
+``streamlit_folium.st_folium(fmap, ...)``; every feature's properties carry
+``code``, so the clicked area is in ``last_active_drawing["properties"]["code"]``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cbs_ingest.errors import CacheError, InputError
+from geo_app import assets
+from geo_app._map_classes import (
+    HOTSPOT_CLASSES,
+    PALETTES,
+    SCHEMES,
+    Classes,
+    auto_decimals,
+    category_colours,
+    classify,
+    format_value,
+    sequential_colours,
+)
+from geo_app._map_elements import (
+    ChoroplethLayer,
+    Legend,
+    MetricScale,
+    OutlineLayer,
+    css_element,
+    feature_collection,
+    script_json,
+)
+from geo_app._map_geometry import prepare_geometry
+from geo_app.basemap import DEFAULT_BASEMAP, add_basemap
+
+__all__ = [
+    "build_map",
+    "prepare_geometry",
+    "SCHEMES",
+    "PALETTES",
+    "HOTSPOT_CLASSES",
+    "NO_DATA_LABEL_NL",
+    "format_value",
+]
+
+_LOG = logging.getLogger(__name__)
+
+#: Legend text for areas without a value.
+NO_DATA_LABEL_NL = "geen gegevens / onderdrukt"
+
+_UNIT_CAPTION = {
+    "percent": "%",
+    "count": "aantal",
+    "per_1000": "per 1.000 inwoners",
+    "x1000_euro": "euro",
+    "ha": "hectare",
+    "per_km2": "inwoners per km²",
+}
+
+
+def build_map(
+    geometry: gpd.GeoDataFrame,
+    values: pd.Series | Mapping[str, object] | None = None,
+    *,
+    title: str = "",
+    unit: str | None = None,
+    kind: str = "auto",
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str = "viridis",
+    reverse: bool = True,
+    decimals: int | None = None,
+    categories: Sequence[str] | None = None,
+    category_labels: Mapping[str, str] | None = None,
+    suppressed: pd.Series | Iterable[str] | None = None,
+    stacking: pd.Series | Iterable[str] | None = None,
+    stacking_label: str = "Stapeling van problemen",
+    wijken: gpd.GeoDataFrame | None = None,
+    basemap: str | None = DEFAULT_BASEMAP,
+    attribution: str = "Bron: CBS, Kadaster",
+    note: str | None = None,
+    asset_base: str = assets.DEFAULT_ASSET_BASE,
+    height: int | str = "100%",
+) -> folium.Map:
+    """Build the choropleth map of one indicator.
+
+    Parameters
+    ----------
+    geometry
+        Areas from :func:`prepare_geometry` (an unprepared frame with ``code``,
+        ``name`` and a CRS is prepared on the fly, uncached).
+    values
+        The values to colour by, indexed by area ``code`` (a Series with the
+        same index as ``geometry`` is accepted too). Numbers (NaN = missing) or
+        categories (cluster labels, hotspot classes). None draws grey areas.
+    title
+        Dutch name of the indicator, shown as legend title and in the tooltip.
+    unit
+        Unit key (``percent``, ``count``, ``per_1000``, ``x1000_euro``, ``ha``,
+        ``per_km2``) or free text appended to values.
+    kind
+        ``auto`` (numbers → ``numeric``; hotspot class names → ``hotspot``;
+        other text → ``categorical``), or one of those three.
+    scheme, k
+        Class breaks for numbers: a key of :data:`SCHEMES` and 2–9 classes.
+    palette, reverse
+        Sequential palette (:data:`PALETTES`); ``reverse`` makes high values dark.
+    decimals
+        Decimals of numbers shown; None chooses from the data.
+    categories, category_labels
+        Order and Dutch labels of categories (defaults: sorted values; for
+        hotspots the fixed order and labels of :data:`HOTSPOT_CLASSES`).
+    suppressed
+        Areas whose value was suppressed for privacy: a boolean Series (by code
+        or aligned) or codes. Drawn hatched like missing values.
+    stacking
+        Areas where problems stack: boolean Series or codes. Outlined in black.
+    stacking_label
+        Dutch legend and tooltip text for stacking areas.
+    wijken
+        Prepared wijk geometry to draw as dashed outlines over buurten.
+    basemap
+        ``pdok-grijs`` (default), ``pdok-pastel``, ``osm`` or ``none``/None.
+    attribution
+        Data attribution shown in the map corner.
+    note
+        Extra Dutch line under the legend (e.g. the classification used).
+    asset_base
+        URL of the local Leaflet folder as the browser sees it. With the
+        default, the app's copy (``geo_app/static/vendor/leaflet``) is made
+        once per process if missing (:func:`geo_app.assets.ensure_assets`).
+    height
+        Map height (pixels or CSS size).
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    InputError
+        For an unknown scheme, palette, basemap or kind, or a bad ``k``.
+    """
+    if asset_base == assets.DEFAULT_ASSET_BASE:
+        _ensure_default_assets()
+    if "geometry_json" not in geometry.columns:
+        geometry = prepare_geometry(geometry)
+    codes = geometry["code"].to_numpy(dtype=object)
+    series = _align(values, geometry)
+    kind = _kind(kind, series)
+    suppressed_flags = _flags(suppressed, geometry)
+    stacking_flags = _flags(stacking, geometry)
+
+    if kind == "numeric":
+        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
+        numbers[suppressed_flags] = np.nan
+        classes = classify(numbers, scheme=scheme, k=k)
+        places = auto_decimals(numbers) if decimals is None else int(decimals)
+        colours = sequential_colours(classes.k, palette=palette, reverse=reverse)
+        index = classes.index
+        texts = [format_value(v, unit, decimals=places) for v in numbers]
+        rows = _numeric_rows(classes, colours, unit, places)
+    else:
+        index, colours, labels = _categorise(series, kind, categories, category_labels)
+        index[suppressed_flags] = -1
+        texts = [labels[i] if i >= 0 else "" for i in index]
+        rows = list(zip(colours, labels, strict=True))
+
+    counts = np.bincount(index[index >= 0], minlength=len(colours))
+    features = []
+    names = geometry["name"].to_numpy(dtype=object)
+    for i, geom in enumerate(geometry["geometry_json"].to_numpy(dtype=object)):
+        if not geom:
+            continue
+        props = {"code": codes[i], "name": names[i], "v": texts[i], "c": int(index[i])}
+        if suppressed_flags[i]:
+            props["x"] = 1
+        if stacking_flags[i]:
+            props["s"] = 1
+        features.append(
+            '{"type":"Feature","properties":' + script_json(props) + ',"geometry":' + geom + "}"
+        )
+
+    fmap = _new_map(geometry, asset_base=asset_base, height=height)
+    add_basemap(fmap, basemap)
+    config = {
+        "colours": colours,
+        "fillOpacity": 0.78 if basemap not in (None, "none") else 0.95,
+        "lineColour": "#ffffff",
+        "stackColour": "#000000",
+        "label": title,
+        "attribution": attribution,
+        "missingText": "geen gegevens",
+        "suppressedText": "onderdrukt (kleine aantallen)",
+        "stackText": stacking_label,
+    }
+    ChoroplethLayer(feature_collection(features), config).add_to(fmap)
+    if wijken is not None:
+        if "geometry_json" not in wijken.columns:
+            wijken = prepare_geometry(wijken)
+        outlines = [
+            '{"type":"Feature","properties":{},"geometry":' + g + "}"
+            for g in wijken["geometry_json"].to_numpy(dtype=object)
+            if g
+        ]
+        OutlineLayer(feature_collection(outlines)).add_to(fmap)
+    legend = _legend_html(
+        title=_legend_title(title, unit if kind == "numeric" else None),
+        rows=rows,
+        counts=counts,
+        n_missing=int((index < 0).sum()),
+        stacking_label=stacking_label if stacking_flags.any() else None,
+        wijken=wijken is not None,
+        note=note,
+    )
+    Legend(legend).add_to(fmap)
+    return fmap
+
+
+def _ensure_default_assets() -> None:
+    """Make sure the app's own Leaflet copy exists; a failure leaves a log line, not a crash."""
+    try:
+        assets.ensure_assets_once()
+    except CacheError as exc:
+        _LOG.error("Leaflet assets unavailable: %s", exc.message)
+
+
+def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) -> folium.Map:
+    present = geometry.geometry[~(geometry.geometry.isna() | geometry.geometry.is_empty)]
+    if len(present):
+        minx, miny, maxx, maxy = present.total_bounds
+    else:  # the whole of the Netherlands
+        minx, miny, maxx, maxy = 3.3, 50.75, 7.25, 53.55
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=12,
+        tiles=None,
+        height=height,
+    )
+    # Per instance, so folium's class-wide CDN lists stay untouched.
+    fmap.default_js, fmap.default_css = assets.asset_links(asset_base)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    fmap.get_root().header.add_child(css_element(), name="stapel_css")
+    MetricScale().add_to(fmap)
+    return fmap
+
+
+def _align(
+    values: pd.Series | Mapping[str, object] | None, geometry: gpd.GeoDataFrame
+) -> pd.Series:
+    """Values in the row order of ``geometry``."""
+    if values is None:
+        return pd.Series(np.nan, index=geometry.index, dtype=float)
+    if isinstance(values, pd.Series):
+        if values.index.equals(geometry.index) and not values.index.equals(
+            pd.Index(geometry["code"])
+        ):
+            return values
+        if values.index.has_duplicates:
+            raise InputError(
+                "values has duplicate area codes.",
+                nl="Er staan gebiedscodes dubbel in de gegevens voor de kaart.",
+            )
+        return pd.Series(values.reindex(geometry["code"]).to_numpy(), index=geometry.index)
+    return pd.Series([values.get(code) for code in geometry["code"]], index=geometry.index)
+
+
+def _flags(selection: pd.Series | Iterable[str] | None, geometry: gpd.GeoDataFrame) -> np.ndarray:
+    """Boolean mask in the row order of ``geometry``."""
+    if selection is None:
+        return np.zeros(len(geometry), dtype=bool)
+    if isinstance(selection, pd.Series) and pd.api.types.is_bool_dtype(selection):
+        aligned = _align(selection, geometry)
+        return aligned.fillna(False).to_numpy(dtype=bool)
+    wanted = {str(code) for code in selection}
+    return geometry["code"].isin(wanted).to_numpy()
+
+
+def _kind(kind: str, series: pd.Series) -> str:
+    if kind not in ("auto", "numeric", "categorical", "hotspot"):
+        raise InputError(f"Unknown map kind {kind!r}.", nl=f"Onbekend soort kaart {kind!r}.")
+    if kind != "auto":
+        return kind
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return "numeric"
+    present = set(series.dropna().astype(str))
+    if present and present <= set(HOTSPOT_CLASSES):
+        return "hotspot"
+    if not present:
+        return "numeric"
+    return "categorical"
+
+
+def _categorise(
+    series: pd.Series,
+    kind: str,
+    categories: Sequence[str] | None,
+    category_labels: Mapping[str, str] | None,
+) -> tuple[np.ndarray, list[str], list[str]]:
+    text = [None if pd.isna(v) else str(v) for v in series.to_numpy(dtype=object)]
+    if kind == "hotspot":
+        order = list(categories) if categories is not None else list(HOTSPOT_CLASSES)
+        colours = [HOTSPOT_CLASSES.get(c, ("#999999", c))[0] for c in order]
+        default_labels = {c: HOTSPOT_CLASSES.get(c, ("", c))[1] for c in order}
+    else:
+        present = sorted({v for v in text if v is not None})
+        order = list(categories) if categories is not None else present
+        colours = category_colours(len(order))
+        default_labels = {c: c for c in order}
+    labels = [str((category_labels or {}).get(c, default_labels[c])) for c in order]
+    position = {c: i for i, c in enumerate(order)}
+    index = np.array([position.get(v, -1) if v is not None else -1 for v in text], dtype=int)
+    return index, colours, labels
+
+
+def _numeric_rows(
+    classes: Classes, colours: list[str], unit: str | None, places: int
+) -> list[tuple[str, str]]:
+    rows = []
+    lower = classes.lower
+    for i, upper in enumerate(classes.bins):
+        if classes.exact:
+            label = format_value(upper, unit, decimals=places)
+        else:
+            low = lower if i == 0 else classes.bins[i - 1]
+            label = " – ".join(format_value(v, unit, decimals=places) for v in (low, upper))
+        rows.append((colours[i], label))
+    return rows
+
+
+def _legend_title(title: str, unit: str | None) -> str:
+    caption = _UNIT_CAPTION.get(unit or "", unit or "")
+    if caption and caption not in title:
+        return f"{title} ({caption})" if title else caption
+    return title
+
+
+def _row(
+    text: str, *, swatch: str = "", colour: str | None = None, count: int | None = None
+) -> str:
+    """One legend row; ``text`` is escaped here."""
+    style = f' style="background:{html.escape(colour)}"' if colour else ""
+    counted = f' <span class="stapel-count">({count})</span>' if count is not None else ""
+    classes = f"stapel-swatch {swatch}".strip()
+    return (
+        f'<div class="stapel-row"><span class="{classes}"{style}></span>'
+        f"<span>{html.escape(text)}{counted}</span></div>"
+    )
+
+
+def _legend_html(
+    *,
+    title: str,
+    rows: list[tuple[str, str]],
+    counts: np.ndarray,
+    n_missing: int,
+    stacking_label: str | None,
+    wijken: bool,
+    note: str | None,
+) -> str:
+    parts = []
+    if title:
+        parts.append(f'<div class="stapel-legend-title">{html.escape(title)}</div>')
+    for (colour, label), count in zip(rows, counts, strict=True):
+        parts.append(_row(label, colour=colour, count=int(count)))
+    parts.append(_row(NO_DATA_LABEL_NL, swatch="stapel-hatch", count=n_missing))
+    if stacking_label:
+        parts.append(_row(stacking_label, swatch="stapel-stack"))
+    if wijken:
+        parts.append(_row("Wijkgrens", swatch="stapel-wijk"))
+    if note:
+        parts.append(f'<div class="stapel-note">{html.escape(note)}</div>')
+    return "".join(parts)

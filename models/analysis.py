@@ -1,0 +1,298 @@
+"""The whole stacking analysis in one call: indicators, scores, typology, hotspots."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from libpysal.graph import Graph
+
+from layers.indicators import Indicator, compute_indicators, get_indicator
+from layers.profiles import Profile, get_profile
+from layers.standardise import NATIONAL_RATES_2024, AgeRates, fit_age_rates
+from models.hotspots import HotspotResult, build_weights, local_hotspots
+from models.stacking import StackingResult, stacking_scores
+from models.typology import NO_CLUSTER_LABEL, TypologyResult, cluster_areas
+
+__all__ = ["SCOPES", "AnalysisResult", "run_analysis", "OUTPUT_COLUMNS"]
+
+#: Comparison scopes and their Dutch names.
+SCOPES: dict[str, str] = {
+    "gemeente": "binnen de eigen gemeente",
+    "selection": "binnen de gekozen gemeenten samen",
+    "national": "ten opzichte van heel Nederland (referentieset)",
+}
+
+#: Result columns that follow the indicator values, in this order.
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "stacking_score",
+    "stacking_percentile",
+    "mean_percentile",
+    "themes_high",
+    "high_themes",
+    "stacking_flag",
+    "n_indicators",
+    "cluster",
+    "cluster_label",
+    "hotspot",
+    "gi_hotspot",
+)
+
+_ID_COLUMNS = ("code", "name", "level", "gemeentecode", "gemeentenaam", "wijkcode")
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything :func:`run_analysis` computed.
+
+    Attributes
+    ----------
+    table
+        GeoDataFrame aligned to the input index: identifiers, the indicator
+        values used (one column per indicator key), then :data:`OUTPUT_COLUMNS`
+        (``high_themes`` lists the high themes in Dutch: the "why").
+    profile
+        The profile used.
+    indicators
+        Theme key -> indicator key actually used (first candidate with data).
+    stacking, typology, hotspots
+        The sub-results with their diagnostics (``typology``/``hotspots`` may be
+        ``None`` when skipped or impossible).
+    settings
+        The options used, for provenance in exports.
+    notes
+        Plain-English remarks (skipped steps, dropped themes).
+    """
+
+    table: gpd.GeoDataFrame
+    profile: Profile
+    indicators: dict[str, str]
+    stacking: StackingResult
+    typology: TypologyResult | None
+    hotspots: HotspotResult | None
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _choose(profile: Profile, values: pd.DataFrame, notes: list[str]) -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    for theme in profile.themes:
+        available = [k for k in theme.candidates if k in values and values[k].notna().any()]
+        if available:
+            chosen[theme.key] = available[0]
+        else:
+            notes.append(f"theme {theme.key!r} left out: no data for {', '.join(theme.candidates)}")
+    return chosen
+
+
+def _high_list(high: pd.DataFrame, labels: Mapping[str, str]) -> pd.Series:
+    """Dutch list of the high themes per area, e.g. ``"corporatiebezit, bijstand"``."""
+    text = np.full(len(high), "", dtype=object)
+    for column in high.columns:
+        mark = high[column].to_numpy(dtype=bool)
+        text = np.where(mark, text + ", " + labels.get(column, column), text)
+    return pd.Series([t.removeprefix(", ") for t in text], index=high.index, dtype=object)
+
+
+def _rates(frame: pd.DataFrame, age_rates: str | Mapping[str, AgeRates]) -> dict[str, AgeRates]:
+    if isinstance(age_rates, Mapping):
+        return {**NATIONAL_RATES_2024, **age_rates}
+    if age_rates == "national":
+        return dict(NATIONAL_RATES_2024)
+    if age_rates == "fit":
+        out = dict(NATIONAL_RATES_2024)
+        for count, base in NATIONAL_RATES_2024.items():
+            # Too few areas: keep the national rates.
+            with contextlib.suppress(ValueError):
+                out[count] = fit_age_rates(
+                    frame,
+                    count,
+                    age_columns=base.age_columns,
+                    monotone=count == "wmo_clients",
+                    source="fitted on the analysed areas",
+                )
+        return out
+    raise ValueError("age_rates must be 'national', 'fit' or a mapping of AgeRates")
+
+
+def run_analysis(
+    frame: gpd.GeoDataFrame,
+    *,
+    profile: str | Profile = "default",
+    scope: str = "gemeente",
+    reference: pd.DataFrame | None = None,
+    extra_indicators: Iterable[Indicator] = (),
+    age_rates: str | Mapping[str, AgeRates] = "national",
+    cluster_method: str = "kmeans",
+    n_clusters: int | None = None,
+    weights: Graph | None = None,
+    permutations: int = 999,
+    alpha: float = 0.05,
+    fdr: bool = False,
+    seed: int = 0,
+    progress: Callable[[float, str], None] | None = None,
+) -> AnalysisResult:
+    """Run the stacking analysis on an area frame.
+
+    Parameters
+    ----------
+    frame
+        Area frame (one level), EPSG:28992. Not modified.
+    profile
+        A key of :data:`layers.PROFILES` or a :class:`layers.Profile`.
+    scope
+        ``"gemeente"``, ``"selection"`` or ``"national"`` (see :data:`SCOPES`);
+        ``"national"`` needs ``reference``.
+    reference
+        Area frame of the reference set (same level, e.g. all wijken) for
+        ``scope="national"``.
+    extra_indicators
+        Municipal indicators (from :func:`layers.join_municipal`) usable in the profile.
+    age_rates
+        Reference rates for age-standardised indicators: ``"national"`` (KWB
+        2024 estimates), ``"fit"`` (estimated on ``frame``) or a mapping.
+    cluster_method
+        ``"kmeans"``, ``"ward"`` or ``"gmm"``.
+    n_clusters
+        Number of clusters; ``None`` chooses by silhouette.
+    weights
+        Contiguity graph of ``frame``'s rows (from :func:`models.build_weights`);
+        built here when ``None``. Pass a cached one to save time.
+    permutations, alpha, fdr
+        Hotspot inference options; ``permutations=0`` skips hotspots.
+    seed
+        Seed for clustering and permutations.
+    progress
+        Called with (fraction done, English step description).
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    ValueError
+        On a missing column, an unknown profile or scope, or an empty frame.
+    """
+    report = progress or (lambda fraction, text: None)
+    if len(frame) == 0:
+        raise ValueError("the frame has no areas")
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; choose from {', '.join(SCOPES)}")
+    if scope == "national" and reference is None:
+        raise ValueError("scope 'national' needs a reference frame")
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    extra = tuple(extra_indicators)
+    notes: list[str] = []
+    rates = _rates(frame, age_rates)
+
+    report(0.05, "computing indicators")
+    keys = list(dict.fromkeys(k for t in prof.themes for k in t.candidates))
+    values = compute_indicators(frame, keys, extra=extra, rates=rates)
+    chosen = _choose(prof, values, notes)
+    if not chosen:
+        raise ValueError(f"none of the indicators of profile {prof.key!r} has data")
+    themes = {t.key: t for t in prof.themes if t.key in chosen}
+    theme_values = pd.DataFrame({t: values[k] for t, k in chosen.items()}, index=frame.index)
+    directions = {t: get_indicator(k, extra).direction for t, k in chosen.items()}
+    thresholds = {t: themes[t].threshold for t in chosen}
+
+    report(0.2, "computing stacking scores")
+    ref_values = None
+    if scope == "national":
+        ref_ind = compute_indicators(reference, list(chosen.values()), extra=extra, rates=rates)
+        ref_values = pd.DataFrame({t: ref_ind[k] for t, k in chosen.items()})
+    groups = frame["gemeentecode"] if scope == "gemeente" else None
+    stacking = stacking_scores(
+        theme_values,
+        directions=directions,
+        thresholds=thresholds,
+        groups=groups,
+        reference=ref_values,
+        min_indicators=min(prof.min_indicators, len(chosen)),
+        flag_min_themes=min(prof.flag_min_themes, len(chosen)),
+    )
+
+    report(0.35, "clustering")
+    typology = None
+    try:
+        typology = cluster_areas(
+            theme_values,
+            method=cluster_method,
+            k=n_clusters,
+            directions=directions,
+            short_labels={t: get_indicator(k, extra).short_nl for t, k in chosen.items()},
+            seed=seed,
+        )
+    except ValueError as exc:
+        notes.append(f"no typology: {exc}")
+
+    report(0.55, "finding spatial hotspots")
+    hotspots = None
+    if permutations > 0:
+        graph = weights if weights is not None else build_weights(frame.geometry)
+        hot_input = pd.Series(
+            stacking.table["stacking_score"].to_numpy(),
+            index=frame["code"].astype(str).to_numpy() if "code" in frame else None,
+        )
+        hotspots = local_hotspots(
+            hot_input, graph, permutations=permutations, alpha=alpha, fdr=fdr, seed=seed
+        )
+
+    report(0.95, "assembling the result")
+    ids = [c for c in _ID_COLUMNS if c in frame.columns]
+    table = pd.DataFrame(frame[ids].copy())
+    for key in chosen.values():
+        table[key] = values[key]
+    for column in ("stacking_score", "stacking_percentile", "mean_percentile", "themes_high"):
+        table[column] = stacking.table[column]
+    table["high_themes"] = _high_list(
+        stacking.high, {t: get_indicator(k, extra).short_nl for t, k in chosen.items()}
+    )
+    table["stacking_flag"] = stacking.table["stacking_flag"].astype(bool)
+    table["n_indicators"] = stacking.table["n_indicators"]
+    if typology is not None:
+        table["cluster"] = typology.labels
+        table["cluster_label"] = typology.labels.map(typology.label_nl).fillna(NO_CLUSTER_LABEL)
+    else:
+        table["cluster"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        table["cluster_label"] = NO_CLUSTER_LABEL
+    if hotspots is not None:
+        table["hotspot"] = hotspots.table["hotspot"].to_numpy()
+        table["gi_hotspot"] = hotspots.table["gi_hotspot"].to_numpy()
+    else:
+        table["hotspot"] = "not computed"
+        table["gi_hotspot"] = "not computed"
+    result_table = gpd.GeoDataFrame(table, geometry=frame.geometry.copy(), crs=frame.crs)
+    settings = {
+        "profile": prof.key,
+        "profile_name_nl": prof.name_nl,
+        "scope": scope,
+        "indicators": dict(chosen),
+        "thresholds": {t: f"{th.kind} {th.value:g}" for t, th in thresholds.items()},
+        "flag_min_themes": min(prof.flag_min_themes, len(chosen)),
+        "min_indicators": min(prof.min_indicators, len(chosen)),
+        "age_rates": {k: r.source for k, r in rates.items()},
+        "cluster_method": cluster_method,
+        "n_clusters": typology.k if typology is not None else None,
+        "permutations": permutations,
+        "alpha": alpha,
+        "fdr": fdr,
+        "seed": seed,
+    }
+    report(1.0, "done")
+    return AnalysisResult(
+        table=result_table,
+        profile=prof,
+        indicators=dict(chosen),
+        stacking=stacking,
+        typology=typology,
+        hotspots=hotspots,
+        settings=settings,
+        notes=notes,
+    )

@@ -1,0 +1,78 @@
+"""Build area-frame-schema GeoDataFrames from the real CBS files in ../shared/data.
+
+A test helper only: the ingest branch builds the real pipeline. The parquet files
+carry original CBS OData column names; they are matched to canonical names with
+:func:`cbs_ingest.columns.match_columns`, like the ingest code does.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, match_columns
+
+_FILES = {
+    "wijk": (
+        "nprz-app/wijk_2024_stats.parquet",
+        "nprz-app/wijk_2024.geojson.gz",
+        "wijkcode",
+        "wijknaam",
+    ),
+    "buurt": (
+        "nprz-app/buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
+        "nprz-app/buurt_2024_rijnmond_excl_rotterdam.geojson.gz",
+        "buurtcode",
+        "buurtnaam",
+    ),
+}
+
+
+def stats_frame(raw: Path, level: str) -> pd.DataFrame:
+    """Attribute-only area frame (no geometry) for ``level`` from the shared files."""
+    stats_file, _, code_col, name_col = _FILES[level]
+    stats = pd.read_parquet(raw / stats_file)
+    mapping = match_columns(stats.columns)
+    out = pd.DataFrame(
+        {
+            "code": stats[code_col].astype(str).str.strip(),
+            "name": stats[name_col].astype(str).str.strip(),
+            "level": level,
+            "gemeentecode": stats["gemeentecode"].astype(str).str.strip(),
+            "gemeentenaam": stats["gemeentenaam"].astype(str).str.strip(),
+            "wijkcode": stats["wijkcode"].astype(str).str.strip(),
+            "year": 2024,
+        }
+    )
+    for column in CANONICAL_COLUMNS:
+        if column.name in mapping:
+            values = pd.to_numeric(stats[mapping[column.name]], errors="coerce")
+            out[column.name] = values.astype(float)
+        else:
+            out[column.name] = np.nan
+    return out
+
+
+@lru_cache(maxsize=4)
+def _area_frame(raw: Path, level: str) -> gpd.GeoDataFrame:
+    _, geo_file, code_col, _ = _FILES[level]
+    stats = stats_frame(raw, level)
+    geo = gpd.read_file(f"/vsigzip/{raw / geo_file}")[[code_col, "geometry"]].to_crs(28992)
+    geo[code_col] = geo[code_col].astype(str).str.strip()
+    geo = geo.dissolve(by=code_col) if geo[code_col].duplicated().any() else geo.set_index(code_col)
+    geo["geometry"] = geo.geometry.make_valid()
+    frame = stats.join(geo["geometry"], on="code", how="inner")
+    columns = list(FRAME_KEYS) + [c.name for c in CANONICAL_COLUMNS] + ["geometry"]
+    return gpd.GeoDataFrame(frame[columns], geometry="geometry", crs=28992).reset_index(drop=True)
+
+
+def area_frame(raw: Path, level: str, municipalities: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Area frame (EPSG:28992): "wijk" national, "buurt" Rijnmond excl. Rotterdam."""
+    frame = _area_frame(raw, level)
+    if municipalities is not None:
+        frame = frame[frame["gemeentecode"].isin(municipalities)].reset_index(drop=True)
+    return frame.copy()

@@ -1,0 +1,40 @@
+"""A minimal Streamlit page that shows the demo choropleth, for the offline browser test.
+
+The test copies this file into a temporary folder, puts Leaflet in the
+``static/`` folder next to it with :func:`geo_app.assets.ensure_assets`, and
+starts it with ``streamlit run``. Query parameters choose the basemap
+(``?basemap=none``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from cbs_ingest.demo import make_demo
+from geo_app.mapview import build_map, prepare_geometry
+
+#: A buurt name that would run script if it were ever treated as HTML.
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+
+st.set_page_config(page_title="Kaarttest", layout="wide")
+basemap = st.query_params.get("basemap", "pdok-grijs")
+
+frames = make_demo()
+buurten = frames["buurt"].copy()
+buurten.loc[buurten.index[1], "name"] = HOSTILE_NAME
+wijken = frames["wijk"]
+values = buurten.set_index("code")["pct_corporation_owned"]
+fmap = build_map(
+    prepare_geometry(buurten),
+    values,
+    title="Woningen van een corporatie",
+    unit="percent",
+    suppressed=[buurten["code"].iloc[2]],
+    stacking=list(buurten["code"].iloc[5:8]),
+    wijken=prepare_geometry(wijken),
+    basemap=basemap,
+)
+result = st_folium(fmap, height=560, use_container_width=True, key="kaart")
+clicked = ((result or {}).get("last_active_drawing") or {}).get("properties", {}).get("code")
+st.write(f"Aangeklikt gebied: {clicked or 'geen'}")

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import geopandas as gpd
+import pytest
+from openpyxl import load_workbook
+
+import cbs_ingest
+from geo_app.cli import main
+from tests._real import area_frame
+
+_REQUIRED = [
+    "code",
+    "name",
+    "level",
+    "stacking_score",
+    "stacking_percentile",
+    "themes_high",
+    "stacking_flag",
+    "n_indicators",
+    "cluster",
+    "cluster_label",
+    "hotspot",
+]
+
+
+@pytest.fixture
+def demo_only(monkeypatch):
+    """Behave as before the ingest branch lands: no ``cbs_ingest.load``."""
+    monkeypatch.delattr(cbs_ingest, "load", raising=False)
+
+
+def test_demo_to_geopackage(tmp_path, capsys, demo_only):
+    out = tmp_path / "resultaat.gpkg"
+    code = main(
+        [
+            "analyse",
+            "--year",
+            "2024",
+            "--municipality",
+            "GM9999",
+            "--out",
+            str(out),
+            "--permutations",
+            "199",
+        ]
+    )
+    assert code == 0
+    table = gpd.read_file(out, layer="stapelkaart")
+    assert len(table) == 60
+    assert set(_REQUIRED) <= set(table.columns)
+    assert "pct_corporation_owned" in table.columns
+    assert set(table["level"]) == {"buurt"}
+    meta = gpd.read_file(out, layer="bronnen_en_instellingen")
+    assert "Fictieve" in " ".join(meta["waarde"])
+    captured = capsys.readouterr()
+    assert "Analysed 60 buurt areas" in captured.out
+    assert "[100%] done" in captured.err
+
+
+def test_demo_wijk_level_to_xlsx_with_profile(tmp_path, demo_only):
+    out = tmp_path / "r.xlsx"
+    code = main(
+        [
+            "analyse",
+            "--municipality",
+            "gm9999",
+            "--level",
+            "wijk",
+            "--profile",
+            "breed",
+            "--method",
+            "ward",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    book = load_workbook(out)
+    header = [c.value for c in book["resultaat"][1]]
+    assert set(_REQUIRED) <= set(header)
+    assert book["resultaat"].max_row == 7  # header + 6 wijken
+    meta = dict(book["bronnen en instellingen"].iter_rows(min_row=2, values_only=True))
+    assert meta["instellingen.profile"] == "breed"
+    assert meta["instellingen.cluster_method"] == "ward"
+
+
+def test_bad_input_ends_with_a_clear_message_and_no_file(tmp_path, capsys, demo_only):
+    out = tmp_path / "r.csv"
+    assert main(["analyse", "--municipality", "Schiedam", "--out", str(out)]) == 2
+    assert "Not a gemeente code" in capsys.readouterr().err
+    assert main(["analyse", "--municipality", "GM9999", "--out", str(tmp_path / "r.txt")]) == 2
+    assert "Unsupported output format" in capsys.readouterr().err
+    assert main(["analyse", "--municipality", "GM0606", "--out", str(out)]) == 2
+    assert "only the demo" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.shared_data
+def test_real_buurten_through_the_ingest_interface(tmp_path, monkeypatch, shared_data):
+    calls = []
+
+    def fake_load(year, municipalities=None, **kwargs):
+        calls.append((year, municipalities))
+        frame = area_frame(shared_data, "buurt", municipalities)
+        return SimpleNamespace(
+            frames={"buurt": frame},
+            provenance={"table": "85984NED", "year": year},
+            stale=False,
+        )
+
+    monkeypatch.setattr(cbs_ingest, "load", fake_load, raising=False)
+    out = tmp_path / "schiedam.csv"
+    assert (
+        main(
+            [
+                "analyse",
+                "--municipality",
+                "GM0606,GM0622",
+                "--scope",
+                "selection",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert calls == [(2024, ["GM0606", "GM0622"])]
+    table = gpd.pd.read_csv(out)
+    assert len(table) == 70 + 40
+    assert set(table["code"].str[:6]) == {"BU0606", "BU0622"}
+    meta = json.loads((tmp_path / "schiedam.csv-metadata.json").read_text(encoding="utf-8"))
+    assert "85984NED" in meta["bronnen"][0]
+    assert meta["herkomst"]["provenance"]["table"] == "85984NED"
+    assert meta["instellingen"]["scope"] == "selection"
+    assert table["stacking_flag"].any()

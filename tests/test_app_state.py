@@ -1,0 +1,147 @@
+"""Settings ↔ URL query parameters: validation, defaults and the round trip."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo_app import state
+
+CHOICES = {
+    "gm": ["GM0505", "GM9999"],
+    "year": [2024, 2023],
+    "layer": ["stacking_score", "pct_rental"],
+    "area": ["BU05050101", "BU05050102"],
+    "cmp": ["BU05050101", "BU05050102"],
+    "profile": ["default"],
+    "method": ["kmeans", "ward"],
+}
+ALL = list(state.SPECS)
+
+
+def test_empty_url_gives_defaults_and_no_rejections():
+    values, rejected = state.parse_params({}, names=ALL, choices=CHOICES)
+    assert rejected == []
+    assert values["lang"] == "nl"
+    assert values["gm"] == "GM0505"  # first available gemeente
+    assert values["year"] == 2024
+    assert values["layer"] == "stacking_score"
+    assert values["classes"] == 5
+    assert values["area"] is None
+    assert values["cmp"] == ()
+    assert values["wijken"] is True
+
+
+def test_valid_url_values_are_read():
+    params = {
+        "lang": "en",
+        "gm": "GM9999",
+        "year": "2023",
+        "level": "wijk",
+        "layer": "pct_rental",
+        "scheme": "natural_breaks",
+        "classes": "7",
+        "wijken": "0",
+        "basemap": "osm",
+        "threshold": "90",
+        "scope": "national",
+        "method": "ward",
+        "k": "6",
+        "alpha": "0.01",
+        "area": "bu05050102",
+        "cmp": "BU05050101,BU05050102",
+        "tab": "tabel",
+    }
+    values, rejected = state.parse_params(params, names=ALL, choices=CHOICES)
+    assert rejected == []
+    assert values == {
+        "lang": "en",
+        "gm": "GM9999",
+        "year": 2023,
+        "level": "wijk",
+        "layer": "pct_rental",
+        "scheme": "natural_breaks",
+        "classes": 7,
+        "wijken": False,
+        "basemap": "osm",
+        "profile": "default",
+        "threshold": 90,
+        "scope": "national",
+        "method": "ward",
+        "k": 6,
+        "alpha": 0.01,
+        "area": "BU05050102",
+        "cmp": ("BU05050101", "BU05050102"),
+        "tab": "tabel",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("lang", "de"),
+        ("gm", "GM0001"),
+        ("year", "twee"),
+        ("year", "1999"),
+        ("layer", "<script>"),
+        ("classes", "99"),
+        ("classes", "2"),
+        ("wijken", "misschien"),
+        ("threshold", "42"),
+        ("alpha", "0.2"),
+        ("k", "1"),
+        ("area", "DROP TABLE"),
+        ("area", "BU99999999"),
+        ("cmp", "BU05050101,nonsense"),
+        ("tab", "kapot"),
+    ],
+)
+def test_bad_values_fall_back_to_default_and_are_named(name, raw):
+    values, rejected = state.parse_params({name: raw}, names=ALL, choices=CHOICES)
+    assert rejected == [name]
+    assert values[name] == state.default(name, CHOICES)
+
+
+def test_list_valued_params_take_the_last_item():
+    values, rejected = state.parse_params({"classes": ["4", "6"]}, names=["classes"])
+    assert (values, rejected) == ({"classes": 6}, [])
+
+
+def test_to_params_leaves_out_defaults_but_always_names_the_data():
+    values, _ = state.parse_params({}, names=ALL, choices=CHOICES)
+    assert state.to_params(values, choices=CHOICES) == {"gm": "GM0505", "year": "2024"}
+
+
+@given(
+    level=st.sampled_from(["buurt", "wijk"]),
+    classes=st.integers(3, 9),
+    threshold=st.sampled_from(range(50, 100, 5)),
+    wijken=st.booleans(),
+    alpha=st.sampled_from([0.01, 0.05, 0.1]),
+    cmp=st.lists(st.sampled_from(CHOICES["cmp"]), unique=True),
+    area=st.sampled_from([None, *CHOICES["area"]]),
+)
+def test_round_trip_reopens_identically(level, classes, threshold, wijken, alpha, cmp, area):
+    values, _ = state.parse_params({}, names=ALL, choices=CHOICES)
+    values |= {
+        "level": level,
+        "classes": classes,
+        "threshold": threshold,
+        "wijken": wijken,
+        "alpha": alpha,
+        "cmp": tuple(cmp),
+        "area": area,
+    }
+    params = state.to_params(values, choices=CHOICES)
+    again, rejected = state.parse_params(params, names=ALL, choices=CHOICES)
+    assert rejected == []
+    assert again == values
+
+
+@given(st.dictionaries(st.sampled_from(ALL), st.text(max_size=30)))
+def test_any_url_gives_valid_settings(params):
+    values, rejected = state.parse_params(params, names=ALL, choices=CHOICES)
+    assert set(rejected) <= set(params)
+    for name, value in values.items():
+        assert state.is_valid(name, value, CHOICES), (name, value)
