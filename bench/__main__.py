@@ -35,13 +35,19 @@ def main(argv: list[str]) -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = 0
-    print(f"# Stapelkaart benchmarks: Python {platform.python_version()}, {platform.machine()}, {cores} cores")
+    print(
+        f"# Stapelkaart benchmarks: Python {platform.python_version()}, "
+        f"{platform.machine()}, {cores} cores"
+    )
     failed = 0
     for script in _scripts(argv):
         print(f"\n## {script.stem}", flush=True)
         start = time.perf_counter()
         result = subprocess.run([sys.executable, "-m", f"bench.{script.stem}"], cwd=HERE.parent)
-        print(f"# {script.stem}: exit {result.returncode}, {time.perf_counter() - start:.1f} s wall", flush=True)
+        print(
+            f"# {script.stem}: exit {result.returncode}, {time.perf_counter() - start:.1f} s wall",
+            flush=True,
+        )
         failed += result.returncode != 0
     return 1 if failed else 0
 

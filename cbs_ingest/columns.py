@@ -112,7 +112,12 @@ CANONICAL_COLUMNS: tuple[CbsColumn, ...] = (
         "Percentage jongeren met jeugdzorg",
     ),
     CbsColumn("wmo_clients", ("WmoClienten",), "count", "Wmo-cliënten"),
-    CbsColumn("wmo_clients_per_1000", ("WmoClientenRelatief",), "per_1000", "Wmo-cliënten per 1.000 inwoners"),
+    CbsColumn(
+        "wmo_clients_per_1000",
+        ("WmoClientenRelatief",),
+        "per_1000",
+        "Wmo-cliënten per 1.000 inwoners",
+    ),
     CbsColumn(
         "avg_income_per_inhabitant",
         ("GemiddeldInkomenPerInwoner",),
@@ -161,7 +166,8 @@ def table_id(year: int) -> str:
         years = ", ".join(str(y) for y in sorted(KWB_TABLES))
         raise InputError(
             f"No KWB table known for year {year!r}; choose one of {years}.",
-            nl=f"Geen CBS-tabel Kerncijfers wijken en buurten voor jaar {year!r}; kies uit {years}.",
+            nl=f"Geen CBS-tabel Kerncijfers wijken en buurten voor jaar {year!r}; "
+            f"kies uit {years}.",
         ) from None
 
 

@@ -34,12 +34,45 @@ DEMO_NOTICE_NL = (
 _CENTRE_RD = (145_700.0, 508_050.0)  # Markermeer, EPSG:28992
 _RADIUS_M = 4_000.0
 
-_WIJK_NAMES = ("Centrum", "Noorderhaven", "Oosterpolder", "Zuiderveld", "Westerkwartier", "Dijkzicht")
+_WIJK_NAMES = (
+    "Centrum",
+    "Noorderhaven",
+    "Oosterpolder",
+    "Zuiderveld",
+    "Westerkwartier",
+    "Dijkzicht",
+)
 _BUURT_STEMS = (
-    "Linden", "Molen", "Kastanje", "Reiger", "Wilgen", "Sluis", "Beemster", "Klaver", "Zeil",
-    "Berken", "Meeuwen", "Haven", "Lisdodde", "Vlier", "Eiken", "Kogge", "Zwanen", "Riet",
-    "Esdoorn", "Kaap", "Dolfijn", "Tulp", "Iepen", "Botter", "Populieren", "Kievit", "Wad",
-    "Dotter", "Hazelaar", "Schelp",
+    "Linden",
+    "Molen",
+    "Kastanje",
+    "Reiger",
+    "Wilgen",
+    "Sluis",
+    "Beemster",
+    "Klaver",
+    "Zeil",
+    "Berken",
+    "Meeuwen",
+    "Haven",
+    "Lisdodde",
+    "Vlier",
+    "Eiken",
+    "Kogge",
+    "Zwanen",
+    "Riet",
+    "Esdoorn",
+    "Kaap",
+    "Dolfijn",
+    "Tulp",
+    "Iepen",
+    "Botter",
+    "Populieren",
+    "Kievit",
+    "Wad",
+    "Dotter",
+    "Hazelaar",
+    "Schelp",
 )
 _BUURT_SUFFIXES = ("hof", "buurt", "park", "kade", "veld", "laan", "erf", "plein")
 
@@ -50,9 +83,13 @@ _SECRET_BELOW = 50  # below this population CBS does not publish most figures
 def _boundary(rng: np.random.Generator) -> Polygon:
     theta = np.linspace(0.0, 2 * np.pi, 96, endpoint=False)
     phase = rng.uniform(0, 2 * np.pi, size=2)
-    radius = _RADIUS_M * (1 + 0.14 * np.sin(3 * theta + phase[0]) + 0.07 * np.cos(5 * theta + phase[1]))
+    radius = _RADIUS_M * (
+        1 + 0.14 * np.sin(3 * theta + phase[0]) + 0.07 * np.cos(5 * theta + phase[1])
+    )
     x0, y0 = _CENTRE_RD
-    return Polygon(np.column_stack([x0 + radius * np.cos(theta) * 1.25, y0 + radius * np.sin(theta)]))
+    return Polygon(
+        np.column_stack([x0 + radius * np.cos(theta) * 1.25, y0 + radius * np.sin(theta)])
+    )
 
 
 def _points(rng: np.random.Generator, boundary: Polygon, n: int) -> np.ndarray:
@@ -90,7 +127,9 @@ def _round_to(values: np.ndarray, base: int) -> np.ndarray:
     return (np.round(values / base) * base).astype(float)
 
 
-def _buurt_values(rng: np.random.Generator, geoms: gpd.GeoSeries, wijk_idx: np.ndarray) -> pd.DataFrame:
+def _buurt_values(
+    rng: np.random.Generator, geoms: gpd.GeoSeries, wijk_idx: np.ndarray
+) -> pd.DataFrame:
     n = len(geoms)
     noise = rng.normal(size=n)
     latent = 0.5 * noise + 0.8 * _neighbour_mean(noise, geoms)
@@ -133,7 +172,9 @@ def _buurt_values(rng: np.random.Generator, geoms: gpd.GeoSeries, wijk_idx: np.n
     for name, share in ages.items():
         values[name] = _round_to(population * share, 5)
 
-    household_size = np.clip(2.15 - 0.15 * deprivation - 0.12 * elderly + rng.normal(0, 0.08, n), 1.4, 3.0)
+    household_size = np.clip(
+        2.15 - 0.15 * deprivation - 0.12 * elderly + rng.normal(0, 0.08, n), 1.4, 3.0
+    )
     values["households"] = _round_to(population / household_size, 5)
     values["dwellings"] = _round_to(values["households"] * rng.uniform(1.01, 1.06, n), 5)
 
@@ -215,16 +256,22 @@ def _names(rng: np.random.Generator, n: int) -> list[str]:
     return [pool[i] for i in picks]
 
 
-def _frame(values: pd.DataFrame, keys: dict[str, object], geometry: gpd.GeoSeries) -> gpd.GeoDataFrame:
+def _frame(
+    values: pd.DataFrame, keys: dict[str, object], geometry: gpd.GeoSeries
+) -> gpd.GeoDataFrame:
     ordered = [c.name for c in CANONICAL_COLUMNS]
     data = pd.DataFrame(keys)
     data = pd.concat([data.reset_index(drop=True), values[ordered].reset_index(drop=True)], axis=1)
-    frame = gpd.GeoDataFrame(data[list(FRAME_KEYS) + ordered], geometry=geometry.to_numpy(), crs=28992)
+    frame = gpd.GeoDataFrame(
+        data[list(FRAME_KEYS) + ordered], geometry=geometry.to_numpy(), crs=28992
+    )
     frame.attrs["source"] = "demo"
     return frame
 
 
-def make_demo(*, seed: int = 2024, n_buurten: int = 60, year: int = 2024) -> dict[str, gpd.GeoDataFrame]:
+def make_demo(
+    *, seed: int = 2024, n_buurten: int = 60, year: int = 2024
+) -> dict[str, gpd.GeoDataFrame]:
     """Generate the fictitious demo gemeente Stapeldam.
 
     Parameters
@@ -288,7 +335,9 @@ def make_demo(*, seed: int = 2024, n_buurten: int = 60, year: int = 2024) -> dic
     )
 
     wijk_values = _aggregate(values, "wijkcode")
-    wijk_geoms = polys.groupby(wijk_codes[wijk_idx]).agg(lambda s: shapely.coverage_union_all(s.to_numpy()))
+    wijk_geoms = polys.groupby(wijk_codes[wijk_idx]).agg(
+        lambda s: shapely.coverage_union_all(s.to_numpy())
+    )
     wijk = _frame(
         wijk_values,
         {

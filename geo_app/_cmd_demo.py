@@ -26,7 +26,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--out",
         type=Path,
         required=True,
-        help="output file: .gpkg (layers buurten, wijken, gemeenten), .geojson or .parquet (buurten)",
+        help=(
+            "output file: .gpkg (layers buurten, wijken, gemeenten), "
+            ".geojson or .parquet (buurten)"
+        ),
     )
     return parser
 
@@ -43,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
     tmp.unlink(missing_ok=True)
     try:
         if suffix == ".gpkg":
-            for level, layer in (("buurt", "buurten"), ("wijk", "wijken"), ("gemeente", "gemeenten")):
+            for level, layer in (
+                ("buurt", "buurten"),
+                ("wijk", "wijken"),
+                ("gemeente", "gemeenten"),
+            ):
                 frames[level].to_file(tmp, layer=layer, driver="GPKG")
         elif suffix == ".geojson":
             frames["buurt"].to_crs(4326).to_file(tmp, driver="GeoJSON")

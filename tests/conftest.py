@@ -12,7 +12,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "
 def shared_data() -> Path:
     """Path of ``../shared/data/raw``; skips the test, saying why, when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real CBS data not found at ../shared/data/raw (looked in {SHARED_DATA.parent})")
+        pytest.skip(f"real CBS data not found at ../shared/data/raw ({SHARED_DATA.parent})")
     return SHARED_DATA
 
 

@@ -19,7 +19,9 @@ def test_prefix_matching_survives_renumbered_suffixes():
 
 
 def test_absent_columns_are_not_guessed():
-    assert match_columns(["AantalInwoners_5", "Gemeentenaam_1"]) == {"population": "AantalInwoners_5"}
+    assert match_columns(["AantalInwoners_5", "Gemeentenaam_1"]) == {
+        "population": "AantalInwoners_5"
+    }
 
 
 def test_unknown_year_is_a_clear_input_error():
@@ -34,7 +36,9 @@ def test_current_and_march_2025_versions_of_85984NED_both_map(shared_data):
         shared_data / "nprz-app" / "wijk_2024_stats.parquet", columns=None
     ).columns
     current = match_columns(stats)
-    props = json.loads((shared_data / "cbs-kwb-metadata" / "85984NED_DataProperties_2025-03.json").read_text())
+    props = json.loads(
+        (shared_data / "cbs-kwb-metadata" / "85984NED_DataProperties_2025-03.json").read_text()
+    )
     march = match_columns(p["Key"] for p in props if p.get("Key"))
     # Both versions carry the stacking themes, under different suffixes.
     for name in ("pct_corporation_owned", "persons_bijstand", "youth_care_pct", "wmo_clients"):
@@ -42,7 +46,9 @@ def test_current_and_march_2025_versions_of_85984NED_both_map(shared_data):
     assert current["wmo_clients"] == "WmoClienten_93"
     assert march["wmo_clients"] == "WmoClienten_100"
     # Social minimum exists only in the March-2025 version; poverty only in the current one.
-    assert "pct_households_social_minimum" in march and "pct_households_social_minimum" not in current
+    assert (
+        "pct_households_social_minimum" in march and "pct_households_social_minimum" not in current
+    )
     assert "pct_persons_poverty" in current
     missing_everywhere = {c.name for c in CANONICAL_COLUMNS} - set(current) - set(march)
     assert missing_everywhere == set()

@@ -55,7 +55,12 @@ def test_demo_values_are_plausible_and_stack(demo_frames):
     corr = published[["pct_corporation_owned", "persons_bijstand", "youth_care_pct"]].corr()
     assert (corr.to_numpy()[np.triu_indices(3, 1)] > 0.3).all()
     # Some buurten stack problems: top tercile on corporation share, youth care and Wmo at once.
-    high = published[["pct_corporation_owned", "youth_care_pct", "wmo_clients_per_1000"]].rank(pct=True) > 2 / 3
+    high = (
+        published[["pct_corporation_owned", "youth_care_pct", "wmo_clients_per_1000"]].rank(
+            pct=True
+        )
+        > 2 / 3
+    )
     assert high.all(axis=1).sum() >= 3
     # A tiny buurt has its figures kept secret, like CBS does.
     assert buurt["pct_corporation_owned"].isna().sum() >= 1
