@@ -137,7 +137,7 @@ class UploadResult:
             {
                 "Ernst": [severity_nl[i.severity] for i in self.issues],
                 "Melding": [i.message for i in self.issues],
-                "Rij": pd.array([i.row for i in self.issues], dtype="Int64"),
+                "Rij": ["" if i.row is None else str(i.row) for i in self.issues],
                 "Kolom": [i.column or "" for i in self.issues],
             }
         )

@@ -110,7 +110,8 @@ def test_issue_table_is_dutch_and_has_rows_and_columns():
     table = result.issues_frame()
     assert table.columns.tolist() == ["Ernst", "Melding", "Rij", "Kolom"]
     errors = table.loc[table["Ernst"] == "fout"]
-    assert errors["Rij"].tolist() == [2, 3]
+    assert errors["Rij"].tolist() == ["2", "3"]
+    assert table.loc[table["Ernst"] == "info", "Rij"].tolist() == [""]
     assert errors["Kolom"].tolist() == ["n", "n"]
     assert "negatief" in errors["Melding"].iloc[0]
 
