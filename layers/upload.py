@@ -267,6 +267,7 @@ def validate_upload(
     if columns is None:
         return result(preview=preview)
     code_col, label_cols, value_cols = columns
+    details["value_columns"] = [name for _, name in value_cols]
     _check_row_width(table, issues)
     codes, keep = _check_codes(table, code_col, issues, level=level,
                                gemeentecode=gemeentecode, known_codes=known_codes)
