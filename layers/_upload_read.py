@@ -132,8 +132,15 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
     first = next((line for line in lines if line.strip()), None)
     if first is None:
         raise Rejected("empty", "The file is empty.", "Het bestand is leeg.")
+    hint = re.fullmatch(r"sep=([;,\t])", first.strip(" \ufeff"))
+    offset = 0
+    if hint:  # Excel's separator hint line: use it, then skip it
+        rest = text[text.index(first) + len(first):]
+        offset = text.count("\n") - rest.lstrip("\r\n").count("\n")
+        text = rest.lstrip("\r\n")
+        first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: _count_outside_quotes(first, d) for d in _DELIMITERS}
-    delimiter = max(_DELIMITERS, key=lambda d: counts[d])  # ties: order of _DELIMITERS
+    delimiter = hint.group(1) if hint else max(_DELIMITERS, key=lambda d: counts[d])
     if counts[delimiter] == 0:
         raise Rejected(
             "delimiter",
@@ -149,7 +156,7 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
             if not any(cell.strip() for cell in record):
                 continue
             records.append(list(record))
-            file_rows.append(reader.line_num)
+            file_rows.append(reader.line_num + offset)
             if len(records) > max_rows + 1:
                 raise Rejected(
                     "too_many_rows",

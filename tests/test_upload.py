@@ -67,6 +67,15 @@ def test_tab_separated_and_lower_case_codes_with_spaces_are_accepted():
     assert result.frame["code"].tolist() == ["BU99990000", "BU99990001"]
 
 
+def test_excel_separator_hint_line_is_used_and_skipped():
+    result = check(b"sep=;\r\ncode;n\r\nBU99990000;12,5\r\n")
+    assert result.ok
+    assert result.details["delimiter"] == ";"
+    assert result.frame["n"].tolist() == [12.5]
+    bad = check(b"sep=;\ncode;n\nBU99990000;-1\n")
+    assert bad.errors[0].row == 3  # rows are counted as the file shows them
+
+
 def test_amsterdam_alphanumeric_codes_are_valid():
     data = b"buurtcode;n\nBU0363AA01;40\nBU0363AB02;35\n"
     assert check(data, gemeentecode="GM0363").ok
