@@ -87,6 +87,13 @@ def render_upload(
                    "threshold": threshold, "max_bytes": max_bytes}
         signature, pending = _validate(data, uploaded.name, key=key, pairs=dict(pairs or {}),
                                        **options)
+        sheets = list(pending.details.get("sheets") or [])
+        if len(sheets) > 1:
+            sheet = st.selectbox("Werkblad", sheets, key=f"{key}_sheet",
+                                 help="De werkmap heeft meer werkbladen; kies het juiste.")
+            options["sheet"] = sheet
+            signature, pending = _validate(data, uploaded.name, key=key,
+                                           pairs=dict(pairs or {}), **options)
         chosen = _choose_pairs(pending, dict(pairs or {}), key=key)
         if chosen != pending.pairs and (chosen or pending.ok):
             signature, pending = _validate(data, uploaded.name, key=key, pairs=chosen,

@@ -45,6 +45,7 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, en, nl)
 
 
@@ -270,7 +271,8 @@ def _sheet_table(book, formula_book, *, max_rows: int, sheet: str | int | None) 
     width = max((_last_filled(r) for r in records), default=0)
     records = [list(r[:width]) + [None] * (width - len(r)) for r in records]
     header = ["" if h is None else str(h).strip() for h in (records[0] if records else [])]
-    table = RawTable(header, records[1:], file_rows[1:], "xlsx", sheet=chosen)
+    table = RawTable(header, records[1:], file_rows[1:], "xlsx", sheet=chosen,
+                     sheets=sheetnames)
     table.notes.append(("read", f"Read sheet {chosen!r} of the workbook.",
                         f"Werkblad '{chosen}' van de werkmap gelezen."))
     if len(sheetnames) > 1:

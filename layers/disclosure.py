@@ -21,9 +21,10 @@ assume.
 Each parent with its children forms one equation ``parent = sum(children)``.
 The rule enforced per count column is: *no equation contains exactly one
 hidden cell*, and no published total has only zeros among its hidden children
-(non-negative counts summing to a known zero would all be zero). Because the equations form a tree, this rule also protects
-against combining several published totals: every hidden cell can be moved by
-a small amount along a path of other hidden cells without changing any
+(non-negative counts summing to a known zero would all be zero). Because the
+equations form a tree, this rule also protects against combining several
+published totals: every hidden cell can be moved by a small amount along a
+path of other hidden cells without changing any
 published value (see ``docs/trust.md``).
 
 Missing values (NaN) in the input: a missing cell without children (a buurt)

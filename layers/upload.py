@@ -261,7 +261,7 @@ def validate_upload(
     for kind, en, nl in table.notes:
         issues.add("warning" if kind == "sheets" else "info", kind, nl, en)
     details.update(kind=table.kind, encoding=table.encoding, delimiter=table.delimiter,
-                   sheet=table.sheet, n_rows=len(table.rows))
+                   sheet=table.sheet, sheets=table.sheets, n_rows=len(table.rows))
     preview = _preview(table)
     columns = _check_header(table, issues, max_columns=max_columns)
     if columns is None:

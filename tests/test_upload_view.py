@@ -106,3 +106,27 @@ def test_column_names_in_widget_labels_are_escaped():
     at = _upload(_start(), "wmo.csv", data)
     labels = [s.label for s in at.selectbox]
     assert labels and all("](" not in label for label in labels)
+
+
+def test_a_workbook_with_several_sheets_asks_which_one():
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Toelichting"
+    book.active.append(["Dit blad bevat uitleg"])
+    data_sheet = book.create_sheet("Cijfers")
+    for row in (["buurtcode", "wmo"], ["BU99990000", 40], ["BU99990001", 25]):
+        data_sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = _start()
+    at.file_uploader[0].set_value(("cijfers.xlsx", buffer.getvalue(), "application/vnd.ms-excel"))
+    at.run()
+    assert at.error  # the first sheet holds no figures
+    sheet = next(s for s in at.selectbox if s.label == "Werkblad")
+    assert sheet.options == ["Toelichting", "Cijfers"]
+    sheet.select("Cijfers")
+    at.run()
+    assert "gecontroleerd: 2 gebieden" in at.success[0].value
