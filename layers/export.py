@@ -7,16 +7,27 @@
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are prefixed with an
   apostrophe in CSV; in XLSX every text cell is stored as a plain string with
   Excel's quote-prefix style, so a spreadsheet never evaluates it.
-* **Sources and settings travel with the data**: XLSX gets a second sheet
-  ``bronnen en instellingen``; GeoPackage gets an attribute table
-  ``bronnen_en_instellingen``; CSV and GeoJSON get a sidecar file
-  ``<name>-metadata.json`` next to them (the location the W3C "CSV on the
-  Web" convention uses for metadata of a CSV file).
+* **Sources and settings travel inside the file** (one file per export, so a
+  download is complete on its own):
+
+  - XLSX: a second sheet ``bronnen en instellingen``;
+  - GeoPackage: an attribute table ``bronnen_en_instellingen``;
+  - GeoJSON: a foreign member ``"stapelkaart"`` of the FeatureCollection
+    (RFC 7946, section 6.1);
+  - CSV: a header block of lines starting with ``#`` before the table (each
+    line is one quoted CSV field, so a spreadsheet shows it in one cell and
+    never as a formula). Skip lines starting with ``#`` to read the table,
+    e.g. with :func:`read_csv_table`.
+
+The app's download buttons use ``to_csv_bytes`` and friends; the command line
+uses :func:`write_table`. Both produce the same files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import tempfile
@@ -32,16 +43,21 @@ __all__ = [
     "FORMATS",
     "RISKY_PREFIXES",
     "atomic_path",
+    "build_metadata",
     "neutralise_formulas",
-    "metadata_path",
+    "read_csv_table",
+    "to_csv_bytes",
+    "to_geojson_bytes",
+    "to_gpkg_bytes",
+    "to_xlsx_bytes",
     "write_table",
 ]
 
 #: Supported output suffixes and what they are.
 FORMATS: dict[str, str] = {
-    ".gpkg": "GeoPackage",
-    ".geojson": "GeoJSON (EPSG:4326)",
-    ".csv": "CSV (UTF-8) with -metadata.json sidecar",
+    ".gpkg": "GeoPackage with a sources table",
+    ".geojson": "GeoJSON (EPSG:4326) with a sources member",
+    ".csv": "CSV (UTF-8) with a '#' sources header",
     ".xlsx": "Excel workbook with a sources sheet",
 }
 
@@ -100,12 +116,6 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def metadata_path(path: str | Path) -> Path:
-    """The sidecar metadata file of a CSV or GeoJSON output: ``<name>-metadata.json``."""
-    path = Path(path)
-    return path.with_name(path.name + "-metadata.json")
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -145,23 +155,33 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _write_sidecar(path: Path, metadata: Mapping[str, Any]) -> Path:
-    side = metadata_path(path)
-    with atomic_path(side) as tmp:
-        tmp.write_text(
-            json.dumps(dict(metadata), ensure_ascii=False, indent=2, default=_json_default),
-            encoding="utf-8",
-        )
-    return side
+def _csv_header(metadata: Mapping[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = [f"{key}: {value}" for key, value in _meta_rows(metadata)]
+    for line in ["Stapelkaart export; de tabel begint na de regels met #", *lines]:
+        writer.writerow(["# " + " ".join(line.split())])
+    return buffer.getvalue()
 
 
 def _write_csv(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> list[Path]:
     frame = neutralise_formulas(_plain(table))
-    side = _write_sidecar(path, metadata)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(_csv_header(metadata))
         # RFC 4180 line ends: with CRLF as terminator, fields holding a CR or LF get quoted.
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
-    return [path, side]
+        frame.to_csv(handle, index=False, lineterminator="\r\n")
+    return [path]
+
+
+def read_csv_table(path: str | Path) -> pd.DataFrame:
+    """Read the table of a Stapelkaart CSV export, skipping its ``#`` header block."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        skip = 0
+        for line in handle:
+            if not line.lstrip('"').startswith("#"):
+                break
+            skip += 1
+    return pd.read_csv(path, skiprows=skip, encoding="utf-8")
 
 
 def _write_xlsx(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> list[Path]:
@@ -213,10 +233,59 @@ def _write_gpkg(table: gpd.GeoDataFrame, path: Path, metadata: Mapping[str, Any]
 
 
 def _write_geojson(table: gpd.GeoDataFrame, path: Path, metadata: Mapping[str, Any]) -> list[Path]:
-    side = _write_sidecar(path, metadata)
+    collection = json.loads(table.to_crs(4326).to_json(drop_id=True, na="null"))
+    collection["stapelkaart"] = json.loads(
+        json.dumps(dict(metadata), ensure_ascii=False, default=_json_default)
+    )
     with atomic_path(path) as tmp:
-        table.to_crs(4326).to_file(tmp, driver="GeoJSON")
-    return [path, side]
+        tmp.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return [path]
+
+
+def build_metadata(
+    *,
+    sources: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    suppression: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Combine sources, settings and the suppression statement into export metadata."""
+    metadata: dict[str, Any] = {}
+    if sources:
+        metadata["bronnen"] = dict(sources)
+    if settings:
+        metadata["instellingen"] = dict(settings)
+    if suppression:
+        metadata["onderdrukking"] = suppression
+    metadata.update(extra)
+    return metadata
+
+
+def _to_bytes(table: pd.DataFrame, suffix: str, metadata: Mapping[str, Any]) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="stapelkaart-export-") as folder:
+        path = Path(folder) / f"export{suffix}"
+        write_table(table, path, metadata=metadata)
+        return path.read_bytes()
+
+
+def to_csv_bytes(table: pd.DataFrame, **metadata: Any) -> bytes:
+    """The CSV export as bytes; keywords as :func:`build_metadata` (sources, settings, ...)."""
+    return _to_bytes(table, ".csv", build_metadata(**metadata))
+
+
+def to_xlsx_bytes(table: pd.DataFrame, **metadata: Any) -> bytes:
+    """The XLSX export as bytes; keywords as :func:`build_metadata`."""
+    return _to_bytes(table, ".xlsx", build_metadata(**metadata))
+
+
+def to_geojson_bytes(table: gpd.GeoDataFrame, **metadata: Any) -> bytes:
+    """The GeoJSON export as bytes; keywords as :func:`build_metadata`."""
+    return _to_bytes(table, ".geojson", build_metadata(**metadata))
+
+
+def to_gpkg_bytes(table: gpd.GeoDataFrame, **metadata: Any) -> bytes:
+    """The GeoPackage export as bytes; keywords as :func:`build_metadata`."""
+    return _to_bytes(table, ".gpkg", build_metadata(**metadata))
 
 
 def write_table(
@@ -236,7 +305,7 @@ def write_table(
     Returns
     -------
     list of pathlib.Path
-        The files written (the table and, for CSV/GeoJSON, its sidecar).
+        The files written (one).
 
     Raises
     ------

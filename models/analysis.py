@@ -186,6 +186,8 @@ def run_analysis(
         raise ValueError(f"unknown scope {scope!r}; choose from {', '.join(SCOPES)}")
     if scope == "national" and reference is None:
         raise ValueError("scope 'national' needs a reference frame")
+    if scope == "gemeente" and "gemeentecode" not in frame.columns:
+        raise ValueError("scope 'gemeente' needs a 'gemeentecode' column")
     prof = get_profile(profile) if isinstance(profile, str) else profile
     extra = tuple(extra_indicators)
     notes: list[str] = []

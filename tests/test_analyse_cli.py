@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import json
+import csv
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -8,7 +8,10 @@ import pytest
 from openpyxl import load_workbook
 
 import cbs_ingest
+from cbs_ingest.errors import InputError, SourceUnavailableError
+from geo_app import _cmd_analyse
 from geo_app.cli import main
+from layers.export import read_csv_table
 from tests._real import area_frame
 
 _REQUIRED = [
@@ -27,12 +30,12 @@ _REQUIRED = [
 
 
 @pytest.fixture
-def demo_only(monkeypatch, tmp_path_factory):
+def private_cache(monkeypatch, tmp_path_factory):
     """The demo gemeente through the real ``cbs_ingest.load``, with a private cache."""
     monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
-def test_demo_to_geopackage(tmp_path, capsys, demo_only):
+def test_demo_to_geopackage(tmp_path, capsys, private_cache):
     out = tmp_path / "resultaat.gpkg"
     code = main(
         [
@@ -60,7 +63,7 @@ def test_demo_to_geopackage(tmp_path, capsys, demo_only):
     assert "[100%] done" in captured.err
 
 
-def test_demo_wijk_level_to_xlsx_with_profile(tmp_path, demo_only):
+def test_demo_wijk_level_to_xlsx_with_profile(tmp_path, private_cache):
     out = tmp_path / "r.xlsx"
     code = main(
         [
@@ -87,15 +90,32 @@ def test_demo_wijk_level_to_xlsx_with_profile(tmp_path, demo_only):
     assert meta["instellingen.cluster_method"] == "ward"
 
 
-def test_bad_input_ends_with_a_clear_message_and_no_file(tmp_path, capsys, demo_only):
+def test_bad_input_ends_with_a_clear_message_and_no_file(tmp_path, capsys, private_cache):
     out = tmp_path / "r.csv"
     assert main(["analyse", "--municipality", "Schiedam", "--out", str(out)]) == 2
     assert "Not a gemeente code" in capsys.readouterr().err
     assert main(["analyse", "--municipality", "GM9999", "--out", str(tmp_path / "r.txt")]) == 2
     assert "Unsupported output format" in capsys.readouterr().err
-    assert main(["analyse", "--municipality", "GM0606", "--out", str(out)]) == 2
-    assert "unavailable" in capsys.readouterr().err  # no CBS server in this test
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unreachable_source_ends_with_a_clear_message_and_no_file(tmp_path, capsys, monkeypatch):
+    def unreachable(year, municipalities=None, **kwargs):
+        raise SourceUnavailableError("CBS did not answer (test)")
+
+    monkeypatch.setattr(cbs_ingest, "load", unreachable)
+    out = tmp_path / "r.gpkg"
+    assert main(["analyse", "--municipality", "GM0606", "--out", str(out)]) == 2
+    assert "CBS did not answer" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_fallback_when_ingest_has_no_load(monkeypatch):
+    monkeypatch.delattr(cbs_ingest, "load", raising=False)
+    frames, info = _cmd_analyse._load(2024, ["GM9999"])
+    assert set(frames) == {"buurt", "wijk", "gemeente"} and "Fictieve" in info["provenance"]
+    with pytest.raises(InputError, match="only the demo"):
+        _cmd_analyse._load(2024, ["GM0606"])
 
 
 @pytest.mark.shared_data
@@ -128,11 +148,12 @@ def test_real_buurten_through_the_ingest_interface(tmp_path, monkeypatch, shared
         == 0
     )
     assert calls == [(2024, ["GM0606", "GM0622"])]
-    table = gpd.pd.read_csv(out)
+    table = read_csv_table(out)
     assert len(table) == 70 + 40
     assert set(table["code"].str[:6]) == {"BU0606", "BU0622"}
-    meta = json.loads((tmp_path / "schiedam.csv-metadata.json").read_text(encoding="utf-8"))
-    assert "85984NED" in meta["bronnen"][0]
-    assert meta["herkomst"]["provenance"]["table"] == "85984NED"
-    assert meta["instellingen"]["scope"] == "selection"
+    with out.open(encoding="utf-8", newline="") as handle:
+        header = [row[0] for row in csv.reader(handle) if row and row[0].startswith("#")]
+    assert any("85984NED" in line and line.startswith("# bronnen:") for line in header)
+    assert '# herkomst.provenance: {"table": "85984NED", "year": 2024}' in header
+    assert "# instellingen.scope: selection" in header
     assert table["stacking_flag"].any()

@@ -10,7 +10,8 @@ import pyogrio
 import pytest
 from openpyxl import load_workbook
 
-from layers.export import metadata_path, neutralise_formulas, write_table
+from layers import export
+from layers.export import neutralise_formulas, read_csv_table, write_table
 from tests._grid import grid_frame
 
 _RISKY = ['=HYPERLINK("http://x","klik")', "+31 6", "-2+3", "@SUM(A1)", "\tx", "\rx"]
@@ -36,23 +37,31 @@ def test_neutralise_only_touches_risky_text():
     assert frame.columns[2] == "=kop"  # input untouched
 
 
-def test_csv_is_safe_and_has_a_metadata_sidecar(tmp_path):
+def test_csv_is_safe_and_carries_its_sources(tmp_path):
     table = _table()
     before = table.copy()
     path = tmp_path / "uit.csv"
-    written = write_table(table, path, metadata=_META)
-    assert written == [path, metadata_path(path)]
+    written = write_table(table, path, metadata={**_META, "eigen": "a,=1+1"})
+    assert written == [path]
     pd.testing.assert_frame_equal(pd.DataFrame(table), pd.DataFrame(before))
     with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        raw = list(csv.reader(handle))
+    header = [r for r in raw if r and r[0].startswith("#")]
+    assert all(len(r) == 1 for r in header)  # one cell per line, never a formula cell
+    assert "# bronnen: CBS KWB 2024" in [r[0] for r in header]
+    assert "# instellingen.profile: default" in [r[0] for r in header]
+    assert "# eigen: a,=1+1" in [r[0] for r in header]
+    start = len(header)
+    assert raw[:start] == header and raw[start][0] == "code"
+    rows = [dict(zip(raw[start], r, strict=True)) for r in raw[start + 1 :]]
     assert "geometry" not in rows[0]
     names = [r["name"] for r in rows]
     for risky, written_name in zip(_RISKY, names, strict=False):
         assert written_name == "'" + risky
     assert rows[0]["score"] == "-1.5"  # numbers are not prefixed
     assert rows[2]["cluster"] == ""
-    meta = json.loads(metadata_path(path).read_text(encoding="utf-8"))
-    assert meta == _META
+    back = read_csv_table(path)
+    assert len(back) == len(table) and list(back.columns) == list(rows[0])
 
 
 def test_xlsx_never_holds_formulas_and_has_a_sources_sheet(tmp_path):
@@ -87,9 +96,38 @@ def test_geopackage_and_geojson(tmp_path):
     meta = gpd.read_file(gpkg, layer="bronnen_en_instellingen")
     assert "instellingen.seed" in set(meta["onderdeel"])
     geojson = tmp_path / "uit.geojson"
-    write_table(table, geojson, metadata=_META)
-    assert gpd.read_file(geojson).crs.to_epsg() == 4326
-    assert metadata_path(geojson).exists()
+    assert write_table(table, geojson, metadata=_META) == [geojson]
+    back = gpd.read_file(geojson)
+    assert back.crs.to_epsg() == 4326 and back["name"].tolist() == table["name"].tolist()
+    assert json.loads(geojson.read_text(encoding="utf-8"))["stapelkaart"] == _META
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson", "gpkg"])
+def test_byte_writers_for_the_app_carry_sources_settings_and_suppression(fmt, tmp_path):
+    writer = getattr(export, f"to_{fmt}_bytes")
+    data = writer(
+        _table(),
+        sources={"bron": "CBS Kerncijfers"},
+        settings={"Indicatorprofiel": "default"},
+        suppression="Aantallen onder 10 zijn onderdrukt.",
+    )
+    path = tmp_path / f"download.{fmt}"
+    path.write_bytes(data)
+    if fmt == "csv":
+        text = path.read_text(encoding="utf-8")
+        assert "# bronnen.bron: CBS Kerncijfers" in text and "onderdrukt" in text
+        assert len(read_csv_table(path)) == 9
+    elif fmt == "xlsx":
+        meta = dict(load_workbook(path)["bronnen en instellingen"].iter_rows(values_only=True))
+        assert meta["instellingen.Indicatorprofiel"] == "default"
+        assert meta["onderdrukking"].startswith("Aantallen")
+    elif fmt == "geojson":
+        member = json.loads(path.read_text(encoding="utf-8"))["stapelkaart"]
+        assert member["bronnen"] == {"bron": "CBS Kerncijfers"}
+    else:
+        meta = gpd.read_file(path, layer="bronnen_en_instellingen")
+        assert "onderdrukking" in set(meta["onderdeel"])
+        assert len(gpd.read_file(path, layer="stapelkaart")) == 9
 
 
 def test_failed_write_leaves_the_old_file_and_no_temp_files(tmp_path, monkeypatch):
@@ -97,16 +135,15 @@ def test_failed_write_leaves_the_old_file_and_no_temp_files(tmp_path, monkeypatc
     path.write_text("oud", encoding="utf-8")
 
     def broken(self, target, *args, **kwargs):
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write("half")
+        target.write("code,half")
+        target.flush()
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     with pytest.raises(OSError, match="disk full"):
         write_table(_table(), path, metadata=_META)
     assert path.read_text(encoding="utf-8") == "oud"
-    leftovers = {p.name for p in tmp_path.iterdir()} - {"uit.csv", "uit.csv-metadata.json"}
-    assert leftovers == set()
+    assert [p.name for p in tmp_path.iterdir()] == ["uit.csv"]
 
 
 def test_unsupported_or_unfit_output_is_refused(tmp_path):

@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from layers import (
     DENOMINATORS,
@@ -151,3 +153,71 @@ def test_wijk_counts_add_up_to_cbs_gemeente_totals(shared_data):
     ok = np.isfinite(cbs) & np.isfinite(rate) & (summed["wmo_clients"].to_numpy() > 0)
     assert ok.sum() > 250
     assert np.median(np.abs(rate[ok] - cbs[ok])) <= 1.0
+
+
+@pytest.mark.shared_data
+def test_rijnmond_buurt_counts_add_up_to_cbs_gemeente_totals(shared_data):
+    buurt = stats_frame(shared_data, "buurt")
+    gemeente = pd.read_parquet(shared_data / "nprz-app" / "gemeente_2024_stats.parquet")
+    gemeente = gemeente.drop_duplicates("gemeentecode").set_index("gemeentecode")
+    grouped = buurt.groupby("gemeentecode")
+    assert len(grouped) == 11
+    n = grouped.size()
+    cbs = gemeente.reindex(n.index)
+    # Population and households: rounded to 5 per buurt.
+    for column, key in (("population", "AantalInwoners_5"), ("households", "HuishoudensTotaal_29")):
+        diff = np.abs(grouped[column].sum() - cbs[key])
+        assert (diff <= 2.5 * n + 2.5).all(), column
+    # Bijstand: rounded to 10 per buurt, and small buurten are suppressed.
+    published = grouped["persons_bijstand"].count()
+    diff = np.abs(grouped["persons_bijstand"].sum() - cbs["PersonenPerSoortUitkeringBijstand_87"])
+    assert (diff <= 5 * published + 5).all()
+    # The bijstand rate of the gemeente, recomputed from summed buurt counts, is CBS's.
+    summed = grouped[["persons_bijstand", "age_15_25", "age_25_45", "age_45_65"]].sum()
+    ours = compute_indicators(summed, ["bijstand_per_1000_15_65"])["bijstand_per_1000_15_65"]
+    theirs = (
+        1000
+        * cbs["PersonenPerSoortUitkeringBijstand_87"]
+        / (cbs["k_15Tot25Jaar_9"] + cbs["k_25Tot45Jaar_10"] + cbs["k_45Tot65Jaar_11"])
+    )
+    # Within 6 % where counts are large enough for per-buurt rounding not to dominate
+    # (Alphen-Chaam, 80 recipients in 19 buurten, is left out).
+    large = cbs["PersonenPerSoortUitkeringBijstand_87"] >= 300
+    assert large.sum() == 10
+    np.testing.assert_allclose(ours[large], theirs[large], rtol=0.06)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    holes=st.lists(
+        st.tuples(
+            st.integers(0, 15),
+            st.sampled_from(
+                [
+                    "population",
+                    "persons_bijstand",
+                    "age_25_45",
+                    "wmo_clients",
+                    "youth_care_pct",
+                    "pct_corporation_owned",
+                    "dwellings",
+                ]
+            ),
+        ),
+        max_size=8,
+    ),
+)
+def test_property_aligned_unmutated_and_row_order_free(seed, holes):
+    frame = grid_frame(4, 4, seed=seed % 50)
+    for row, column in holes:
+        frame.loc[row, column] = np.nan
+    rng = np.random.default_rng(seed)
+    frame.index = pd.Index(rng.permutation(len(frame)) * 3 + 1)
+    before = frame.copy()
+    values = compute_indicators(frame)
+    assert_geodataframe_equal(frame, before)
+    assert values.index.equals(frame.index)
+    assert not np.isinf(values.to_numpy()).any()
+    shuffled = compute_indicators(frame.sample(frac=1.0, random_state=seed))
+    pd.testing.assert_frame_equal(shuffled.loc[frame.index], values)

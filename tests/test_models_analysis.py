@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from layers import PROFILES, custom_profile
 from models import OUTPUT_COLUMNS, build_weights, run_analysis
 from tests._grid import grid_frame
-from tests._real import area_frame
+from tests._real import area_frame, stats_frame
 
 _REQUIRED = (
     "code",
@@ -123,7 +123,7 @@ def test_custom_profile_with_absolute_thresholds():
     assert list(result.indicators) == ["pct_corporation_owned", "wmo_per_1000"]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 1000))
 def test_row_order_does_not_change_the_result(seed):
     frame = grid_frame(5, 5, seed=seed % 7, gemeenten=2)
@@ -144,31 +144,27 @@ def test_row_order_does_not_change_the_result(seed):
 
 @pytest.mark.shared_data
 def test_rijnmond_buurten_known_focus_areas_rank_high(shared_data):
-    """Plausibility on real buurten: known focus areas of Schiedam and Vlaardingen rank high.
+    """Plausibility on real buurten: the post-war focus areas rank high in their gemeente.
 
-    Schiedam's Nieuwland and Groenoord and Vlaardingen's Westwijk are the areas these
-    gemeenten name in their own area programmes; their buurten should be among the
-    highest-scoring ones of their gemeente.
+    Schiedam-Nieuwland was one of the national "krachtwijken" (2007) and Groenoord lies
+    next to it; Vlaardingen's Holy and Westwijk are its post-war social-housing wijken.
+    The highest-scoring buurten of these gemeenten should lie there.
     """
     frame = area_frame(shared_data, "buurt")
+    wijk_names = stats_frame(shared_data, "wijk").set_index("code")["name"]
     result = run_analysis(frame, permutations=199)
-    table = result.table
+    table = result.table.assign(wijk=lambda t: t["wijkcode"].map(wijk_names))
     assert table["code"].is_unique and len(table) == 452
-    schiedam = table[table["gemeentecode"] == "GM0606"].sort_values(
-        "stacking_score", ascending=False
-    )
-    top = set(schiedam["name"].head(10))
-    assert top & {
-        "Groenoord-Zuid",
-        "Groenoord-Noord",
-        "Mozartbuurt",
-        "Bachplein",
-        "Van Zantenbuurt",
-    }
-    vlaardingen = table[table["gemeentecode"] == "GM0622"].sort_values(
-        "stacking_score", ascending=False
-    )
-    assert "Hoofdstedenbuurt" in set(vlaardingen["name"].head(3))  # Westwijk
+    assert table["wijk"].notna().all()
+
+    def top(code: str, n: int) -> list[str]:
+        one = table[table["gemeentecode"] == code]
+        return one.sort_values("stacking_score", ascending=False)["wijk"].head(n).tolist()
+
+    schiedam = top("GM0606", 6)
+    assert sum(w in {"Wijk 06 Nieuwland", "Wijk 07 Groenoord"} for w in schiedam) >= 5
+    vlaardingen = top("GM0622", 3)
+    assert set(vlaardingen) <= {"Holy Noord", "Holy Zuid", "Westwijk"}
     # Well-off gemeenten' buurten are rarely flagged within a Rijnmond-wide comparison.
     wide = run_analysis(frame, scope="selection", permutations=0)
     by_gm = wide.table.groupby("gemeentecode")["stacking_flag"].mean()

@@ -96,3 +96,29 @@ def test_graph_must_fit_the_values():
     graph = build_weights(_grid(3))
     with pytest.raises(ValueError, match="does not fit"):
         local_hotspots(pd.Series(np.arange(5.0)), graph)
+
+
+def test_gi_star_pseudo_p_values_equal_esdas_own_permutation_test():
+    import warnings
+
+    import esda
+
+    from models.hotspots import _local_statistics
+
+    graph = build_weights(_grid())
+    y = _values(seed=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        moran, gi_z = _local_statistics(y, graph, 199, 3)
+        own = esda.G_Local(
+            y - y.min() + 1.0,
+            graph.assign_self_weight(1.0),
+            transform="R",
+            permutations=199,
+            star=None,
+            n_jobs=1,
+            seed=3,
+            keep_simulations=False,
+        )
+    np.testing.assert_allclose(own.Zs, gi_z)
+    np.testing.assert_allclose(own.p_sim, moran.p_sim)
