@@ -134,12 +134,24 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
     if first is None:
         raise Rejected("empty", "The file is empty.", "Het bestand is leeg.")
     hint = re.fullmatch(r"sep=([;,\t])", first.strip(" \ufeff"))
+    # Skip Excel's separator hint and a block of '#' comment lines (as Stapelkaart's
+    # own CSV exports start with) before the header; count them for row numbers.
     offset = 0
-    if hint:  # Excel's separator hint line: use it, then skip it
-        rest = text[text.index(first) + len(first):]
-        offset = text.count("\n") - rest.lstrip("\r\n").count("\n")
-        text = rest.lstrip("\r\n")
+    position = 0
+    for match in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)", text):
+        line = match.group().rstrip("\r\n")
+        stripped = line.strip().lstrip('"')
+        is_hint = hint is not None and offset == 0 and line == first
+        if stripped and not stripped.startswith("#") and not is_hint:
+            break
+        offset += 1
+        position = match.end()
+    if offset:
+        text = text[position:]
         first = next((line for line in text.splitlines() if line.strip()), "")
+        if not first:
+            raise Rejected("no_rows", "The file holds only comment lines.",
+                           "Het bestand bevat alleen commentaarregels en geen tabel.")
     counts = {d: _count_outside_quotes(first, d) for d in _DELIMITERS}
     delimiter = hint.group(1) if hint else max(_DELIMITERS, key=lambda d: counts[d])
     if counts[delimiter] == 0:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from layers.disclosure import suppress
-from layers.export import RISKY_PREFIXES, write_table
+from layers.export import RISKY_PREFIXES, read_csv_table, write_table
 
 PAYLOADS = [
     "=cmd|' /C calc'!A0",
@@ -48,8 +48,12 @@ def _frame(names: list[str]) -> pd.DataFrame:
 
 
 def _read_csv(path) -> list[list[str]]:
+    """The table rows of a CSV export, after its block of '#' source lines."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
+        rows = list(csv.reader(handle))
+    first = next(i for i, row in enumerate(rows) if not (row and row[0].startswith("#")))
+    assert all(len(row) == 1 for row in rows[:first])  # each source line is one cell
+    return rows[first:]
 
 
 @settings(max_examples=60, deadline=None,
@@ -131,7 +135,7 @@ def test_suppressed_values_do_not_reach_an_export(tmp_path):
     for suffix in (".csv", ".xlsx"):
         path = tmp_path / f"uit{suffix}"
         write_table(protected, path)
-        table = pd.read_csv(path) if suffix == ".csv" else pd.read_excel(path, sheet_name=0)
+        table = read_csv_table(path) if suffix == ".csv" else pd.read_excel(path, sheet_name=0)
         values = dict(zip(table["code"], table["gem_wmo"], strict=True))
         assert np.isnan(values["BU00010101"]) and np.isnan(values["BU00010103"])
         assert values["BU00010102"] == 250 and values["WK000101"] == 291
@@ -148,3 +152,20 @@ def test_a_neutralised_export_cannot_be_uploaded_back_as_codes(tmp_path):
     result = validate_upload(path.read_bytes(), "uit.csv", level="buurt")
     assert not result.ok
     assert {i.kind for i in result.errors} == {"bad_code"}
+
+
+def test_a_csv_export_can_be_uploaded_again_and_rows_are_counted_as_in_the_file(tmp_path):
+    from layers.upload import validate_upload
+
+    path = tmp_path / "uit.csv"
+    frame = pd.DataFrame({"code": ["BU99990000", "BU99990001"], "wmo": [40.0, -3.0]})
+    write_table(frame, path, metadata={"bronnen": {"CBS": "85984NED"}, "toelichting": "x;=1+1"})
+    result = validate_upload(path.read_bytes(), "uit.csv", level="buurt")
+    assert not result.ok and result.errors[0].kind == "negative"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[result.errors[0].row - 1].startswith("BU99990001")
+    good = frame.assign(wmo=[40.0, 3.0])
+    write_table(good, path, metadata={"bronnen": {"CBS": "85984NED"}})
+    again = validate_upload(path.read_bytes(), "uit.csv", level="buurt")
+    assert again.ok
+    assert again.frame["wmo"].tolist() == [40.0, 3.0]
