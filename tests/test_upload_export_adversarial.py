@@ -115,8 +115,9 @@ def test_csv_payloads_are_prefixed(tmp_path, payload):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap: Dutch Excel opens a comma CSV splitting on ';', so text after a ';' "
-    "inside a cell becomes a cell of its own and is not neutralised (reported to analysis)",
+    reason="known gap (reported to analysis; Excel itself not available here to confirm): "
+    "Excel with Dutch regional settings splits a CSV it opens on ';', so text after a ';' "
+    "inside a cell would become a cell of its own, and that fragment is not neutralised",
 )
 def test_csv_is_safe_when_a_semicolon_excel_splits_cells(tmp_path):
     path = tmp_path / "uit.csv"
