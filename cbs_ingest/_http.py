@@ -98,6 +98,8 @@ def retry_policy() -> RetryPolicy:
 
 def _normalise_base(raw: str, *, env: str) -> str:
     raw = raw.strip().rstrip("/")
+    if "://" not in raw:
+        raw = "http://" + raw  # a bare host[:port], e.g. 127.0.0.1:8765
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(
@@ -175,8 +177,8 @@ def _retrying_session(
     """A ``requests.Session`` class that retries each request with backoff.
 
     A response counts as failed when the connection fails or times out, the
-    status is 5xx/408/429, the body is cut short, or a JSON body does not parse
-    or lacks OData's ``value``. Other 4xx answers are returned as they are, for
+    status is 5xx/408/429, the body is cut short, or a 200 body is not JSON or
+    is an OData page without ``value``. Other 4xx answers are returned as they are, for
     the caller to report.
     """
 
@@ -190,8 +192,7 @@ def _retrying_session(
                     status = response.status_code
                     if status >= 500 or status in (408, 429):
                         response.raise_for_status()
-                    kind = response.headers.get("Content-Type", "")
-                    if status == 200 and ("json" in kind or "format=json" in (request.url or "")):
+                    if status == 200:  # both clients parse every answer as JSON
                         document = json.loads(body)
                         if isinstance(document, dict) and "odata.metadata" in document:
                             document["value"]  # noqa: B018  (KeyError when a page lost it)
@@ -207,7 +208,15 @@ def _retrying_session(
     return RetryingSession
 
 
-def _raise_clear(exc: BaseException, *, source: str, where: str, attempts: int) -> None:
+def _raise_clear(
+    exc: BaseException,
+    *,
+    source: str,
+    where: str,
+    attempts: int,
+    what: str = "this table",
+    what_nl: str = "deze tabel",
+) -> None:
     status = _status_of(exc)
     if status in (400, 501):
         raise FilterRejected(
@@ -216,8 +225,8 @@ def _raise_clear(exc: BaseException, *, source: str, where: str, attempts: int) 
         ) from exc
     if status == 404:
         raise SourceUnavailableError(
-            f"{source} at {where} does not have this table (HTTP 404).",
-            nl=f"{source} ({where}) heeft deze tabel niet (HTTP 404).",
+            f"{source} at {where} does not have {what} (HTTP 404).",
+            nl=f"{source} ({where}) heeft {what_nl} niet (HTTP 404).",
         ) from exc
     tries = f"after {attempts} attempt(s)" if _retryable(exc) else "at the first attempt"
     tries_nl = f"na {attempts} poging(en)" if _retryable(exc) else "bij de eerste poging"
@@ -276,18 +285,44 @@ def cbs_download(
             if metadata_only:
                 props = cbsodata.get_meta(table_id, "DataProperties", catalog_url=catalog, **kwargs)
                 return {"DataProperties": props}
-            # cbsodata 1.3.5 drops the set it is asked for: typed=False
-            # downloads ``TypedDataSet`` (as get_data does by default).
-            return cbsodata.download_data(
+            try:
+                # cbsodata 1.3.5 drops the set it is asked for: typed=False
+                # downloads ``TypedDataSet`` (as get_data does by default).
+                return cbsodata.download_data(
+                    table_id,
+                    typed=False,
+                    filters=filters,
+                    select=select,
+                    catalog_url=catalog,
+                    **kwargs,
+                )
+            except ValueError as exc:
+                if "not in list" not in str(exc):
+                    raise
+            # The service document did not list UntypedDataSet, which download_data
+            # insists on; fetch the three collections Stapelkaart needs one by one.
+            data = {
+                name: _cbs3._download_metadata(table_id, name, catalog_url=catalog, **kwargs)
+                for name in ("TableInfos", "DataProperties")
+            }
+            data["TypedDataSet"] = _cbs3._download_metadata(
                 table_id,
-                typed=False,
-                filters=filters,
+                "TypedDataSet",
                 select=select,
+                filters=filters,
                 catalog_url=catalog,
                 **kwargs,
             )
+            return data
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            _raise_clear(exc, source="CBS", where=base, attempts=policy.attempts)
+            _raise_clear(
+                exc,
+                source="CBS",
+                where=base,
+                attempts=policy.attempts,
+                what=f"table {table_id}",
+                what_nl=f"tabel {table_id}",
+            )
             raise  # pragma: no cover
         finally:
             cbsodata.options.use_https, _cbs3.Session = previous
@@ -314,5 +349,12 @@ def pdok_get(
             response.raise_for_status()
             return json.loads(response.content), dict(response.headers)
     except (requests.RequestException, ValueError) as exc:
-        _raise_clear(exc, source="PDOK", where=pdok_base_url(), attempts=policy.attempts)
+        _raise_clear(
+            exc,
+            source="PDOK",
+            where=pdok_base_url(),
+            attempts=policy.attempts,
+            what=url,
+            what_nl=url,
+        )
         raise  # pragma: no cover

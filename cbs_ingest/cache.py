@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -171,6 +172,15 @@ def _atomic_write_text(target: Path, text: str) -> None:
             tmp.unlink()
 
 
+def _remove_leftovers(folder: Path, *, older_than: float = 3600.0) -> None:
+    """Delete temporary files of writes that were killed (never read, only tidied)."""
+    now = time.time()
+    for leftover in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > older_than:
+                leftover.unlink()
+
+
 def write_entry(
     name: str, frames: dict[str, gpd.GeoDataFrame], manifest: dict[str, Any]
 ) -> CacheEntry:
@@ -184,6 +194,7 @@ def write_entry(
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(folder)
         combined = gpd.GeoDataFrame(
             pd.concat([frames[level] for level in LEVELS], ignore_index=True),
             geometry="geometry",

@@ -114,13 +114,20 @@ def _layer_columns(path: Path) -> dict[str, list[str]]:
     return out
 
 
+def _clean_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def _standardise(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     fields = _FIELDS[level]
     frame = frame.rename(columns=fields)
     for column in ("code", "name", "gemeentecode", "gemeentenaam", "wijkcode"):
         if column not in frame.columns:
             frame[column] = None
-        frame[column] = frame[column].map(lambda v: str(v).strip() if v is not None else None)
+        frame[column] = frame[column].astype(object).map(_clean_text)
     frame["code"] = frame["code"].str.upper()
     if level == "gemeente":
         frame["gemeentecode"] = frame["code"]
@@ -201,7 +208,7 @@ def _fetch_collection(
             break
 
         def on_retry(attempt: int, reason: str) -> None:
-            _report(progress, 0.55, f"PDOK: {reason}, nieuwe poging {attempt + 1}")
+            _report(progress, 0.55, f"PDOK: {reason}, nieuwe poging {attempt + 1} (retry)")
 
         document, headers = _http.pdok_get(url, params=params, on_retry=on_retry)
         if document.get("type") != "FeatureCollection" or "features" not in document:

@@ -127,6 +127,20 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(min(max(fraction, 0.0), 1.0), message)
 
 
+def _monotonic(progress: Progress | None) -> Progress | None:
+    """Wrap a callback so the fraction never goes back (retries report mid-way)."""
+    if progress is None:
+        return None
+    high = 0.0
+
+    def report(fraction: float, message: str) -> None:
+        nonlocal high
+        high = max(high, min(max(fraction, 0.0), 1.0))
+        progress(high, message)
+
+    return report
+
+
 def _demo(year: int, progress: Progress | None) -> IngestResult:
     _report(progress, 0.5, f"{DEMO_GEMEENTE_NAME}: voorbeelddata genereren")
     frames = make_demo(year=year)
@@ -214,6 +228,7 @@ def load(
     CacheError
         The cache could not be written.
     """
+    progress = _monotonic(progress)
     codes = _codes(municipalities)
     if codes == [DEMO_GEMEENTE_CODE]:
         return _demo(int(year), progress)
@@ -225,18 +240,25 @@ def load(
     tid = table_id(year)
     year = int(year)
     path = check_geopackage(geometry_file) if geometry_file is not None else None
+    # The cache name covers what is asked (year, gemeenten, CBS host); the
+    # geometry source is recorded in the manifest. Without a geometry file any
+    # cached copy will do, so the app finds what `stapelkaart ingest
+    # --geometry-file` stored; with one, only a copy made from that same file.
     request = {
         "year": year,
         "table_id": tid,
         "municipalities": codes,
-        "geometry": _geometry_key(path, year),
         "cbs": _http.cbs_base_url(),
         "version": cache.CACHE_VERSION,
     }
     name = cache.entry_name(request)
+    request["geometry"] = _geometry_key(path, year)
     entry, damaged = cache.lookup(name)
     notes = [damaged] if damaged else []
-    if entry is not None and not refresh and entry.age <= _max_age():
+    same_geometry = entry is not None and (
+        path is None or entry.manifest["request"].get("geometry") == request["geometry"]
+    )
+    if entry is not None and same_geometry and not refresh and entry.age <= _max_age():
         _report(progress, 0.5, "Uit de cache laden")
         result = _from_entry(entry)
         _report(progress, 1.0, "Klaar (uit de cache)")

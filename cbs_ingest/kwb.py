@@ -157,7 +157,7 @@ def _download(
     notes: list[str],
 ) -> dict[str, Any]:
     def on_retry(attempt: int, reason: str) -> None:
-        _report(progress, 0.15, f"CBS: {reason}, nieuwe poging {attempt + 1}")
+        _report(progress, 0.15, f"CBS: {reason}, nieuwe poging {attempt + 1} (retry)")
 
     filters = gemeente_filter(codes) if codes else None
     try:
@@ -207,7 +207,7 @@ def fetch_kwb(
                     f"{exc.message} (after {policy.attempts} attempt(s))",
                     nl=f"{exc.nl} (na {policy.attempts} poging(en))",
                 ) from exc
-            _report(progress, 0.05, f"CBS: kolommen veranderd, nieuwe poging {attempt + 2}")
+            _report(progress, 0.05, f"CBS: kolommen veranderd, nieuwe poging {attempt + 2} (retry)")
             time.sleep(delays[attempt])
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -218,7 +218,7 @@ def _fetch_once(
     _report(progress, 0.05, f"CBS-tabel {tid} ({year}): kolommen opvragen")
 
     def on_retry(attempt: int, reason: str) -> None:
-        _report(progress, 0.05, f"CBS: {reason}, nieuwe poging {attempt + 1}")
+        _report(progress, 0.05, f"CBS: {reason}, nieuwe poging {attempt + 1} (retry)")
 
     props = _http.cbs_download(
         tid, filters=None, select=None, metadata_only=True, on_retry=on_retry
@@ -298,7 +298,7 @@ def _fetch_once(
     for column in CANONICAL_COLUMNS:
         rows[column.name] = pd.to_numeric(rows[column.name], errors="coerce").astype(float)
     if codes:
-        found = set(rows.loc[rows["level"] == "gemeente", "code"])
+        found = set(rows["gemeentecode"])
         unknown = [c for c in codes if c not in found]
         if unknown:
             raise InputError(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 from cbs_ingest import load
 from cbs_ingest.cache import cache_dir
@@ -47,7 +49,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--refresh", action="store_true", help="download again even if the request is cached"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.error = _one_line_error  # type: ignore[method-assign]
     return parser
+
+
+def _one_line_error(message: str) -> NoReturn:
+    """Usage mistakes end like every other bad input: one line, exit code 2."""
+    print(f"stapelkaart: error: ingest: {message} (see stapelkaart ingest --help)", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _progress(quiet: bool):

@@ -54,7 +54,7 @@ _SOURCE_ENV = ("STAPELKAART_DATA_DIR", "STAPELKAART_CBS_URL", "STAPELKAART_PDOK_
 @pytest.fixture(scope="session")
 def cbs_tables(shared_data):
     """KWB 2024 (85984NED) from the shared data, and the same figures renumbered as 85618NED."""
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     return {
         "85984NED": kwb_2024_table(shared_data),

@@ -37,7 +37,8 @@ class Fault:
     sent), ``badjson`` (a complete response with half a JSON document),
     ``reset`` (connection closed without an answer), ``slow`` (answer after
     ``delay`` seconds), ``novalue`` (valid JSON without ``value``), ``dropcol``
-    (rows without the columns whose key starts with ``column``).
+    (rows without the columns whose key starts with ``column``), ``html`` (a
+    200 maintenance page instead of JSON).
 
     With ``every`` > 0 the fault instead hits every ``every``-th matching
     request, without limit (a flaky server).
@@ -228,12 +229,15 @@ class FakeCbs:
     page_sizes: dict[str, int] = field(default_factory=dict)  # per collection, e.g. TypedDataSet
     log: list[str] = field(default_factory=list)
     reject_filters: bool = False
+    listed: list[str] | None = None  # collections in the service document (None: CBS's list)
+    memo: dict[tuple, bytes] = field(default_factory=dict)
     url: str = ""
 
     def reset(self) -> None:
         self.faults.clear()
         self.log.clear()
         self.page_sizes.clear()
+        self.listed = None
         self.reject_filters = False
 
     def count(self, fragment: str) -> int:
@@ -309,6 +313,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(doc).encode()
         if fault is not None and fault.kind == "badjson":
             body = body[: len(body) // 2]
+        if fault is not None and fault.kind == "html":
+            return self._send(200, b"<html><body>Onderhoud</body></html>", "text/html")
         if fault is not None and fault.kind == "novalue":
             body = json.dumps({"odata.metadata": "x"}).encode()
         return self._send(status, body, ctype)
@@ -335,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "CategoryGroups",
                 "WijkenEnBuurten",
             ]
+            names = self.state.listed or names
             doc = {
                 "odata.metadata": base + "$metadata",
                 "value": [{"name": n, "url": base + n} for n in names],
@@ -362,9 +369,13 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if name not in collections:
             return 404, b'{"error": "no such collection"}', "application/json"
-        rows = collections[name]()
         flt = query.get("$filter", [None])[0]
         sel = query.get("$select", [None])[0]
+        size = self.state.page_sizes.get(name, self.state.page_size)
+        memo_key = (id(table), name, flt, sel, size, query.get("$skip", ["0"])[0])
+        if name in ("WijkenEnBuurten", "DataProperties") and memo_key in self.state.memo:
+            return 200, self.state.memo[memo_key], "application/json"
+        rows = collections[name]()
         if (flt or sel) and self.state.reject_filters:
             raise FilterError("query options are not supported by this server")
         if flt:
@@ -379,7 +390,6 @@ class _Handler(BaseHTTPRequestHandler):
             if unknown:
                 raise FilterError(f"unknown property in $select: {unknown[0]}")
             rows = [{k: r.get(k) for k in keys} for r in rows]
-        size = self.state.page_sizes.get(name, self.state.page_size)
         skip = int(query.get("$skip", ["0"])[0])
         page = rows[skip : skip + size]
         doc: dict[str, Any] = {
@@ -393,7 +403,10 @@ class _Handler(BaseHTTPRequestHandler):
             if sel:
                 params["$select"] = sel
             doc["odata.nextLink"] = base + name + "?" + urlencode(params)
-        return 200, json.dumps(doc).encode(), "application/json"
+        body = json.dumps(doc).encode()
+        if name in ("WijkenEnBuurten", "DataProperties"):
+            self.state.memo[memo_key] = body  # big and unchanging: encode once
+        return 200, body, "application/json"
 
 
 class FakeCbsServer:
@@ -420,106 +433,3 @@ class FakeCbsServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
-
-
-# --- tables built from the shared real KWB 2024 data ----------------------------------
-
-_ODATA_KEY = re.compile(r"^(?:k_|[A-Z])[A-Za-z0-9_]*_\d+$")
-
-
-def _odata_columns(columns) -> list[str]:
-    return [c for c in columns if _ODATA_KEY.match(c)]
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-        if isinstance(value, float) and value != value:
-            return None
-    return value
-
-
-def kwb_2024_table(
-    raw, *, table_id: str = "85984NED", renumber: int = 0, drop: tuple[str, ...] = ()
-) -> FakeTable:
-    """Build 85984NED from ``../shared/data/raw/nprz-app``: NL, all gemeenten and wijken,
-    the Rijnmond buurten; keys keep their OData names, codes are padded to 10 characters.
-
-    ``renumber`` shifts every numeric suffix (CBS renumbers between versions);
-    ``drop`` removes columns by prefix (a changed column set).
-    """
-    import pandas as pd
-
-    folder = raw / "nprz-app"
-    gm = pd.read_parquet(folder / "gemeente_2024_stats.parquet")
-    gm = gm.sort_values("water").drop_duplicates("gemeentecode")  # NEE before JA
-    wk = pd.read_parquet(folder / "wijk_2024_stats.parquet")
-    bu = pd.read_parquet(folder / "buurt_2024_stats_rijnmond_excl_rotterdam.parquet")
-    keys = _odata_columns(wk.columns)
-    titles: dict[str, str] = {}
-    titles.update(zip(gm["gemeentecode"], gm["gemeentenaam"], strict=True))
-    titles.update(zip(wk["wijkcode"], wk["wijknaam"], strict=True))
-    titles.update(zip(bu["buurtcode"], bu["buurtnaam"], strict=True))
-
-    def rename(key: str) -> str | None:
-        prefix, _, number = key.rpartition("_")
-        if any(prefix == d for d in drop):
-            return None
-        return f"{prefix}_{int(number) + renumber}"
-
-    mapping = {k: rename(k) for k in keys}
-    rows: list[dict[str, Any]] = []
-    national = {
-        "WijkenEnBuurten": pad("NL00"),
-        "Gemeentenaam_1": pad("Nederland", 40),
-        "SoortRegio_2": pad("Land"),
-        "Codering_3": pad("NL00"),
-        "AantalInwoners_5": int(gm["AantalInwoners_5"].sum()),
-    }
-    rows.append(
-        {"WijkenEnBuurten": pad("NL00")} | {mapping[k]: national.get(k) for k in keys if mapping[k]}
-    )
-    for frame in (gm, wk, bu):
-        records = frame[keys].to_dict("records")
-        for rec in records:
-            code = str(rec["Codering_3"]).strip()
-            row = {"WijkenEnBuurten": pad(code)}
-            for key in keys:
-                new = mapping[key]
-                if new is None:
-                    continue
-                value = _cell(rec[key])
-                if key == "Codering_3":
-                    value = pad(code)
-                row[new] = value
-            rows.append(row)
-    for i, row in enumerate(rows):
-        row["ID"] = i
-        rows[i] = {"ID": i, **{k: v for k, v in row.items() if k != "ID"}}
-    out_keys = [mapping[k] for k in keys if mapping[k]]
-    dimension = [
-        {
-            "Key": pad(code),
-            "Title": title,
-            "Description": None,
-            "Municipality": "GM" + code[2:6] if code[:2] in ("BU", "WK") else None,
-        }
-        for code, title in titles.items()
-    ]
-    dimension.insert(
-        0, {"Key": pad("NL00"), "Title": "Nederland", "Description": None, "Municipality": None}
-    )
-    info = {
-        "ID": 0,
-        "Title": "Kerncijfers wijken en buurten 2024",
-        "Identifier": table_id,
-        "Modified": "2025-03-27T02:00:00",
-        "Period": "2024",
-        "Language": "nl",
-        "Catalog": "CBS",
-    }
-    return FakeTable(table_id, rows, make_properties(out_keys), info, dimension)

@@ -158,3 +158,22 @@ class FakePdokServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+def drechtsteden_layers(raw: Path) -> dict[str, gpd.GeoDataFrame]:
+    """CBS layers from the full-resolution 2023 Drechtsteden buurten (with a water buurt).
+
+    Wijken and gemeenten are the buurten dissolved by code, land and water kept
+    apart as CBS does (``water`` is ``JA`` when every part is water).
+    """
+    path = raw / "voorzieningenmonitor-drechtsteden" / "buurten_2023_drechtsteden.geojson.gz"
+    buurten = gpd.read_file("/vsigzip/" + str(path)).to_crs(28992)
+    buurten = buurten[
+        ["buurtcode", "buurtnaam", "wijkcode", "gemeentecode", "gemeentenaam", "water", "geometry"]
+    ]
+    wijken = buurten.dissolve(by=["wijkcode", "water"], as_index=False)
+    wijken["wijknaam"] = wijken["wijkcode"]
+    wijken = wijken[["wijkcode", "wijknaam", "gemeentecode", "gemeentenaam", "water", "geometry"]]
+    gemeenten = buurten.dissolve(by=["gemeentecode", "water"], as_index=False)
+    gemeenten = gemeenten[["gemeentecode", "gemeentenaam", "water", "geometry"]]
+    return {"gemeenten": gemeenten, "wijken": wijken, "buurten": buurten}

@@ -170,3 +170,21 @@ def test_command_line_process(cbs_server, cbs_gpkg, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "19 buurt rows; join 19/19 matched (100.0%)" in run.stdout
     assert str(tmp_path / "cli-data" / "kwb") in run.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ingest", "-m", "GM0505"],
+        ["ingest", "--year", "abc", "-m", "GM0505"],
+        ["ingest", "--year", "2024", "-m", "GM0505", "--whole-country"],
+        ["ingest", "--year", "2024"],
+    ],
+)
+def test_usage_mistakes_are_one_line(cbs_server, capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    line = _error_line(capsys)
+    assert "see stapelkaart ingest --help" in line
+    assert cbs_server.log == [] and _nothing_written()

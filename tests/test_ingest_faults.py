@@ -36,6 +36,7 @@ TRANSIENT = [
     ("TypedDataSet", "badjson"),
     ("TypedDataSet", "reset"),
     ("TypedDataSet", "novalue"),
+    ("TypedDataSet", "html"),
     ("DataProperties", "503"),
     ("TableInfos", "truncate"),
     ("%24skip=40", "truncate"),  # a later page of a paged answer
@@ -47,8 +48,12 @@ TRANSIENT = [
 def test_transient_fault_is_retried(cbs_server, cbs_gpkg, match, kind):
     cbs_server.page_sizes["TypedDataSet"] = 20  # GM0606 has 83 rows: five pages
     cbs_server.faults.append(Fault(match, kind, times=1))
-    result = cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg)
+    messages: list[str] = []
+    result = cbs_ingest.load(
+        2024, ["GM0606"], geometry_file=cbs_gpkg, progress=lambda f, m: messages.append(m)
+    )
     _assert_complete(result, 70)
+    assert any("nieuwe poging 2" in m for m in messages)  # the retry is visible
     assert cbs_server.faults[0].hits == 1
     assert cbs_server.count(match) >= 2  # the failed request was asked again
 
@@ -98,7 +103,7 @@ def test_unreachable_server(cbs_server, cbs_gpkg, monkeypatch):
 
 
 def test_changed_column_set_without_cache(cbs_server, cbs_gpkg, shared_data):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
     with pytest.raises(SourceChangedError) as info:
@@ -124,7 +129,7 @@ def test_stale_cache_when_refresh_fails(cbs_server, cbs_gpkg):
 def test_stale_cache_when_expired_and_source_changed(
     cbs_server, cbs_gpkg, shared_data, monkeypatch
 ):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
     monkeypatch.setenv("STAPELKAART_CACHE_MAX_AGE_DAYS", "0")
@@ -223,3 +228,20 @@ def _parquet_of(result):
 
     manifest = json.loads(result.cache_path.read_text())
     return result.cache_path.with_name(manifest["file"])
+
+
+def test_leftovers_of_killed_writes_are_tidied(cbs_server, cbs_gpkg):
+    import os
+    import time
+
+    folder = cache.cache_dir()
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".kwb_old.parquet.tmp", folder / ".kwb_fresh.parquet.tmp"
+    old.write_bytes(b"half a file")
+    fresh.write_bytes(b"another writer, still busy")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    assert not old.exists() and fresh.exists()
+    assert [e.name for e in cache.list_entries()] == [
+        n[:-5] for n in _cache_files() if n.endswith(".json")
+    ]

@@ -9,7 +9,7 @@ import pytest
 from fake_cbs import parse_filter
 
 from cbs_ingest.columns import CANONICAL_COLUMNS
-from cbs_ingest.errors import InputError, SourceChangedError
+from cbs_ingest.errors import InputError, SourceChangedError, SourceUnavailableError
 from cbs_ingest.kwb import convert_value, fetch_kwb, gemeente_filter
 
 pytestmark = pytest.mark.shared_data
@@ -114,7 +114,7 @@ def test_unknown_gemeente_is_an_input_error(cbs_server):
 
 
 def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, shared_data):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
     with pytest.raises(SourceChangedError) as info:
@@ -126,7 +126,7 @@ def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, shared_dat
 
 
 def test_without_codering_the_padded_key_gives_the_code(cbs_server, shared_data):
-    from fake_cbs import kwb_2024_table
+    from fake_cbs_tables import kwb_2024_table
 
     cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("Codering",))
     rows = fetch_kwb(2024, ["GM0556"]).rows
@@ -163,3 +163,55 @@ def test_whole_country_pages_through_next_links(cbs_server):
     assert len(pages) == math.ceil(4188 / 1000)
     assert all("%24select=" in page for page in pages)  # next links keep the query
     assert "NL00" not in set(table.rows["code"])
+
+
+def test_service_document_without_untyped_set_and_dimension(cbs_server, cbs_gpkg):
+    """cbsodata's download_data needs UntypedDataSet listed; a leaner feed still works."""
+    import cbs_ingest
+
+    cbs_server.listed = ["TableInfos", "TypedDataSet", "DataProperties"]
+    result = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+    assert result.report.complete and len(result.frames["buurt"]) == 19
+    assert result.frames["buurt"]["name"].notna().all()  # names from the geometry
+    assert cbs_server.count("/WijkenEnBuurten") == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "base"),
+    [
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765"),
+        ("127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("https://example.org/proxy/ODataFeed/odata", "https://example.org/proxy"),
+    ],
+)
+def test_cbs_url_configuration(monkeypatch, value, base):
+    from cbs_ingest import _http
+
+    monkeypatch.setenv("STAPELKAART_CBS_URL", value)
+    assert _http.cbs_base_url() == base
+
+
+def test_default_cbs_url_is_cbs_itself(monkeypatch):
+    import cbsodata
+
+    from cbs_ingest import _http
+
+    monkeypatch.delenv("STAPELKAART_CBS_URL")
+    assert _http.cbs_base_url() == "https://" + cbsodata.options.catalog_url
+
+
+def test_bad_cbs_url_is_an_input_error(monkeypatch):
+    from cbs_ingest import _http
+
+    monkeypatch.setenv("STAPELKAART_CBS_URL", "ftp://example.org")
+    with pytest.raises(InputError):
+        _http.cbs_base_url()
+
+
+def test_table_missing_on_the_server_is_named(cbs_server):
+    del cbs_server.tables["85618NED"]
+    with pytest.raises(SourceUnavailableError) as info:
+        fetch_kwb(2023, ["GM0606"])
+    assert "does not have table 85618NED (HTTP 404)" in info.value.message
+    assert cbs_server.count("85618NED") == 1  # a 404 is not retried

@@ -162,3 +162,27 @@ def test_progress_is_reported_from_zero_to_one(cbs_server, cbs_gpkg):
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert all(0.0 <= f <= 1.0 and m for f, m in seen)
+
+
+def test_app_style_load_finds_what_the_cli_stored(cbs_server, cbs_gpkg, monkeypatch, tmp_path):
+    """Ingest with a GeoPackage, then load without one and without network: cache hit."""
+    from fake_pdok import write_geopackage
+
+    stored = cbs_ingest.load(2024, ["GM0613"], geometry_file=cbs_gpkg)
+    monkeypatch.setenv("STAPELKAART_PDOK_URL", "http://127.0.0.1:9")
+    before = len(cbs_server.log)
+    again = cbs_ingest.load(2024, ["GM0613"])
+    assert again.from_cache and again.cache_path == stored.cache_path
+    assert len(cbs_server.log) == before
+    # A different GeoPackage for the same request is read, not skipped.
+    import geopandas as gpd
+
+    other = tmp_path / "other.gpkg"
+    layers = {
+        name: gpd.read_file(cbs_gpkg, layer=name, where="gemeentecode = 'GM0613'")
+        for name in ("gemeenten", "wijken", "buurten")
+    }
+    write_geopackage(layers, other)
+    fresh = cbs_ingest.load(2024, ["GM0613"], geometry_file=other)
+    assert not fresh.from_cache and len(cbs_server.log) > before
+    assert fresh.provenance["geometry_source"] == str(other.resolve())

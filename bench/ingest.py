@@ -1,0 +1,100 @@
+"""Ingestion figures: fresh ingest from the local OData server, cache loads, cache sizes.
+
+Runs the real cbsodata client against the test suite's fake CBS server (served
+from ``../shared/data``) with a CBS-layout GeoPackage built on the fly. Prints
+medians; nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT.parent / "shared" / "data" / "raw"
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def _median(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    """Measure and print."""
+    if not RAW.is_dir():
+        print("skipped: ../shared/data/raw not found")
+        return 0
+    from fake_cbs import FakeCbs, FakeCbsServer, Fault
+    from fake_cbs_tables import kwb_2024_table
+    from fake_pdok import FakePdokServer, cbs_layers, write_geopackage
+
+    import cbs_ingest
+
+    tmp = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-"))
+    start = time.perf_counter()
+    table = kwb_2024_table(RAW)
+    layers = cbs_layers(RAW)
+    gpkg = write_geopackage(layers, tmp / "wijkenbuurten_2024_v1.gpkg")
+    size_mb = gpkg.stat().st_size / 1e6
+    print(
+        f"setup (fake table {len(table.rows)} rows, GeoPackage {size_mb:.1f} MB): "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    os.environ["STAPELKAART_DATA_DIR"] = str(tmp / "data")
+    os.environ["STAPELKAART_HTTP_BACKOFF"] = "0.05"
+    state = FakeCbs(tables={"85984NED": table}, page_size=10_000)
+    with FakeCbsServer(state) as cbs, FakePdokServer(layers) as pdok:
+        os.environ["STAPELKAART_CBS_URL"] = cbs.url
+        os.environ["STAPELKAART_PDOK_URL"] = pdok.url
+        cases = [
+            ("one gemeente (GM0502, 79 buurten)", ["GM0502"]),
+            (
+                "eleven gemeenten (452 buurten)",
+                sorted(
+                    {
+                        r["Codering_3"][:6].replace("BU", "GM")
+                        for r in table.rows
+                        if r["Codering_3"].startswith("BU")
+                    }
+                ),
+            ),
+            ("whole country (342 gemeenten, 3393 wijken)", None),
+        ]
+        for label, codes in cases:
+            fresh = _median(
+                lambda c=codes: cbs_ingest.load(2024, c, geometry_file=gpkg, refresh=True), 3
+            )
+            cached = _median(lambda c=codes: cbs_ingest.load(2024, c, geometry_file=gpkg), 10)
+            result = cbs_ingest.load(2024, codes, geometry_file=gpkg)
+            size = sum(
+                p.stat().st_size
+                for p in result.cache_path.parent.glob(result.cache_path.stem + "*")
+            )
+            rows = {k: len(v) for k, v in result.frames.items()}
+            rates = {k: f"{100 * result.report[k].match_rate:.0f}%" for k in rows}
+            print(
+                f"{label}: fresh {fresh:.2f} s, from cache {1000 * cached:.0f} ms, "
+                f"cache {size / 1e6:.2f} MB, rows {rows}, join {rates}"
+            )
+        pdok_fresh = _median(lambda: cbs_ingest.load(2024, ["GM0502"], refresh=True), 3)
+        print(f"one gemeente with PDOK geometry (GM0502): fresh {pdok_fresh:.2f} s")
+        state.faults.append(Fault("TypedDataSet", "503", times=1))
+        retried = _median(
+            lambda: cbs_ingest.load(2024, ["GM0502"], geometry_file=gpkg, refresh=True), 1
+        )
+        print(f"one gemeente with one 503 on the data page (retried): {retried:.2f} s")
+    print(f"requests served by the fake CBS server: {len(state.log)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
