@@ -50,7 +50,7 @@ _PURPOSES = ("view", "export")
 _ROLE_KEYS = {"label", "levels", "indicators", "export_levels", "export_indicators",
               "datasets", "upload"}
 _ACCESS_KEYS = {"roles", "users", "domains", "groups", "default_role", "local_role",
-                "groups_claim", "require_verified_email"}
+                "groups_claim", "require_verified_email", "login_provider"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ class AccessConfig:
     local_role: str | None
     groups_claim: str
     require_verified_email: bool
+    login_provider: str | None = None
 
     def local(self) -> Role:
         """The role used in local single-user mode."""
@@ -227,13 +228,16 @@ def parse_access_config(
     local = access.get("local_role") or None
     claim = access.get("groups_claim", "groups")
     verified = access.get("require_verified_email", False)
+    provider = access.get("login_provider") or None
     if not isinstance(claim, str) or not isinstance(verified, bool):
         raise _error("groups_claim must be text and require_verified_email true or false")
+    if provider is not None and not isinstance(provider, str):
+        raise _error("login_provider must be the name of an [auth.<provider>] section")
     return AccessConfig(
         roles=roles, users=users, domains=domains, groups=groups,
         default_role=None if default is None else role_ref(default, "access.default_role"),
         local_role=None if local is None else role_ref(local, "access.local_role"),
-        groups_claim=claim, require_verified_email=verified,
+        groups_claim=claim, require_verified_email=verified, login_provider=provider,
     )
 
 
@@ -399,7 +403,9 @@ def require_role(config: AccessConfig | None = None) -> Role:
         return session.role
     st.info(session.reason_nl)
     if session.mode == "oidc" and not session.logged_in:
-        st.button("Inloggen", on_click=st.login, type="primary")
+        provider = config.login_provider if config else None
+        st.button("Inloggen", on_click=st.login, args=(provider,) if provider else (),
+                  type="primary")
     elif session.logged_in:
         st.button("Uitloggen", on_click=st.logout)
     st.stop()

@@ -13,10 +13,11 @@ Markdown.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import streamlit as st
 
+from layers.escape import escape_markdown
 from layers.upload import UploadResult, validate_upload
 
 __all__ = ["confirmed_upload", "render_upload"]
@@ -36,6 +37,7 @@ def render_upload(
     known_codes: Collection[str] | None = None,
     threshold: int = 10,
     max_bytes: int = 5 * _MB,
+    pairs: Mapping[str, str] | None = None,
     key: str = "upload",
 ) -> UploadResult | None:
     """Show the upload widget, its validation and a confirm button.
@@ -52,6 +54,8 @@ def render_upload(
         Disclosure threshold shown and checked.
     max_bytes
         Size limit for the file.
+    pairs
+        Known ``{numerator: denominator}`` columns; the person can add more.
     key
         Prefix for widget keys and session state, so the piece can appear twice.
 
@@ -79,9 +83,21 @@ def render_upload(
     )
     if uploaded is not None:
         data = uploaded.getvalue()
-        signature, pending = _validate(
-            data, uploaded.name, level=level, gemeentecode=gemeentecode,
-            known_codes=known_codes, threshold=threshold, max_bytes=max_bytes, key=key)
+        options = {"level": level, "gemeentecode": gemeentecode, "known_codes": known_codes,
+                   "threshold": threshold, "max_bytes": max_bytes}
+        signature, pending = _validate(data, uploaded.name, key=key, pairs=dict(pairs or {}),
+                                       **options)
+        sheets = list(pending.details.get("sheets") or [])
+        if len(sheets) > 1:
+            sheet = st.selectbox("Werkblad", sheets, key=f"{key}_sheet",
+                                 help="De werkmap heeft meer werkbladen; kies het juiste.")
+            options["sheet"] = sheet
+            signature, pending = _validate(data, uploaded.name, key=key,
+                                           pairs=dict(pairs or {}), **options)
+        chosen = _choose_pairs(pending, dict(pairs or {}), key=key)
+        if chosen != pending.pairs and (chosen or pending.ok):
+            signature, pending = _validate(data, uploaded.name, key=key, pairs=chosen,
+                                           **options)
         if st.session_state.get(f"{key}_confirmed_signature") != signature:
             _show(pending, signature=signature, key=key)
     current = confirmed_upload(key)
@@ -96,17 +112,45 @@ def render_upload(
     return current
 
 
+def _choose_pairs(result: UploadResult, given: dict[str, str], *, key: str) -> dict[str, str]:
+    """Let the person name a denominator for each count column (checked: teller <= noemer)."""
+    columns = list(result.details.get("value_columns", []))
+    if len(columns) < 2:
+        return given
+    none = "(geen noemer)"
+    chosen: dict[str, str] = {}
+    with st.expander("Teller en noemer (optioneel)", expanded=bool(given)):
+        st.caption("Kies per kolom met aantallen de kolom waar het een deel van is, "
+                   "bijvoorbeeld Wmo-cliënten van inwoners. Een teller mag nooit groter "
+                   "zijn dan zijn noemer.")
+        for i, column in enumerate(columns):
+            options = [none] + [c for c in columns if c != column]
+            default = options.index(given[column]) if given.get(column) in options else 0
+            choice = st.selectbox(escape_markdown(column), options, index=default,
+                                  key=f"{key}_pair_{i}")
+            if choice != none:
+                chosen[column] = choice
+    return chosen
+
+
 def _validate(data: bytes, filename: str, *, key: str, **options) -> tuple[tuple, UploadResult]:
     """Validate once per distinct file and options, not on every rerun."""
     signature = (filename, len(data), hash(data), tuple(sorted(
-        (k, v if not isinstance(v, Collection) or isinstance(v, str) else len(v))
-        for k, v in options.items())))
-    cached = st.session_state.get(f"{key}_pending")
-    if cached is not None and cached[0] == signature:
-        return cached
-    result = validate_upload(data, filename, **options)
-    st.session_state[f"{key}_pending"] = (signature, result)
-    return signature, result
+        (k, _hashable(v)) for k, v in options.items())))
+    cache: dict = st.session_state.setdefault(f"{key}_pending", {})
+    if signature not in cache:
+        while len(cache) >= 4:  # keep a few: the file without and with chosen pairs
+            cache.pop(next(iter(cache)))
+        cache[signature] = validate_upload(data, filename, **options)
+    return signature, cache[signature]
+
+
+def _hashable(value: object) -> object:
+    if isinstance(value, Mapping):
+        return tuple(sorted(value.items()))
+    if isinstance(value, Collection) and not isinstance(value, str):
+        return (len(value), hash(tuple(sorted(map(str, value)))))
+    return value
 
 
 def _show(result: UploadResult, *, signature: tuple, key: str) -> None:

@@ -45,6 +45,7 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, en, nl)
 
 
@@ -132,8 +133,27 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
     first = next((line for line in lines if line.strip()), None)
     if first is None:
         raise Rejected("empty", "The file is empty.", "Het bestand is leeg.")
+    hint = re.fullmatch(r"sep=([;,\t])", first.strip(" \ufeff"))
+    # Skip Excel's separator hint and a block of '#' comment lines (as Stapelkaart's
+    # own CSV exports start with) before the header; count them for row numbers.
+    offset = 0
+    position = 0
+    for match in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n)", text):
+        line = match.group().rstrip("\r\n")
+        stripped = line.strip().lstrip('"')
+        is_hint = hint is not None and offset == 0 and line == first
+        if stripped and not stripped.startswith("#") and not is_hint:
+            break
+        offset += 1
+        position = match.end()
+    if offset:
+        text = text[position:]
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        if not first:
+            raise Rejected("no_rows", "The file holds only comment lines.",
+                           "Het bestand bevat alleen commentaarregels en geen tabel.")
     counts = {d: _count_outside_quotes(first, d) for d in _DELIMITERS}
-    delimiter = max(_DELIMITERS, key=lambda d: counts[d])  # ties: order of _DELIMITERS
+    delimiter = hint.group(1) if hint else max(_DELIMITERS, key=lambda d: counts[d])
     if counts[delimiter] == 0:
         raise Rejected(
             "delimiter",
@@ -149,7 +169,7 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
             if not any(cell.strip() for cell in record):
                 continue
             records.append(list(record))
-            file_rows.append(reader.line_num)
+            file_rows.append(reader.line_num + offset)
             if len(records) > max_rows + 1:
                 raise Rejected(
                     "too_many_rows",
@@ -263,7 +283,8 @@ def _sheet_table(book, formula_book, *, max_rows: int, sheet: str | int | None) 
     width = max((_last_filled(r) for r in records), default=0)
     records = [list(r[:width]) + [None] * (width - len(r)) for r in records]
     header = ["" if h is None else str(h).strip() for h in (records[0] if records else [])]
-    table = RawTable(header, records[1:], file_rows[1:], "xlsx", sheet=chosen)
+    table = RawTable(header, records[1:], file_rows[1:], "xlsx", sheet=chosen,
+                     sheets=sheetnames)
     table.notes.append(("read", f"Read sheet {chosen!r} of the workbook.",
                         f"Werkblad '{chosen}' van de werkmap gelezen."))
     if len(sheetnames) > 1:

@@ -20,9 +20,11 @@ assume.
 
 Each parent with its children forms one equation ``parent = sum(children)``.
 The rule enforced per count column is: *no equation contains exactly one
-hidden cell*. Because the equations form a tree, this rule also protects
-against combining several published totals: every hidden cell can be moved by
-a small amount along a path of other hidden cells without changing any
+hidden cell*, and no published total has only zeros among its hidden children
+(non-negative counts summing to a known zero would all be zero). Because the
+equations form a tree, this rule also protects against combining several
+published totals: every hidden cell can be moved by a small amount along a
+path of other hidden cells without changing any
 published value (see ``docs/trust.md``).
 
 Missing values (NaN) in the input: a missing cell without children (a buurt)
@@ -356,7 +358,11 @@ def _parent_positions(frame: pd.DataFrame, hierarchy: Sequence[str]) -> np.ndarr
 
 
 def _complete(values: np.ndarray, primary: np.ndarray, parent: np.ndarray) -> np.ndarray:
-    """Add complementary suppressions until no equation has exactly one unknown cell.
+    """Add complementary suppressions until no equation gives a hidden cell away.
+
+    An equation gives a cell away when it has exactly one unknown, or when its
+    total is published and its hidden children are all zero (non-negative
+    counts summing to a known zero).
 
     Unknown cells are the hidden ones plus missing parents that have an unknown
     child (nobody publishes them, so they are variables of the system too).
@@ -394,18 +400,31 @@ def _complete(values: np.ndarray, primary: np.ndarray, parent: np.ndarray) -> np
                 break
             unknown |= new
         n_unknown = np.bincount(par, weights=unknown[child], minlength=n) + unknown
-        lone = np.flatnonzero(is_parent & (n_unknown == 1))
+        # Hidden children of a published total that are all zero sum to a known zero, and
+        # counts are never negative: that gives each of them away. Such a group needs a
+        # positive partner, as does a group with a single unknown.
+        hidden_sum = np.bincount(par, weights=np.where(hidden[child], values[child], 0.0),
+                                 minlength=n)
+        missing_unknown = np.bincount(par, weights=unknown[child] & missing[child], minlength=n)
+        zero_sum = ~unknown & (n_unknown >= 1) & (hidden_sum == 0) & (missing_unknown == 0)
+        lone = np.flatnonzero(is_parent & ((n_unknown == 1) | zero_sum))
         if len(lone) == 0:
             return hidden
         is_lone = np.zeros(n, dtype=bool)
         is_lone[lone] = True
-        # Candidates: visible children of a lone group, smallest first (already sorted).
-        cand = visible_child & ~hidden[child] & is_lone[par]
-        first = pd.Series(child[cand]).groupby(par[cand], sort=False).first()
+        need_positive = is_lone & zero_sum
+        visible = visible_child & ~hidden[child] & is_lone[par]
+        preferred = visible & (~need_positive[par] | (values[child] > 0))
+        # Candidates: smallest first (children are sorted); any visible one as a fallback.
+        first = pd.Series(child[preferred]).groupby(par[preferred], sort=False).first()
+        rest = visible & ~np.isin(par, first.index.to_numpy())
+        fallback = pd.Series(child[rest]).groupby(par[rest], sort=False).first()
         before = int(hidden.sum())
         hidden[first.to_numpy()] = True
+        hidden[fallback.to_numpy()] = True
         # A lone unknown child without any visible sibling: hide the parent itself.
-        no_candidate = np.setdiff1d(lone, first.index.to_numpy())
+        chosen = np.concatenate([first.index.to_numpy(), fallback.index.to_numpy()])
+        no_candidate = np.setdiff1d(lone, chosen)
         hidden[no_candidate[~missing[no_candidate]]] = True
         if int(hidden.sum()) == before:  # cannot happen; guards against an endless loop
             raise RuntimeError("secondary suppression made no progress")

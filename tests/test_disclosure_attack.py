@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from layers.disclosure import suppress
 
 #: Examples per run; raise it for a longer attack campaign.
-_EXAMPLES = int(os.environ.get("STAPELKAART_ATTACK_EXAMPLES", "400"))
+_EXAMPLES = int(os.environ.get("STAPELKAART_ATTACK_EXAMPLES", "200"))
 
 
 @st.composite
@@ -166,6 +166,47 @@ def algebra_attack(frame: pd.DataFrame, hidden: np.ndarray) -> set[int]:
     return {int(unknown_pos[j]) for j in np.flatnonzero(determined) if hidden[unknown_pos[j]]}
 
 
+def interval_attack(frame: pd.DataFrame, hidden: np.ndarray) -> set[int]:
+    """Hidden cells whose value is pinned down once counts are known to be non-negative.
+
+    For each hidden cell, linear programming finds its smallest and largest value
+    consistent with every published relation and ``x >= 0``; equal bounds mean the
+    attacker knows the cell.
+    """
+    from scipy.optimize import linprog
+
+    unknown_pos = np.flatnonzero(_attacker_unknowns(frame, hidden))
+    if len(unknown_pos) == 0:
+        return set()
+    true = frame["true"].to_numpy()
+    column = {pos: j for j, pos in enumerate(unknown_pos)}
+    rows, rhs = [], []
+    for parent, kids in _relations(frame):
+        row = np.zeros(len(unknown_pos))
+        known = 0.0
+        for cell, sign in [(parent, 1.0)] + [(k, -1.0) for k in kids]:
+            if cell in column:
+                row[column[cell]] += sign
+            else:
+                known += sign * true[cell]
+        if row.any():
+            rows.append(row)
+            rhs.append(-known)
+    if not rows:
+        return set()
+    a_eq, b_eq = np.array(rows), np.array(rhs)
+    pinned = set()
+    for pos in np.flatnonzero(hidden):
+        cost = np.zeros(len(unknown_pos))
+        cost[column[pos]] = 1.0
+        low = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = linprog(-cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        assert low.status == 0  # the true values are a solution, so it is feasible
+        if high.status == 0 and -high.fun - low.fun < 1e-6:
+            pinned.add(int(pos))
+    return pinned
+
+
 @settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hierarchies())
 def test_no_suppressed_cell_can_be_recovered_from_published_totals(case):
@@ -181,6 +222,28 @@ def test_no_suppressed_cell_can_be_recovered_from_published_totals(case):
     visible = ~hidden
     np.testing.assert_array_equal(result.frame["n"].to_numpy()[visible],
                                   frame["n"].to_numpy()[visible])
+
+
+@settings(max_examples=max(_EXAMPLES // 4, 50), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(hierarchies())
+def test_non_negativity_does_not_pin_down_a_suppressed_cell(case):
+    frame, threshold = case
+    hidden = suppress(frame, count_columns=["n"], threshold=threshold).mask["n"].to_numpy()
+    assert interval_attack(frame, hidden) == set()
+
+
+def test_two_hidden_zeros_under_a_published_total_get_a_positive_partner():
+    frame = _example()
+    frame.loc[frame["code"] == "BU00010101", ["true", "n"]] = 0.0
+    frame.loc[frame["code"] == "BU00010103", ["true", "n"]] = 0.0
+    frame.loc[frame["code"] == "WK000101", ["true", "n"]] = 50.0
+    frame.loc[frame["code"] == "GM0001", ["true", "n"]] = 127.0
+    both_zero = frame["code"].isin(["BU00010101", "BU00010103"]).to_numpy()
+    assert interval_attack(frame, both_zero) == set(np.flatnonzero(both_zero))
+    hidden = suppress(frame, count_columns=["n"]).mask["n"].to_numpy()
+    assert "BU00010102" in set(frame.loc[hidden, "code"])
+    assert interval_attack(frame, hidden) == set()
 
 
 def _example() -> pd.DataFrame:

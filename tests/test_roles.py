@@ -159,6 +159,7 @@ BAD = [
     ({"roles": {"x": {"levels": ["buurt"]}}, "default_role": "y"}, "unknown role"),
     ({"roles": {"x": {"levels": ["buurt"]}}, "domains": ["a.nl"]}, "must be a table"),
     ({"roles": {"x": "everything"}}, "must be a table"),
+    ({"roles": {"x": {"levels": ["buurt"]}}, "login_provider": 3}, "login_provider"),
 ]
 
 

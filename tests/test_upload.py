@@ -67,6 +67,15 @@ def test_tab_separated_and_lower_case_codes_with_spaces_are_accepted():
     assert result.frame["code"].tolist() == ["BU99990000", "BU99990001"]
 
 
+def test_excel_separator_hint_line_is_used_and_skipped():
+    result = check(b"sep=;\r\ncode;n\r\nBU99990000;12,5\r\n")
+    assert result.ok
+    assert result.details["delimiter"] == ";"
+    assert result.frame["n"].tolist() == [12.5]
+    bad = check(b"sep=;\ncode;n\nBU99990000;-1\n")
+    assert bad.errors[0].row == 3  # rows are counted as the file shows them
+
+
 def test_amsterdam_alphanumeric_codes_are_valid():
     data = b"buurtcode;n\nBU0363AA01;40\nBU0363AB02;35\n"
     assert check(data, gemeentecode="GM0363").ok
@@ -110,7 +119,8 @@ def test_issue_table_is_dutch_and_has_rows_and_columns():
     table = result.issues_frame()
     assert table.columns.tolist() == ["Ernst", "Melding", "Rij", "Kolom"]
     errors = table.loc[table["Ernst"] == "fout"]
-    assert errors["Rij"].tolist() == [2, 3]
+    assert errors["Rij"].tolist() == ["2", "3"]
+    assert table.loc[table["Ernst"] == "info", "Rij"].tolist() == [""]
     assert errors["Kolom"].tolist() == ["n", "n"]
     assert "negatief" in errors["Melding"].iloc[0]
 

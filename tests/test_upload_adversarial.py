@@ -12,8 +12,10 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from layers.upload import validate_upload
+from layers.upload import CODE_PATTERNS, validate_upload
 
 GOOD_CODES = [f"BU9999000{i}" for i in range(5)]
 
@@ -211,3 +213,42 @@ def test_xlsx_formula_uses_its_stored_result_and_without_one_is_refused():
     cached = validate_upload(_with_cached_value(data, b"B2*2", b"24"), "a.xlsx", level="buurt")
     assert cached.ok
     assert cached.frame["n"].tolist() == [12.0, 24.0]
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["BU99990000", "BU99990001", "bu99990002", "WK999900", "BU0363AA01", "",
+                     "=1+1", "-3", "12,5", "1.234", "0", "7", "NaN", "Totaal", '"', "<b>x</b>",
+                     "bsn", "naam", "code", "wmo", "\t", "\u00a0", "\ufeff"]),
+    st.text(max_size=8),
+)
+
+
+@st.composite
+def _csv_like(draw) -> bytes:
+    delimiter = draw(st.sampled_from([";", ",", "\t", "|"]))
+    width = draw(st.integers(1, 4))
+    rows = draw(st.lists(st.lists(_CELLS, min_size=width, max_size=width), min_size=0,
+                         max_size=6))
+    text = "\n".join(delimiter.join(row) for row in rows)
+    encoding = draw(st.sampled_from(["utf-8", "cp1252", "utf-16"]))
+    return text.encode(encoding, errors="replace")
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.one_of(_csv_like(), st.binary(max_size=400)),
+       filename=st.sampled_from(["a.csv", "a.txt", "a.xlsx", "a.xls", "a.tsv", "a"]),
+       level=st.sampled_from(["buurt", "wijk"]))
+def test_any_input_gives_a_result_never_an_exception(data, filename, level):
+    result = validate_upload(data, filename, level=level, gemeentecode="GM9999")
+    assert result.ok == (not result.errors)
+    assert all(i.message and i.message_en and i.severity in {"error", "warning", "info"}
+               for i in result.issues)
+    if result.ok:
+        pattern = CODE_PATTERNS[level]
+        assert result.frame["code"].map(lambda c: bool(pattern.match(c))).all()
+        assert not result.frame["code"].duplicated().any()
+        values = result.frame.drop(columns="code")
+        assert all(str(t) == "float64" for t in values.dtypes)
+        assert not (values < 0).any().any()
+    else:
+        assert result.frame.empty

@@ -85,3 +85,48 @@ def test_removing_the_confirmed_upload():
     at.run()
     assert "upload_confirmed" not in at.session_state
     assert at.text[-1].value == "bevestigd: nee"
+
+
+def test_numerator_and_denominator_can_be_chosen_and_are_checked():
+    data = b"buurtcode;wmo;inwoners\nBU99990000;40;1200\nBU99990001;900;800\n"
+    at = _upload(_start(), "wmo.csv", data)
+    assert at.success  # without a pair nothing is wrong
+    wmo = next(s for s in at.selectbox if s.label == "wmo")
+    assert wmo.options == ["(geen noemer)", "inwoners"]
+    wmo.select("inwoners")
+    at.run()
+    assert "niets opgeslagen" in at.error[0].value
+    issues = at.dataframe[-1].value
+    assert any("groter dan 'inwoners'" in m for m in issues["Melding"])
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+
+
+def test_column_names_in_widget_labels_are_escaped():
+    data = b"buurtcode;![x](http://evil.example/p.png);n\nBU99990000;40;1200\n"
+    at = _upload(_start(), "wmo.csv", data)
+    labels = [s.label for s in at.selectbox]
+    assert labels and all("](" not in label for label in labels)
+
+
+def test_a_workbook_with_several_sheets_asks_which_one():
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Toelichting"
+    book.active.append(["Dit blad bevat uitleg"])
+    data_sheet = book.create_sheet("Cijfers")
+    for row in (["buurtcode", "wmo"], ["BU99990000", 40], ["BU99990001", 25]):
+        data_sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    at = _start()
+    at.file_uploader[0].set_value(("cijfers.xlsx", buffer.getvalue(), "application/vnd.ms-excel"))
+    at.run()
+    assert at.error  # the first sheet holds no figures
+    sheet = next(s for s in at.selectbox if s.label == "Werkblad")
+    assert sheet.options == ["Toelichting", "Cijfers"]
+    sheet.select("Cijfers")
+    at.run()
+    assert "gecontroleerd: 2 gebieden" in at.success[0].value
