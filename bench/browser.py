@@ -178,7 +178,11 @@ def run_case(browser, label: str, env: dict[str, str], n_areas: int, switches: i
     try:
         _wait_healthy(proc, base, log)
         healthy = time.perf_counter() - started
-        page.goto(base)
+        page.goto(base, wait_until="commit")
+        page.locator('[data-testid="stSidebar"]').first.wait_for(timeout=60_000)
+        sidebar = time.perf_counter() - started
+        page.locator("h1.sk-title").first.wait_for(timeout=60_000)
+        title = time.perf_counter() - started
         legend = _wait_map(page, n_areas, changed_from=None)
         first = time.perf_counter() - started
         times = []
@@ -196,6 +200,8 @@ def run_case(browser, label: str, env: dict[str, str], n_areas: int, switches: i
     return {
         "label": label,
         "healthy": healthy,
+        "sidebar": sidebar,
+        "title": title,
         "first": first,
         "switches": times,
         "blocked": len(blocked),
@@ -205,7 +211,8 @@ def run_case(browser, label: str, env: dict[str, str], n_areas: int, switches: i
 def _print(row: dict) -> None:
     first_ok = "met" if row["first"] <= BUDGET_FIRST_S else "MISSED"
     text = (
-        f"{row['label']:<46} server healthy {row['healthy']:.1f} s, "
+        f"{row['label']:<46} server healthy {row['healthy']:.1f} s, page shell "
+        f"{row['sidebar']:.1f} s, title (data analysed) {row['title']:.1f} s, "
         f"first map {row['first']:.1f} s (budget {BUDGET_FIRST_S:g} s: {first_ok})"
     )
     if row["switches"]:
