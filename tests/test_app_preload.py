@@ -1,0 +1,57 @@
+"""``stapelkaart app`` starts fast: no heavy imports before Streamlit, preloading after."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from geo_app import _cmd_app, _preload
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules_after(code: str, **env: str) -> set[str]:
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT), **env},
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_the_cli_imports_no_data_stack_before_dispatching():
+    loaded = _modules_after("import geo_app.cli, geo_app._cmd_app, geo_app._serve")
+    assert not {"geopandas", "pandas", "sklearn", "esda", "cbs_ingest"} & loaded
+
+
+def test_app_command_goes_through_the_preloading_launcher():
+    command = _cmd_app.streamlit_command(["--server.port", "8599"])
+    assert command[1:5] == ["-m", "geo_app._serve", "run", str(ROOT / "geo_app" / "app.py")]
+    assert command[-2:] == ["--server.port", "8599"]
+
+
+def test_preload_imports_the_heavy_modules_but_nothing_that_needs_a_session():
+    loaded = _modules_after("from geo_app import _preload\n_preload._run(_preload.MODULES, 0)")
+    assert set(_preload.MODULES) <= loaded
+    # A component or st.cache function declared from the preload thread breaks the app
+    # (the st_folium iframe gets a 404), so these must wait for the app's own run.
+    assert "streamlit_folium" not in loaded
+    assert "streamlit" not in loaded
+
+
+def test_preload_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv(_preload.PRELOAD_ENV, "0")
+    assert not _preload.enabled()
+    assert _preload.start(("json",)) is None
+    monkeypatch.setenv(_preload.PRELOAD_ENV, "1")
+    thread = _preload.start(("json",), wait=0)
+    assert thread is not None
+    thread.join(timeout=10)
+    assert not thread.is_alive()
