@@ -72,18 +72,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_app(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def _start_app(env: dict[str, str], port: int, log: Path, root: Path) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "geo_app", "app",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
     ]  # fmt: skip
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    full_env = {**os.environ, **env, "PYTHONPATH": str(root)}
     with log.open("wb") as handle:
         return subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=root,
             env=full_env,
             stdout=handle,
             stderr=subprocess.STDOUT,
@@ -156,8 +156,10 @@ def _switch(page, label: str) -> None:
     page.get_by_role("option", name=label, exact=True).click()
 
 
-def run_case(browser, label: str, env: dict[str, str], n_areas: int, switches: int) -> dict:
-    """Start the app, time the first map and ``switches`` layer switches."""
+def run_case(
+    browser, label: str, env: dict[str, str], n_areas: int, switches: int, root: Path = ROOT
+) -> dict:
+    """Start the app in checkout ``root``, time the first map and ``switches`` layer switches."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-log-")) / "app.log"
@@ -174,7 +176,7 @@ def run_case(browser, label: str, env: dict[str, str], n_areas: int, switches: i
     context.route("**/*", route)
     page = context.new_page()
     started = time.perf_counter()
-    proc = _start_app(env, port, log)
+    proc = _start_app(env, port, log, root)
     try:
         _wait_healthy(proc, base, log)
         healthy = time.perf_counter() - started
@@ -230,6 +232,13 @@ def _print(row: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="demo once, preload on")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also measure the app of another checkout (e.g. a git worktree of an older "
+        "commit) first, as the 'before' figure of this run",
+    )
     args = parser.parse_args(argv)
     try:
         from playwright.sync_api import sync_playwright
@@ -244,30 +253,35 @@ def main(argv: list[str] | None = None) -> int:
     sets = [("demo gemeente (60 buurten)", lambda d: {"STAPELKAART_DATA_DIR": str(d)}, 60)]
     if not args.quick and _areas.available():
         sets.append(("Capelle a/d IJssel (79 buurten, cache)", _appdata.cbs_cache, 79))
-    modes = [("1", "preload on")] if args.quick else [("0", "preload off"), ("1", "preload on")]
+    modes = [("1", "preload on", ROOT)]
+    if not args.quick:
+        modes.insert(0, ("0", "preload off", ROOT))
+        if args.baseline is not None:
+            modes.insert(0, ("0", f"baseline {args.baseline.name}", args.baseline.resolve()))
     print(f"# load average {os.getloadavg()[0]:.1f}; Chromium headless, tiles blocked")
     rows = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for label, make, n_areas in sets:
-                for flag, mode in modes:
+                for flag, mode, root in modes:
                     data_dir = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-data-"))
                     env = {**make(data_dir), "STAPELKAART_PRELOAD": flag}
                     env.setdefault("STAPELKAART_CBS_URL", _appdata.CLOSED_URL)
                     env.setdefault("STAPELKAART_PDOK_URL", _appdata.CLOSED_URL)
-                    row = run_case(
-                        browser, f"{label}, {mode}", env, n_areas, 1 if args.quick else 3
-                    )
-                    rows.append(row)
+                    switches = 1 if args.quick else 3
+                    row = run_case(browser, f"{label}, {mode}", env, n_areas, switches, root)
+                    rows.append((label, mode, row))
                     _print(row)
         finally:
             browser.close()
-    if len(modes) == 2:
-        print("\nratios preload on / off (first map):")
-        for i in range(0, len(rows), 2):
-            off, on = rows[i], rows[i + 1]
-            print(f"  {on['label'].rsplit(',', 1)[0]}: x{on['first'] / off['first']:.2f}")
+    if len(modes) > 1:
+        print(f"\nfirst map, ratio to '{modes[0][1]}' (same run):")
+        for label, _, _ in sets:
+            mine = [(mode, row) for set_label, mode, row in rows if set_label == label]
+            base = mine[0][1]["first"]
+            ratios = ", ".join(f"{mode} x{row['first'] / base:.2f}" for mode, row in mine[1:])
+            print(f"  {label}: {ratios}")
     return 0
 
 
