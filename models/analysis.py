@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 
 from layers.indicators import Indicator, compute_indicators, get_indicator
 from layers.profiles import Profile, get_profile
@@ -18,6 +17,9 @@ from layers.standardise import NATIONAL_RATES_2024, AgeRates, fit_age_rates
 from models.hotspots import HotspotResult, build_weights, local_hotspots
 from models.stacking import StackingResult, stacking_scores
 from models.typology import NO_CLUSTER_LABEL, TypologyResult, cluster_areas
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__ = ["SCOPES", "AnalysisResult", "run_analysis", "OUTPUT_COLUMNS"]
 
