@@ -23,7 +23,11 @@ SUPPRESSION_NL = (
     "onderdrukt volgens de regels van Stapelkaart."
 )
 
-_SCOPE_NL = {"gemeente": "gebieden in de gemeente", "national": "heel Nederland"}
+_SCOPE_NL = {
+    "gemeente": "gebieden in de gemeente",
+    "selection": "gebieden in een set gemeenten",
+    "national": "heel Nederland",
+}
 
 
 def export_meta(ctx: Context) -> dict[str, Any]:
@@ -37,6 +41,8 @@ def export_meta(ctx: Context) -> dict[str, Any]:
         "Clustermethode": f"{s['method']}, k = {s['k']}",
         "Significantieniveau hotspots": s["alpha"],
     }
+    if s["scope"] == "selection":
+        settings["Set gemeenten"] = ", ".join([ctx.loaded.code, *s.get("set", ())])
     if ctx.upload_names:
         settings["Eigen gegevens"] = ", ".join(ctx.upload_names)
     suppression = SUPPRESSION_NL
