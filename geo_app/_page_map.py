@@ -95,7 +95,7 @@ def _summary(ctx: Context) -> None:
     a.metric(ctx.t("areas"), len(table))
     b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
     st.divider()
-    st.subheader(ctx.t("map_selected"))
+    st.markdown(f"#### {ctx.t('map_selected')}")
     names = ctx.names
     bound(
         st.selectbox,

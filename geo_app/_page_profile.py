@@ -51,13 +51,15 @@ def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str
 
 
 def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
-    cols = st.columns(5)
+    cols = st.columns(4)
     cols[0].metric(ctx.t("layer_stacking_score"), format_value(row.get("stacking_score")))
     cols[1].metric(ctx.t("stacking_percentile"), format_value(row.get("stacking_percentile")))
     cols[2].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
     cols[3].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
-    cols[4].metric(ctx.t("hotspot"), hotspot_text(row.get("hotspot", "–"), ctx.lang).split(":")[0])
-    st.markdown(f"**{ctx.t('cluster')}:** {row.get('cluster_label', '–')}")
+    st.markdown(
+        f"**{ctx.t('cluster')}:** {row.get('cluster_label', '–')}  \n"
+        f"**{ctx.t('hotspot')}:** {hotspot_text(row.get('hotspot', '–'), ctx.lang)}"
+    )
     labels = {i.key: i.label for i in ctx.infos}
     st.dataframe(
         themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k))),

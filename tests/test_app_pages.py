@@ -132,7 +132,12 @@ def test_profile_tab_shows_area_references_and_printable_profile():
     body = texts(at)
     assert "Gebaseerd op" in body
     assert "fictieve gemeente: er bestaat geen landelijke referentie" in body
-    assert {m.label for m in at.metric} >= {"Stapelingsscore", "Hoge thema's", "Hotspot"}
+    assert {m.label for m in at.metric} >= {
+        "Stapelingsscore",
+        "Percentiel stapeling",
+        "Hoge thema's",
+    }
+    assert "**Hotspot:**" in body
     frames = [df.value for df in at.dataframe]
     themes, indicators = frames[0], frames[1]
     assert list(themes.columns) == ["thema", "indicator", "percentiel", "hoog"]
