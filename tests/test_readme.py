@@ -6,7 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
-import layers
+from geo_app._access import known_keys
 from geo_app.roles import parse_access_config, resolve_role
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -20,11 +20,12 @@ def test_readme_roles_example_is_a_valid_configuration():
     blocks = [b for b in _toml_blocks() if "[access" in b]
     assert len(blocks) == 1
     access = tomllib.loads(blocks[0])["access"]
-    config = parse_access_config(access, indicators=layers.INDICATORS)
+    config = parse_access_config(access, indicators=known_keys())
 
     corporatie = resolve_role(config, {"email": "medewerker@woonstichting.example"})
     assert corporatie is not None and corporatie.name == "corporatie"
-    assert corporatie.may_see(level="wijk", indicator="pct_corporation_owned")
+    assert corporatie.may_see(level="wijk", indicator="stacking_score")
+    assert not corporatie.may_see(level="wijk", indicator="wmo_age_index")
     assert not corporatie.may_see(level="buurt")
     gemeente = resolve_role(config, {"email": "beleid@gemeente.example"})
     assert gemeente is not None and gemeente.name == "gemeente"
