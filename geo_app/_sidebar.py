@@ -15,8 +15,10 @@ from cbs_ingest.columns import KWB_TABLES
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.errors import StapelkaartError
 from geo_app import _data
+from geo_app._access import view_table, visible
 from geo_app._context import Context, bound, init_settings, settings
 from geo_app.i18n import LANGUAGES, t
+from geo_app.roles import LOCAL_ROLE, Role, allowed_datasets
 from geo_app.state import SPECS
 from layers import PROFILES
 from models import METHODS
@@ -33,6 +35,7 @@ def analysis_options(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
         "profile": values["profile"],
         "threshold": values["threshold"],
         "scope": values["scope"],
+        "members": tuple(values["set"]) if values["scope"] == "selection" else (),
         "cluster_method": values["method"],
         "k": values["k"],
         "alpha": values["alpha"],
@@ -104,7 +107,58 @@ def _data_section(values: dict[str, Any], choices: dict[str, Any], lang: str) ->
     _fetch_section(lang)
 
 
-def _analysis_section(values: dict[str, Any], lang: str) -> None:
+def scope_choices(loaded: _data.Loaded, upload: bool) -> tuple[list[str], list[str], list[str]]:
+    """Comparison scopes available for the loaded gemeente-year.
+
+    Returns the scopes, the other cached gemeenten of the same year (members of
+    a ``selection``), and the i18n keys of notes saying why a scope is missing.
+    """
+    others = [
+        d.code
+        for d in _data.datasets()
+        if d.year == loaded.year and d.code not in (loaded.code, DEMO_GEMEENTE_CODE)
+    ]
+    scopes, notes = ["gemeente"], []
+    if loaded.demo:
+        return scopes, [], ["scope_note_demo"]
+    if upload:
+        return scopes, [], ["scope_note_upload"]
+    if others:
+        scopes.append("selection")
+    else:
+        notes.append("scope_note_selection")
+    if loaded.year in _data.national_years():
+        scopes.append("national")
+    else:
+        notes.append("scope_note_national")
+    return scopes, others, notes
+
+
+def _scope_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -> None:
+    sb = st.sidebar
+    bound(
+        sb.radio,
+        "scope",
+        t("scope", lang),
+        options=list(choices["scope"]),
+        format_func=lambda v: t(f"scope_{v}", lang),
+    )
+    if values["scope"] == "selection":
+        names = {d.code: d.name for d in _data.datasets()}
+        bound(
+            sb.multiselect,
+            "set",
+            t("scope_members", lang),
+            options=list(choices["set"]),
+            format_func=lambda c: names.get(c, c),
+            to_widget=list,
+            from_widget=tuple,
+        )
+    for key in choices.get("scope_notes", ()):
+        sb.caption(t(key, lang, year=values["year"]))
+
+
+def _analysis_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -> None:
     sb = st.sidebar
     sb.header(t("sb_analysis", lang))
     bound(
@@ -127,13 +181,7 @@ def _analysis_section(values: dict[str, Any], lang: str) -> None:
         help=t("threshold_help", lang),
         disabled=not percentile,
     )
-    bound(
-        sb.radio,
-        "scope",
-        t("scope", lang),
-        options=["gemeente"],
-        format_func=lambda v: t(f"scope_{v}", lang),
-    )
+    _scope_section(values, choices, lang)
     bound(
         sb.selectbox,
         "method",
@@ -184,8 +232,8 @@ def _map_section(
     )
 
 
-def build_context() -> Context:
-    """Draw the sidebar, load data, run the analysis and return the context."""
+def language() -> str:
+    """Draw the language switch; return the language of this run."""
     values = settings()
     init_settings(["lang"], {})
     bound(
@@ -197,11 +245,22 @@ def build_context() -> Context:
         selection_mode="single",
         from_widget=lambda v: v or "nl",
     )
-    lang = values["lang"]
+    return values["lang"]
+
+
+def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
+    """Draw the sidebar, load data, run the analysis and return the context.
+
+    Only the levels, indicators and own datasets ``role`` may see are offered.
+    ``lang`` is the language already chosen with :func:`language` in this run
+    (None: draw the switch here).
+    """
+    values = settings()
+    lang = language() if lang is None else lang
     choices: dict[str, Any] = {
         "profile": list(PROFILES),
         "method": list(METHODS),
-        "scope": ["gemeente"],
+        "scope": list(SPECS["scope"].choices),
     }
     init_settings(
         [
@@ -223,11 +282,18 @@ def build_context() -> Context:
     _data_section(values, choices, lang)
 
     loaded, entry = _load(values)
-    levels = [lv for lv in ("buurt", "wijk") if len(loaded.frames.get(lv, ()))]
+    levels = [
+        lv for lv in ("buurt", "wijk") if len(loaded.frames.get(lv, ())) and role.may_see(level=lv)
+    ]
     choices["level"] = levels
     init_settings(["level"], choices)
 
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
+    if upload and allowed_datasets(upload["names"], role) != list(upload["names"]):
+        upload = None  # a dataset this role may not see is not joined at all
+    scopes, others, notes = scope_choices(loaded, bool(upload))
+    choices |= {"scope": scopes, "set": others, "scope_notes": notes}
+    init_settings(["scope", "set"], choices)
     table, result = _data.analyse(
         loaded.year,
         loaded.code,
@@ -238,15 +304,20 @@ def build_context() -> Context:
         _frame=upload["frame"] if upload else None,
         _extra=upload["extra"] if upload else (),
     )
-    infos = _data.indicators(table.columns)
-    layers = {key: t(f"layer_{key}", lang) for key in _SPECIAL_LAYERS if key in table.columns}
+    table = view_table(table, role)
+    infos = _data.indicators(table.columns, extra=upload["extra"] if upload else ())
+    layers = {
+        key: t(f"layer_{key}", lang)
+        for key in _SPECIAL_LAYERS
+        if key in table.columns and visible(role, key)
+    }
     layers |= {i.key: i.label for i in infos if table[i.key].notna().any()}
     codes = list(table["code"])
     choices |= {"layer": list(layers), "area": codes, "cmp": codes}
     init_settings(["layer", "area", "cmp"], choices)
 
     _map_section(values, levels, layers, lang)
-    _analysis_section(values, lang)
+    _analysis_section(values, choices, lang)
     st.sidebar.caption(t("share_link", lang))
     return Context(
         lang=lang,
@@ -260,4 +331,6 @@ def build_context() -> Context:
         choices=choices,
         upload_names=upload["names"] if upload else [],
         request=entry.request,
+        role=role,
+        upload=upload,
     )
