@@ -36,6 +36,8 @@ __all__ = [
     "IndicatorInfo",
     "Loaded",
     "analyse",
+    "analyse_first",
+    "complete",
     "datasets",
     "fetch",
     "indicators",
@@ -62,6 +64,9 @@ ANALYSIS_COLUMNS: tuple[str, ...] = (
 )
 
 _DEMO_YEAR = 2024
+
+#: Arguments of every :func:`analyse` computed in this process (see :func:`complete`).
+_COMPLETE: set[tuple[Any, ...]] = set()
 
 
 @dataclass(frozen=True)
@@ -338,6 +343,50 @@ def analyse(
     result : models.AnalysisResult
         The full analysis result (settings, notes, sub-results).
     """
+    _COMPLETE.add((year, code, level, options, request, upload_key))
+    return _analyse(year, code, level, options, request, _frame, _extra, full=True)
+
+
+@st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
+def analyse_first(
+    year: int,
+    code: str,
+    level: str,
+    options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None = None,
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """The stacking scores only, without clusters and hotspots (no own data).
+
+    What the first map of a session needs: it imports and computes far less
+    than :func:`analyse` (no scikit-learn, esda or libpysal), so the app can
+    draw it first and then run :func:`analyse` (see :func:`complete`).
+    """
+    return _analyse(year, code, level, options, request, None, (), full=False)
+
+
+def complete(
+    year: int,
+    code: str,
+    level: str,
+    options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None = None,
+    upload_key: str = "",
+) -> bool:
+    """Whether :func:`analyse` already ran for these arguments in this process."""
+    return (year, code, level, options, request, upload_key) in _COMPLETE
+
+
+def _analyse(
+    year: int,
+    code: str,
+    level: str,
+    options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None,
+    _frame: gpd.GeoDataFrame | None,
+    _extra: tuple[Any, ...],
+    *,
+    full: bool,
+) -> tuple[gpd.GeoDataFrame, Any]:
     opts = dict(options)
     frame = _frame if _frame is not None else load(year, code, request).frames[level]
     scope = opts.get("scope", "gemeente")
@@ -351,7 +400,9 @@ def analyse(
         cluster_method=opts["cluster_method"],
         n_clusters=opts["k"] or None,
         alpha=float(opts["alpha"]),
-        weights=_weights(year, code, level, request) if _frame is None else None,
+        weights=(_weights(year, code, level, request) if _frame is None and full else None),
+        clustering=full,
+        permutations=999 if full else 0,
     )
     table = result.table
     values = compute_indicators(frame, extra=_extra)

@@ -112,6 +112,8 @@ def main() -> None:
         _notices(ctx)
         _tabs(ctx)
         write_url(ctx.choices)
+        if ctx.complete is not None:  # the map is out: now clusters and hotspots
+            ctx.complete()
     except StapelkaartError as exc:
         st.error(exc.nl)
     except Exception:  # the user never sees a traceback; the log keeps it

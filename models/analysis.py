@@ -132,6 +132,7 @@ def run_analysis(
     age_rates: str | Mapping[str, AgeRates] = "national",
     cluster_method: str = "kmeans",
     n_clusters: int | None = None,
+    clustering: bool = True,
     weights: Graph | None = None,
     permutations: int = 999,
     alpha: float = 0.05,
@@ -162,6 +163,9 @@ def run_analysis(
         ``"kmeans"``, ``"ward"`` or ``"gmm"``.
     n_clusters
         Number of clusters; ``None`` chooses by silhouette.
+    clustering
+        ``False`` skips the typology (``cluster`` is then empty), e.g. to show
+        the stacking scores before the slower steps are done.
     weights
         Contiguity graph of ``frame``'s rows (from :func:`models.build_weights`);
         built here when ``None``. Pass a cached one to save time.
@@ -225,6 +229,8 @@ def run_analysis(
     report(0.35, "clustering")
     typology = None
     try:
+        if not clustering:
+            raise ValueError("clustering skipped")
         typology = cluster_areas(
             theme_values,
             method=cluster_method,
