@@ -25,6 +25,7 @@ from cbs_ingest import load as ingest_load
 from cbs_ingest.columns import table_id
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
 from cbs_ingest.errors import StapelkaartError
+from geo_app import _preload
 from geo_app.mapview import prepare_geometry
 from layers import INDICATORS, Profile, Threshold, compute_indicators, get_profile
 from layers.reference import reference_values
@@ -387,6 +388,8 @@ def _analyse(
     *,
     full: bool,
 ) -> tuple[gpd.GeoDataFrame, Any]:
+    if full:
+        _preload.wait()  # scikit-learn, esda, libpysal: see geo_app._preload
     opts = dict(options)
     frame = _frame if _frame is not None else load(year, code, request).frames[level]
     scope = opts.get("scope", "gemeente")

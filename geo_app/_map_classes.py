@@ -83,6 +83,9 @@ def _scheme_bins(scheme: str, data: np.ndarray, k: int) -> np.ndarray:
         return quantile_bins(data, k)
     if scheme == "equal_interval":
         return equal_interval_bins(data, k)
+    from geo_app import _preload
+
+    _preload.wait()  # see geo_app._preload: never import mapclassify twice at once
     import mapclassify
 
     return np.asarray(getattr(mapclassify, SCHEMES[scheme][1])(data, k=k).bins, dtype=float)

@@ -1,4 +1,4 @@
-"""Import the app's heavy modules in a background thread once the server runs.
+"""Import the app's modules in a background thread once the server runs.
 
 Streamlit runs ``app.py`` only when the first browser connects, and that first
 run used to spend seconds importing geopandas, folium, scipy, scikit-learn,
@@ -6,17 +6,27 @@ esda/libpysal and mapclassify before it could draw anything. The launcher
 (:mod:`geo_app._serve`) calls :func:`start` before it starts the server; the
 thread waits until the server runs (importing holds the interpreter lock and
 would slow the server's own start), then imports while the browser loads the
-page. When the app's first run imports a module the thread is still
-importing, Python's import lock makes it wait for that one import (a module is
-never imported twice).
+page, in two stages:
+
+1. :data:`FIRST`: what the app imports at the top and needs for the first map
+   (pandas, geopandas, folium, the project's packages);
+2. :data:`REST`: what clustering, hotspots and Fisher-Jenks classes need
+   (scipy.stats, scikit-learn, esda, libpysal, mapclassify).
+
+Importing one package from two threads at once can fail half-way (seen here:
+``cannot import name 'clone' from partially initialized module 'sklearn.base'``),
+so code that imports these modules calls :func:`wait` first: ``app.py`` waits
+for stage 1 before its imports, the full analysis and Fisher-Jenks for stage 2.
+Without a preload thread (plain ``streamlit run``, tests) :func:`wait` returns
+at once.
 
 Only modules that need no Streamlit session are imported here: nothing that
 declares ``st.cache_*`` functions or a custom component. ``streamlit_folium``
 itself stays out (a component declared from this thread is not served: its
-iframe gets a 404); its heavy dependencies ``folium.plugins`` and ``bs4`` are
-in. A failed import is ignored: the app imports the module itself and reports
-the error there. Set ``STAPELKAART_PRELOAD=0`` to switch this off (the
-benchmarks use it to measure the difference).
+iframe gets a 404); its dependencies are in stage 1. A failed import is ignored:
+the app imports the module itself and reports the error there. Set
+``STAPELKAART_PRELOAD=0`` to switch this off (the benchmarks use it to measure
+the difference).
 """
 
 from __future__ import annotations
@@ -28,31 +38,44 @@ import os
 import threading
 import time
 
-__all__ = ["PRELOAD_ENV", "MODULES", "enabled", "start"]
+__all__ = ["PRELOAD_ENV", "FIRST", "REST", "MODULES", "enabled", "start", "wait"]
 
 PRELOAD_ENV = "STAPELKAART_PRELOAD"
 
-#: In the order the app needs them: the map first, then the analysis.
-MODULES: tuple[str, ...] = (
+#: Stage 1: the app's own imports, needed before the first map.
+FIRST: tuple[str, ...] = (
+    "packaging.version",
     "pandas",
     "geopandas",
+    "shapely",
     "pyarrow.parquet",
     "folium",
     "folium.plugins",
     "bs4",
-    "scipy.stats",
-    "mapclassify",
     "cbs_ingest",
-    "geo_app.mapview",
     "layers",
+    "layers.export",
+    "models",
+    "geo_app.mapview",
+)
+
+#: Stage 2: clustering, hotspots, Fisher-Jenks classes.
+REST: tuple[str, ...] = (
+    "scipy.stats",
+    "scipy.optimize",
     "sklearn.cluster",
     "sklearn.metrics",
     "sklearn.mixture",
+    "sklearn.preprocessing",
     "libpysal.graph",
     "esda",
-    "models",
-    "layers.export",
+    "mapclassify",
 )
+
+MODULES: tuple[str, ...] = FIRST + REST
+
+#: Set when a stage is done; absent when no preload thread was started.
+_DONE: dict[str, threading.Event] = {}
 
 _LOG = logging.getLogger("stapelkaart.preload")
 
@@ -83,34 +106,56 @@ def _wait_for_server(timeout: float) -> None:
         time.sleep(0.02)
 
 
-def _run(modules: tuple[str, ...], wait: float) -> None:
+def _run(stages: dict[str, tuple[str, ...]], wait: float) -> None:
     # Importing competes with the server's own start for the interpreter lock:
     # let the server start first, then import while the browser loads the page.
-    if wait > 0:
-        _wait_for_server(wait)
-    started = time.perf_counter()
-    for name in modules:
-        # The app's own import of the module reports any error properly.
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-    _LOG.debug("preloaded %d modules in %.2f s", len(modules), time.perf_counter() - started)
+    try:
+        if wait > 0:
+            _wait_for_server(wait)
+        started = time.perf_counter()
+        for stage, modules in stages.items():
+            for name in modules:
+                # The app's own import of the module reports any error properly.
+                with contextlib.suppress(Exception):
+                    importlib.import_module(name)
+            _DONE[stage].set()
+        _LOG.debug("preloaded in %.2f s", time.perf_counter() - started)
+    finally:
+        for event in _DONE.values():  # never leave anyone waiting
+            event.set()
 
 
-def start(modules: tuple[str, ...] = MODULES, *, wait: float = 20.0) -> threading.Thread | None:
-    """Start importing ``modules`` in a daemon thread; ``None`` when switched off.
+def start(
+    first: tuple[str, ...] = FIRST, rest: tuple[str, ...] = REST, *, wait: float = 20.0
+) -> threading.Thread | None:
+    """Start importing in a daemon thread; ``None`` when switched off or already started.
 
     Parameters
     ----------
-    modules
-        Module names, imported in this order.
+    first, rest
+        Module names of stage 1 and stage 2, imported in this order.
     wait
         Seconds to wait at most for the Streamlit server to run before
         importing (``0``: import at once).
     """
-    if not enabled():
+    if not enabled() or _DONE:
         return None
+    _DONE.update(first=threading.Event(), rest=threading.Event())
+    stages = {"first": first, "rest": rest}
     thread = threading.Thread(
-        target=_run, args=(modules, wait), name="stapelkaart-preload", daemon=True
+        target=_run, args=(stages, wait), name="stapelkaart-preload", daemon=True
     )
     thread.start()
     return thread
+
+
+def wait(stage: str = "rest", timeout: float = 120.0) -> None:
+    """Block until preload ``stage`` (``"first"`` or ``"rest"``) is done.
+
+    Returns at once when no preload thread was started, when called from the
+    preload thread itself, or after ``timeout`` seconds.
+    """
+    event = _DONE.get(stage)
+    if event is None or threading.current_thread().name == "stapelkaart-preload":
+        return
+    event.wait(timeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ def _modules_after(code: str, **env: str) -> set[str]:
         text=True,
         timeout=120,
         check=True,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT), **env},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
     )
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -37,8 +38,13 @@ def test_app_command_goes_through_the_preloading_launcher():
     assert command[-2:] == ["--server.port", "8599"]
 
 
-def test_preload_imports_the_heavy_modules_but_nothing_that_needs_a_session():
-    loaded = _modules_after("from geo_app import _preload\n_preload._run(_preload.MODULES, 0)")
+def test_preload_imports_the_app_modules_but_nothing_that_needs_a_session():
+    loaded = _modules_after(
+        "from geo_app import _preload\n"
+        "_preload._DONE.update(first=__import__('threading').Event(),"
+        " rest=__import__('threading').Event())\n"
+        "_preload._run({'first': _preload.FIRST, 'rest': _preload.REST}, 0)"
+    )
     assert set(_preload.MODULES) <= loaded
     # A component or st.cache function declared from the preload thread breaks the app
     # (the st_folium iframe gets a 404), so these must wait for the app's own run.
@@ -46,12 +52,41 @@ def test_preload_imports_the_heavy_modules_but_nothing_that_needs_a_session():
     assert "streamlit" not in loaded
 
 
+def test_stage_one_holds_no_heavy_module():
+    loaded = _modules_after(
+        "import importlib\nfrom geo_app import _preload\n"
+        "[importlib.import_module(m) for m in _preload.FIRST]"
+    )
+    assert not {"sklearn", "esda", "libpysal", "mapclassify", "scipy.stats"} & loaded
+
+
+_WAIT = """
+import sys, threading, time
+from geo_app import _preload
+_preload.wait("rest")  # no thread: returns at once
+assert _preload.start(("json",), ("sklearn.cluster",), wait=0) is not None
+assert _preload.start() is None  # only once per process
+_preload.wait("rest")
+assert "sklearn.cluster" in sys.modules
+print("ok")
+"""
+
+
+def test_wait_returns_once_the_stage_is_imported():
+    done = subprocess.run(
+        [sys.executable, "-c", _WAIT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), _preload.PRELOAD_ENV: "1"},
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
 def test_preload_can_be_switched_off(monkeypatch):
     monkeypatch.setenv(_preload.PRELOAD_ENV, "0")
     assert not _preload.enabled()
-    assert _preload.start(("json",)) is None
-    monkeypatch.setenv(_preload.PRELOAD_ENV, "1")
-    thread = _preload.start(("json",), wait=0)
-    assert thread is not None
-    thread.join(timeout=10)
-    assert not thread.is_alive()
+    assert _preload.start(("json",), ("json",)) is None
+    _preload.wait("first", timeout=1)  # nothing started: returns at once
