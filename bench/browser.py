@@ -7,19 +7,27 @@ For each data set, ``stapelkaart app`` is started as a subprocess (a fresh
 before the process starts. Chromium (already running, as a person's browser
 would be) opens the page as soon as the server answers its health check; the
 map counts as usable when every area is drawn as ``path.leaflet-interactive``
-in the st_folium iframe and the legend is shown. Then the map layer is
-switched in the sidebar three times; a switch is done when the legend shows the
+in the st_folium iframe and the legend is shown. Also printed: when the server
+answered, when the page shell (sidebar) and the title (data loaded, stacking
+analysed) appeared, and when the layer list offered the hotspots (the app draws
+the stacking map first and completes clusters and hotspots afterwards). Then
+the map layer is switched in the sidebar three times; a switch is done when the legend shows the
 new layer and the areas are drawn again. Every request not for 127.0.0.1 is
 aborted (the basemap tiles, so the map is measured without tiles).
 
 Data sets: the built-in demo gemeente (60 buurten), and Capelle aan den
 IJssel (GM0502, 79 buurten) ingested into the cache from ``../shared/data``
 (``bench/_appdata.py``). Each is measured with the background preloading of
-heavy modules switched off (``STAPELKAART_PRELOAD=0``, the old behaviour) and
-on (the default), in this one run. ``--quick`` runs the demo once, preload on.
+modules switched off (``STAPELKAART_PRELOAD=0``) and on (the default), in this
+one run; ``--baseline CHECKOUT`` adds an older checkout of the project (e.g.
+``git archive <commit>`` unpacked in a temporary folder) as the "before" figure
+of the same run. ``--quick`` runs the demo once, preload on.
 
-Budgets: first map within 5 s, switch within 1.5 s. Needs Playwright (a test
-dependency) and Chromium at /usr/bin/chromium; without them it says so and exits 0.
+The run starts with the floor: a one-line Streamlit page started and shown the
+same way, which is what Streamlit and Chromium cost on this machine at this
+moment. Budgets: first map within 5 s, switch within 1.5 s. Needs Playwright (a
+test dependency) and Chromium at /usr/bin/chromium; without them it says so and
+exits 0.
 """
 
 from __future__ import annotations
@@ -167,6 +175,46 @@ def _switch(page, label: str) -> None:
     page.get_by_role("option", name=label, exact=True).click()
 
 
+_FLOOR_APP = """import streamlit as st
+st.sidebar.write("Stapelkaart")
+st.html('<h1 class="sk-title">floor</h1>')
+"""
+
+
+def floor(browser) -> float:
+    """Seconds from starting ``streamlit run`` of a one-line page to that page shown.
+
+    What Streamlit and Chromium need on this machine right now, whatever the
+    app does: the figures above it are the app's own share.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-floor-"))
+    (folder / "floor.py").write_text(_FLOOR_APP, encoding="utf-8")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(folder / "floor.py"),
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    page = browser.new_page()
+    log = folder / "floor.log"
+    started = time.perf_counter()
+    with log.open("wb") as handle:
+        proc = subprocess.Popen(
+            command, cwd=folder, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_healthy(proc, base, log)
+        page.goto(base, wait_until="commit")
+        page.locator("h1.sk-title").first.wait_for(timeout=60_000)
+        return time.perf_counter() - started
+    finally:
+        page.close()
+        _stop(proc)
+
+
 def run_case(
     browser, label: str, env: dict[str, str], n_areas: int, switches: int, root: Path = ROOT
 ) -> dict:
@@ -277,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
+            if not args.quick:
+                print(f"floor: a one-line Streamlit page shown after {floor(browser):.1f} s")
             for label, make, n_areas in sets:
                 for flag, mode, root in modes:
                     data_dir = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-data-"))
