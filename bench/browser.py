@@ -18,10 +18,10 @@ aborted (the basemap tiles, so the map is measured without tiles).
 Data sets: the built-in demo gemeente (60 buurten), and Capelle aan den
 IJssel (GM0502, 79 buurten) ingested into the cache from ``../shared/data``
 (``bench/_appdata.py``). Each is measured with the background preloading of
-modules switched off (``STAPELKAART_PRELOAD=0``) and on (the default), in this
-one run; ``--baseline CHECKOUT`` adds an older checkout of the project (e.g.
-``git archive <commit>`` unpacked in a temporary folder) as the "before" figure
-of the same run. ``--quick`` runs the demo once, preload on.
+modules off (the default) and on (``STAPELKAART_PRELOAD=1``), in this one
+run; ``--baseline CHECKOUT`` adds an older checkout of the project (e.g.
+``git archive <commit>`` unpacked in a temporary folder) as the "before"
+figure of the same run. ``--quick`` runs the demo once, preload off.
 
 The run starts with the floor: a one-line Streamlit page started and shown the
 same way, which is what Streamlit and Chromium cost on this machine at this
@@ -293,7 +293,7 @@ def _print(row: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="demo once, preload on")
+    parser.add_argument("--quick", action="store_true", help="demo once, preload off")
     parser.add_argument(
         "--baseline",
         type=Path,
@@ -315,9 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     sets = [("demo gemeente (60 buurten)", lambda d: {"STAPELKAART_DATA_DIR": str(d)}, 60)]
     if not args.quick and _areas.available():
         sets.append(("Capelle a/d IJssel (79 buurten, cache)", _appdata.cbs_cache, 79))
-    modes = [("1", "preload on", ROOT)]
+    modes = [("0", "preload off", ROOT)]
     if not args.quick:
-        modes.insert(0, ("0", "preload off", ROOT))
+        modes.append(("1", "preload on", ROOT))
         if args.baseline is not None:
             modes.insert(0, ("0", f"baseline {args.baseline.name}", args.baseline.resolve()))
     print(f"# load average {os.getloadavg()[0]:.1f}; Chromium headless, tiles blocked")

@@ -46,8 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def streamlit_command(extra: list[str]) -> list[str]:
     """The command line that starts the app, with ``extra`` passed to Streamlit.
 
-    ``geo_app._serve`` is ``streamlit run`` that first starts importing the
-    app's heavy modules in the background (``geo_app._preload``).
+    ``geo_app._serve`` is ``streamlit run``, optionally importing the app's
+    modules in the background first (``geo_app._preload``).
     """
     args = [a for a in extra if a != "--"]
     return [sys.executable, "-m", "geo_app._serve", "run", str(_APP), *args]

@@ -1,4 +1,4 @@
-"""Import the app's modules in a background thread once the server runs.
+"""Optionally import the app's modules in a background thread once the server runs.
 
 Streamlit runs ``app.py`` only when the first browser connects, and that first
 run used to spend seconds importing geopandas, folium, scipy, scikit-learn,
@@ -24,9 +24,13 @@ Only modules that need no Streamlit session are imported here: nothing that
 declares ``st.cache_*`` functions or a custom component. ``streamlit_folium``
 itself stays out (a component declared from this thread is not served: its
 iframe gets a 404); its dependencies are in stage 1. A failed import is ignored:
-the app imports the module itself and reports the error there. Set
-``STAPELKAART_PRELOAD=0`` to switch this off (the benchmarks use it to measure
-the difference).
+the app imports the module itself and reports the error there.
+
+Preloading is off unless ``STAPELKAART_PRELOAD=1``: on the 2-core machine of
+``docs/performance.md`` it did not make the first map come sooner (Chromium and
+the app's first run need both cores at that moment; the import thread only
+competes with them). It may help on a machine with more cores;
+``python -m bench.browser`` measures both ways in one run.
 """
 
 from __future__ import annotations
@@ -81,8 +85,8 @@ _LOG = logging.getLogger("stapelkaart.preload")
 
 
 def enabled() -> bool:
-    """Whether preloading is on (``STAPELKAART_PRELOAD`` is not ``0``)."""
-    return os.environ.get(PRELOAD_ENV, "1").strip() != "0"
+    """Whether preloading is on (``STAPELKAART_PRELOAD=1``; off by default)."""
+    return os.environ.get(PRELOAD_ENV, "0").strip() == "1"
 
 
 def _server_running() -> bool:

@@ -1,8 +1,8 @@
 """Launcher of the Streamlit server used by ``stapelkaart app``.
 
 ``python -m geo_app._serve run geo_app/app.py [streamlit options]`` is the same
-as ``python -m streamlit run ...``, except that the app's heavy modules start
-importing in the background first (:mod:`geo_app._preload`).
+as ``python -m streamlit run ...``, except that with ``STAPELKAART_PRELOAD=1``
+the app's modules start importing in the background (:mod:`geo_app._preload`).
 """
 
 from __future__ import annotations

@@ -85,7 +85,9 @@ def test_wait_returns_once_the_stage_is_imported():
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
-def test_preload_can_be_switched_off(monkeypatch):
+def test_preload_is_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv(_preload.PRELOAD_ENV, raising=False)
+    assert not _preload.enabled()
     monkeypatch.setenv(_preload.PRELOAD_ENV, "0")
     assert not _preload.enabled()
     assert _preload.start(("json",), ("json",)) is None
