@@ -136,7 +136,11 @@ def render(ctx: Context) -> None:
         _joined_summary(ctx)
         return
     key = f"up_{ctx.loaded.code}_{ctx.loaded.year}"
-    levels = [lv for lv in ("buurt", "wijk") if len(ctx.loaded.frames.get(lv, ()))]
+    levels = [
+        lv
+        for lv in ("buurt", "wijk")
+        if len(ctx.loaded.frames.get(lv, ())) and role.may_see(level=lv)
+    ]
     level = st.radio(
         ctx.t("upload_level"),
         levels,

@@ -173,6 +173,20 @@ def test_good_upload_joins_only_after_confirmation_with_suppression(tmp_path):
     shown = table.set_index("code")["gem_wmo"]
     assert shown[small].isna().all() and shown.notna().sum() > 0
     assert {b.key for b in at.get("download_button")} >= {"dl_csv", "dl_xlsx", "dl_gpkg"}
+    # Profile of an area with a hidden count: the row is there, empty, and explained.
+    at.session_state["settings"]["tab"] = "profiel"
+    at.session_state["settings"]["area"] = small[0]
+    at.run()
+    ok(at)
+    profile = next(
+        df.value
+        for df in at.dataframe
+        if "indicator" in df.value.columns and "value" in df.value.columns
+    )
+    row = profile.loc[profile["indicator"] == GEM_WMO]
+    assert len(row) == 1 and row["value"].iloc[0] == "–"
+    assert (profile["gemeente"] != "–").sum() >= 5  # this role sees the gemeente reference
+    assert "Onderdrukt (kleine aantallen) in dit gebied: gem_wmo" in texts(at)
 
 
 def test_a_second_bad_upload_keeps_the_confirmed_data():
@@ -370,6 +384,16 @@ def test_wijkteam_exports_only_wijk_and_its_dataset(tmp_path, monkeypatch):
     at.session_state["settings"]["tab"] = "tabel"
     at.run()
     assert "mag op dit niveau geen gegevens downloaden" in texts(at)  # buurt level
+    at.session_state["settings"]["tab"] = "profiel"
+    at.session_state["settings"]["area"] = _codes()[0]
+    at.run()
+    ok(at)
+    assert not at.get("download_button")  # no printable profile at buurt level either
+    # No gemeente level for this role: no gemeente reference beside the area either.
+    profile = next(df.value for df in at.dataframe if "gemeente" in df.value.columns)
+    assert (profile["gemeente"] == "–").all()
+    at.session_state["settings"]["tab"] = "tabel"
+    at.run()
     at.sidebar.radio(key="w_level").set_value("wijk").run()
     ok(at)
     assert {b.key for b in at.get("download_button")} >= {"dl_csv", "dl_gpkg"}
