@@ -63,8 +63,13 @@ class Context:
 
     @property
     def national_values(self) -> dict[str, float] | None:
-        """National reference values; not available in this version."""
-        return None
+        """National reference values, or None (demo gemeente, no whole-country ingest).
+
+        All gemeenten of a cached whole-country ingest taken together.
+        """
+        if self.loaded.demo:
+            return None
+        return _data.national_values(self.loaded.year)
 
 
 def settings() -> dict[str, Any]:

@@ -27,6 +27,7 @@ from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
 from cbs_ingest.errors import StapelkaartError
 from geo_app.mapview import prepare_geometry
 from layers import INDICATORS, Profile, Threshold, compute_indicators, get_profile
+from layers.reference import reference_values
 from models import build_weights, run_analysis
 
 __all__ = [
@@ -41,6 +42,10 @@ __all__ = [
     "load",
     "geometry",
     "references",
+    "national_years",
+    "national_values",
+    "national_areas",
+    "reference_frame",
     "sources",
 ]
 
@@ -177,7 +182,7 @@ def load(year: int, code: str, request: tuple[str, ...] | None = None) -> Loaded
 
     The result is shared between sessions: treat it as read-only.
     """
-    return _ingest(int(year), code, request or (code,), None)
+    return _ingest(int(year), code, request, None)  # None: a whole-country ingest
 
 
 def fetch(year: int, code: str, progress: Callable[[float, str], None]) -> Loaded:
@@ -235,6 +240,68 @@ def references(year: int, code: str, request: tuple[str, ...] | None) -> dict[st
     return {k: float(v) for k, v in values.iloc[0].items()}
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def national_years() -> list[int]:
+    """Years for which a whole-country ingest is cached (newest first)."""
+    try:
+        found = {int(e.year) for e in cached_datasets() if e.whole_country}
+    except StapelkaartError:
+        found = set()
+    return sorted(found, reverse=True)
+
+
+@st.cache_resource(ttl=3600, max_entries=2, show_spinner=False)
+def _national_frames(year: int) -> dict[str, gpd.GeoDataFrame]:
+    return dict(ingest_load(int(year), None).frames)
+
+
+@st.cache_resource(ttl=3600, max_entries=4, show_spinner=False)
+def national_values(year: int) -> dict[str, float] | None:
+    """National indicator values of a year; None without a whole-country ingest.
+
+    All gemeenten of a cached whole-country ingest pooled with
+    :func:`layers.reference.reference_values`.
+    """
+    if int(year) not in national_years():
+        return None
+    try:
+        frame = _national_frames(int(year)).get("gemeente")
+    except StapelkaartError:
+        return None
+    if frame is None or frame.empty:
+        return None
+    return reference_values(frame)
+
+
+def national_areas(year: int) -> int:
+    """Number of gemeenten behind :func:`national_values` (0 without a whole-country ingest)."""
+    if int(year) not in national_years():
+        return 0
+    return len(_national_frames(int(year)).get("gemeente", ()))
+
+
+def reference_frame(
+    year: int, code: str, level: str, scope: str, members: tuple[str, ...]
+) -> gpd.GeoDataFrame | None:
+    """Areas an area is compared with, for the scopes ``selection`` and ``national``.
+
+    ``selection``: the areas of the gemeente itself and of ``members`` (other cached
+    gemeenten of the same year); ``national``: every area of the level in a cached
+    whole-country ingest. ``None`` for scope ``gemeente``.
+    """
+    if scope == "national":
+        return _national_frames(int(year))[level]
+    if scope != "selection":
+        return None
+    by_code = {d.code: d for d in datasets() if d.year == int(year)}
+    frames = []
+    for member in dict.fromkeys((code, *members)):
+        entry = by_code.get(member)
+        if entry is not None:
+            frames.append(load(entry.year, entry.code, entry.request).frames[level])
+    return pd.concat(frames, ignore_index=True)
+
+
 @st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
 def analyse(
     year: int,
@@ -254,7 +321,11 @@ def analyse(
         Which data.
     options
         Analysis settings as sorted ``(name, value)`` pairs: ``profile``,
-        ``threshold``, ``cluster_method``, ``k`` (0: choose by silhouette), ``alpha``.
+        ``threshold``, ``cluster_method``, ``k`` (0: choose by silhouette), ``alpha``,
+        ``scope`` (``gemeente``, ``selection`` or ``national``) and ``members`` (the
+        other gemeenten of a ``selection``). Stacking percentiles are taken within
+        the scope's reference areas (:func:`reference_frame`); clusters and
+        hotspots stay within the gemeente.
     upload_key
         Fingerprint of joined own data ('' for none); part of the cache key.
     _frame, _extra
@@ -269,10 +340,13 @@ def analyse(
     """
     opts = dict(options)
     frame = _frame if _frame is not None else load(year, code, request).frames[level]
+    scope = opts.get("scope", "gemeente")
+    reference = reference_frame(year, code, level, scope, tuple(opts.get("members", ())))
     result = run_analysis(
         frame,
         profile=_profile(opts["profile"], opts["threshold"]),
-        scope="gemeente",
+        scope="gemeente" if reference is None else "national",
+        reference=reference,
         extra_indicators=_extra,
         cluster_method=opts["cluster_method"],
         n_clusters=opts["k"] or None,

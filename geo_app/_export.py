@@ -27,7 +27,11 @@ __all__ = [
     "render_downloads",
 ]
 
-_SCOPE_NL = {"gemeente": "gebieden in de gemeente", "national": "heel Nederland"}
+_SCOPE_NL = {
+    "gemeente": "gebieden in de gemeente",
+    "selection": "gebieden in een set gemeenten",
+    "national": "heel Nederland",
+}
 
 
 def export_meta(ctx: Context) -> dict[str, Any]:
@@ -42,6 +46,8 @@ def export_meta(ctx: Context) -> dict[str, Any]:
         "Significantieniveau hotspots": s["alpha"],
         "Rol": ctx.role.label,
     }
+    if s["scope"] == "selection":
+        settings["Set gemeenten"] = ", ".join([ctx.loaded.code, *s.get("set", ())])
     if ctx.upload_names:
         settings["Eigen gegevens"] = ", ".join(ctx.upload_names)
     suppression = _own_data.describe(ctx.upload, DEFAULT_THRESHOLD)

@@ -250,6 +250,9 @@ MAP_CSS = """
   #d9d9d9 2px 6px); }
 .stapel-legend .stapel-stack { background: #fff; border: 3px solid #000; height: 8px;
   flex-basis: 14px; }
+path.leaflet-interactive:focus { outline: none; }
+.stapel-legend .stapel-selected { background: #fff; border: 3px solid #E6007E; height: 8px;
+  flex-basis: 14px; box-shadow: 0 0 0 1px #fff, 0 0 0 2px #777; }
 .stapel-legend .stapel-wijk { border: none; border-top: 2px dashed #1a1a1a; height: 0; }
 .stapel-legend .stapel-count { color: #555; }
 .stapel-legend .stapel-note { color: #555; margin-top: 4px; font-size: 11px; }

@@ -96,6 +96,7 @@ def legend_html(
     wijken: bool,
     note: str | None,
     texts: dict[str, str] = MAP_TEXTS_NL,
+    selected_label: str | None = None,
 ) -> str:
     """The legend as HTML; every text is escaped here."""
     parts = []
@@ -106,6 +107,8 @@ def legend_html(
     parts.append(_row(texts["no_data"], swatch="stapel-hatch", count=n_missing))
     if stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
+    if selected_label:
+        parts.append(_row(selected_label, swatch="stapel-selected"))
     if wijken:
         parts.append(_row(texts["wijk_boundary"], swatch="stapel-wijk"))
     if note:

@@ -13,7 +13,7 @@ from geo_app import _data, _own_data, mapview
 from geo_app._context import Context, bound
 from geo_app.profile_report import format_value, hotspot_nl
 
-__all__ = ["render", "build"]
+__all__ = ["render", "build", "hotspot_text", "selection"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
@@ -24,6 +24,19 @@ _SCHEMES = {
 }
 _KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
 _UNITS = {"themes_high": "thema's"}
+_HOTSPOT_EN = {
+    "High-High": "Hotspot: high, surrounded by high",
+    "High-Low": "High, surrounded by low",
+    "Low-High": "Low, surrounded by high",
+    "Low-Low": "Coldspot: low, surrounded by low",
+    "not significant": "Not significant",
+    "no neighbours": "No neighbours",
+}
+
+
+def hotspot_text(value: object, lang: str) -> str:
+    """A hotspot class in the app's language."""
+    return _HOTSPOT_EN.get(str(value), str(value)) if lang == "en" else hotspot_nl(value)
 
 
 def build(ctx: Context) -> folium.Map:
@@ -51,11 +64,21 @@ def build(ctx: Context) -> folium.Map:
         suppressed=_own_data.suppressed_codes(ctx.upload, layer),
         stacking=stacking,
         stacking_label=ctx.t("stacking_area"),
+        selected_label=ctx.t("map_selected"),
         wijken=wijken,
         basemap=_BASEMAPS[s["basemap"]],
         note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
+        texts=mapview.MAP_TEXTS_EN if ctx.lang == "en" else None,
+        category_labels=_HOTSPOT_EN if ctx.lang == "en" and kind == "hotspot" else None,
         height=620,
     )
+
+
+def selection(ctx: Context) -> folium.FeatureGroup:
+    """The outline of the selected area, drawn over the map without remounting it."""
+    s = ctx.settings
+    geometry = _data.geometry(ctx.loaded.year, ctx.loaded.code, s["level"], ctx.request)
+    return mapview.selection_layer(geometry, [s["area"]] if s["area"] else [])
 
 
 def _clicked_code(value: Any) -> str | None:
@@ -73,7 +96,7 @@ def _summary(ctx: Context) -> None:
     a.metric(ctx.t("areas"), len(table))
     b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
     st.divider()
-    st.subheader(ctx.t("map_selected"))
+    st.markdown(f"#### {ctx.t('map_selected')}")
     names = ctx.names
     bound(
         st.selectbox,
@@ -94,7 +117,7 @@ def _summary(ctx: Context) -> None:
         f"- {ctx.t('layer_stacking_score')}: **{format_value(row['stacking_score'])}**\n"
         f"- {ctx.t('themes_high')}: **{format_value(row['themes_high'])}**\n"
         f"- {ctx.t('cluster')}: {row['cluster_label']}\n"
-        f"- {ctx.t('hotspot')}: {hotspot_nl(row['hotspot'])}"
+        f"- {ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}"
     )
     layer = ctx.settings["layer"]
     if layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
@@ -102,8 +125,19 @@ def _summary(ctx: Context) -> None:
     st.caption(ctx.t("to_profile"))
 
 
+def _take_click(ctx: Context, value: Any) -> None:
+    """Make a newly clicked area the selected one."""
+    code = _clicked_code(value)
+    if code and code != st.session_state.get("last_click") and code in ctx.names:
+        st.session_state["last_click"] = code
+        ctx.settings["area"] = code
+
+
 def render(ctx: Context) -> None:
     """Draw the map tab."""
+    # st_folium's callback stored the newest map state before this run, so a
+    # click is taken here already and the outline follows it in the same run.
+    _take_click(ctx, st.session_state.get("map"))
     left, right = st.columns([3, 1], gap="medium")
     with left:
         st.subheader(ctx.layers.get(ctx.settings["layer"], ctx.settings["layer"]))
@@ -111,13 +145,11 @@ def render(ctx: Context) -> None:
         value = st_folium(
             fmap,
             key="map",
+            feature_group_to_add=selection(ctx),
             height=620,
             use_container_width=True,
             returned_objects=["last_active_drawing"],
         )
-        code = _clicked_code(value)
-        if code and code != st.session_state.get("last_click") and code in ctx.names:
-            st.session_state["last_click"] = code
-            ctx.settings["area"] = code
+        _take_click(ctx, value)
     with right:
         _summary(ctx)

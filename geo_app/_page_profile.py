@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from cbs_ingest.demo import DEMO_NOTICE_NL
-from geo_app import _own_data
+from geo_app import _data, _own_data
 from geo_app._access import visible
 from geo_app._context import Context, bound
 from geo_app._export import export_meta, may_export
+from geo_app._page_map import hotspot_text
 from geo_app.profile_report import area_profile, format_value, hotspot_nl, profile_html
 
 __all__ = ["render", "summary", "theme_table"]
@@ -52,10 +54,13 @@ def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str
 def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
     cols = st.columns(4)
     cols[0].metric(ctx.t("layer_stacking_score"), format_value(row.get("stacking_score")))
-    cols[1].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
-    cols[2].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
-    cols[3].metric(ctx.t("hotspot"), hotspot_nl(row.get("hotspot", "–")).split(":")[0])
-    st.markdown(f"**{ctx.t('cluster')}:** {row.get('cluster_label', '–')}")
+    cols[1].metric(ctx.t("stacking_percentile"), format_value(row.get("stacking_percentile")))
+    cols[2].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
+    cols[3].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
+    st.markdown(
+        f"**{ctx.t('cluster')}:** {row.get('cluster_label', '–')}  \n"
+        f"**{ctx.t('hotspot')}:** {hotspot_text(row.get('hotspot', '–'), ctx.lang)}"
+    )
     labels = {i.key: i.label for i in ctx.infos}
     st.dataframe(
         themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k))),
@@ -70,6 +75,46 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
             "hoog": st.column_config.CheckboxColumn(ctx.t("col_high")),
         },
     )
+    scope = ctx.t(f"scope_{ctx.settings['scope']}").lower()
+    st.caption(ctx.t("theme_scope", scope=scope))
+
+
+def _chart(ctx: Context, profile: pd.DataFrame) -> None:
+    """Horizontal bars of the percentiles, in the order of the table, full labels."""
+    data = profile[["indicator", "percentile"]].dropna().reset_index(drop=True)
+    if data.empty:
+        return
+    order = list(data["indicator"])
+    bars = (
+        alt.Chart(data)
+        .mark_bar(color="#01689B", height=14)
+        .encode(
+            x=alt.X("percentile:Q", scale=alt.Scale(domain=[0, 100]), title=None),
+            y=alt.Y(
+                "indicator:N",
+                sort=order,
+                title=None,
+                axis=alt.Axis(labelLimit=420, labelFontSize=12),
+            ),
+            tooltip=[
+                alt.Tooltip("indicator:N", title=ctx.t("col_indicator")),
+                alt.Tooltip("percentile:Q", title=ctx.t("col_percentile")),
+            ],
+        )
+    )
+    middle = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(color="#888", strokeDash=[4, 3])
+    st.altair_chart(
+        (bars + middle.encode(x="x:Q")).properties(height=24 * len(data) + 30),
+        use_container_width=True,
+    )
+
+
+def _national_note(ctx: Context, national: dict[str, float] | None) -> str:
+    if ctx.loaded.demo:
+        return ctx.t("no_national_demo")
+    if national is None:
+        return ctx.t("no_national", year=ctx.loaded.year)
+    return ctx.t("national_how", n=_data.national_areas(ctx.loaded.year))
 
 
 def render(ctx: Context) -> None:
@@ -115,45 +160,31 @@ def render(ctx: Context) -> None:
     st.caption(ctx.t("rests_on", n=len(used), names="; ".join(used)))
 
     st.markdown(f"#### {ctx.t('all_indicators')}")
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        shown = profile.assign(
-            value=profile["value"].map(format_value),
-            gemeente=profile["gemeente"].map(format_value),
-            national=profile["national"].map(format_value),
-        )
-        columns = ["indicator", "value", "gemeente"]
-        columns += ["national"] if national is not None else []
-        columns += ["percentile"]
-        st.dataframe(
-            shown[columns],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "indicator": ctx.t("col_indicator"),
-                "value": ctx.t("col_value"),
-                "gemeente": ctx.t("col_gemeente"),
-                "national": ctx.t("col_national"),
-                "percentile": st.column_config.ProgressColumn(
-                    ctx.t("col_percentile"), min_value=0, max_value=100, format="%d"
-                ),
-            },
-        )
-        if national is None:
-            st.caption(ctx.t("no_national"))
-    with right:
-        st.markdown(f"**{ctx.t('percentile_chart')}**")
-        chart = profile[["indicator", "percentile"]].dropna()
-        st.bar_chart(
-            chart,
-            x="indicator",
-            y="percentile",
-            horizontal=True,
-            height=420,
-            x_label="",
-            y_label="",
-            color="#01689B",
-        )
+    shown = profile.assign(
+        value=profile["value"].map(format_value),
+        gemeente=profile["gemeente"].map(format_value),
+        national=profile["national"].map(format_value),
+    )
+    columns = ["indicator", "value", "gemeente"]
+    columns += ["national"] if national is not None else []
+    columns += ["percentile"]
+    st.dataframe(
+        shown[columns],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "indicator": st.column_config.TextColumn(ctx.t("col_indicator"), width="large"),
+            "value": ctx.t("col_value"),
+            "gemeente": ctx.t("col_gemeente"),
+            "national": ctx.t("col_national"),
+            "percentile": st.column_config.ProgressColumn(
+                ctx.t("col_percentile"), min_value=0, max_value=100, format="%d"
+            ),
+        },
+    )
+    st.caption(_national_note(ctx, national))
+    st.markdown(f"**{ctx.t('percentile_chart')}**")
+    _chart(ctx, profile)
 
     if not may_export(ctx):
         return

@@ -35,6 +35,7 @@ def analysis_options(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
         "profile": values["profile"],
         "threshold": values["threshold"],
         "scope": values["scope"],
+        "members": tuple(values["set"]) if values["scope"] == "selection" else (),
         "cluster_method": values["method"],
         "k": values["k"],
         "alpha": values["alpha"],
@@ -106,7 +107,58 @@ def _data_section(values: dict[str, Any], choices: dict[str, Any], lang: str) ->
     _fetch_section(lang)
 
 
-def _analysis_section(values: dict[str, Any], lang: str) -> None:
+def scope_choices(loaded: _data.Loaded, upload: bool) -> tuple[list[str], list[str], list[str]]:
+    """Comparison scopes available for the loaded gemeente-year.
+
+    Returns the scopes, the other cached gemeenten of the same year (members of
+    a ``selection``), and the i18n keys of notes saying why a scope is missing.
+    """
+    others = [
+        d.code
+        for d in _data.datasets()
+        if d.year == loaded.year and d.code not in (loaded.code, DEMO_GEMEENTE_CODE)
+    ]
+    scopes, notes = ["gemeente"], []
+    if loaded.demo:
+        return scopes, [], ["scope_note_demo"]
+    if upload:
+        return scopes, [], ["scope_note_upload"]
+    if others:
+        scopes.append("selection")
+    else:
+        notes.append("scope_note_selection")
+    if loaded.year in _data.national_years():
+        scopes.append("national")
+    else:
+        notes.append("scope_note_national")
+    return scopes, others, notes
+
+
+def _scope_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -> None:
+    sb = st.sidebar
+    bound(
+        sb.radio,
+        "scope",
+        t("scope", lang),
+        options=list(choices["scope"]),
+        format_func=lambda v: t(f"scope_{v}", lang),
+    )
+    if values["scope"] == "selection":
+        names = {d.code: d.name for d in _data.datasets()}
+        bound(
+            sb.multiselect,
+            "set",
+            t("scope_members", lang),
+            options=list(choices["set"]),
+            format_func=lambda c: names.get(c, c),
+            to_widget=list,
+            from_widget=tuple,
+        )
+    for key in choices.get("scope_notes", ()):
+        sb.caption(t(key, lang, year=values["year"]))
+
+
+def _analysis_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -> None:
     sb = st.sidebar
     sb.header(t("sb_analysis", lang))
     bound(
@@ -129,13 +181,7 @@ def _analysis_section(values: dict[str, Any], lang: str) -> None:
         help=t("threshold_help", lang),
         disabled=not percentile,
     )
-    bound(
-        sb.radio,
-        "scope",
-        t("scope", lang),
-        options=["gemeente"],
-        format_func=lambda v: t(f"scope_{v}", lang),
-    )
+    _scope_section(values, choices, lang)
     bound(
         sb.selectbox,
         "method",
@@ -214,7 +260,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     choices: dict[str, Any] = {
         "profile": list(PROFILES),
         "method": list(METHODS),
-        "scope": ["gemeente"],
+        "scope": list(SPECS["scope"].choices),
     }
     init_settings(
         [
@@ -245,6 +291,9 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
     if upload and allowed_datasets(upload["names"], role) != list(upload["names"]):
         upload = None  # a dataset this role may not see is not joined at all
+    scopes, others, notes = scope_choices(loaded, bool(upload))
+    choices |= {"scope": scopes, "set": others, "scope_notes": notes}
+    init_settings(["scope", "set"], choices)
     table, result = _data.analyse(
         loaded.year,
         loaded.code,
@@ -268,7 +317,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     init_settings(["layer", "area", "cmp"], choices)
 
     _map_section(values, levels, layers, lang)
-    _analysis_section(values, lang)
+    _analysis_section(values, choices, lang)
     st.sidebar.caption(t("share_link", lang))
     return Context(
         lang=lang,

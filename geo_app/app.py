@@ -98,7 +98,7 @@ def main() -> None:
     """Draw the whole app once."""
     st.set_page_config(
         page_title="Stapelkaart",
-        page_icon=":material/stacks:",
+        page_icon="🗺️",  # an emoji: a Material icon makes the browser fetch a web font
         layout="wide",
         initial_sidebar_state="expanded",
     )

@@ -74,6 +74,38 @@ TEXTS: dict[str, dict[str, str]] = {
     "scope": {"nl": "Vergelijken met", "en": "Compare with"},
     "scope_gemeente": {"nl": "Gebieden in de gemeente", "en": "Areas in the municipality"},
     "scope_national": {"nl": "Heel Nederland", "en": "All of the Netherlands"},
+    "scope_selection": {
+        "nl": "Gebieden in een set gemeenten",
+        "en": "Areas in a set of municipalities",
+    },
+    "scope_members": {
+        "nl": "Vergelijken met de gebieden van (naast de eigen gemeente)",
+        "en": "Compare with the areas of (besides this municipality)",
+    },
+    "scope_note_demo": {
+        "nl": "Stapeldam is fictief: vergelijken met andere gemeenten of met heel Nederland "
+        "kan alleen met echte CBS-gegevens.",
+        "en": "Stapeldam is fictitious: comparing with other municipalities or the whole "
+        "country needs real CBS data.",
+    },
+    "scope_note_upload": {
+        "nl": "Met eigen gegevens wordt alleen binnen de gemeente vergeleken: andere gemeenten "
+        "hebben die gegevens niet.",
+        "en": "With own data, areas are compared within the municipality only: other "
+        "municipalities do not have that data.",
+    },
+    "scope_note_selection": {
+        "nl": "Vergelijken met andere gemeenten kan zodra hun gegevens van {year} zijn "
+        "opgehaald (Gegevens ophalen bij CBS).",
+        "en": "Comparing with other municipalities becomes possible once their {year} data "
+        "has been fetched (Fetch data from CBS).",
+    },
+    "scope_note_national": {
+        "nl": "Vergelijken met heel Nederland kan nadat de gegevens van alle gemeenten van "
+        "{year} zijn opgehaald (stapelkaart ingest --year {year} --whole-country).",
+        "en": "Comparing with the whole country becomes possible once the {year} data of all "
+        "municipalities has been fetched (stapelkaart ingest --year {year} --whole-country).",
+    },
     "cluster_method": {"nl": "Clustermethode", "en": "Clustering method"},
     "n_clusters": {"nl": "Aantal clusters (k)", "en": "Number of clusters (k)"},
     "alpha": {"nl": "Significantieniveau hotspots", "en": "Hotspot significance level"},
@@ -123,7 +155,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_value": {"nl": "Waarde", "en": "Value"},
     "col_gemeente": {"nl": "Gemeente", "en": "Municipality"},
     "col_national": {"nl": "Nederland", "en": "Netherlands"},
-    "col_percentile": {"nl": "Percentiel (100 = hoogste)", "en": "Percentile (100 = highest)"},
+    "col_percentile": {
+        "nl": "Percentiel in de gemeente (100 = hoogste)",
+        "en": "Percentile in the municipality (100 = highest)",
+    },
     "col_percentile_need": {
         "nl": "Percentiel (100 = grootste opgave)",
         "en": "Percentile (100 = greatest need)",
@@ -135,13 +170,34 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_unit": {"nl": "Eenheid", "en": "Unit"},
     "col_high": {"nl": "Hoog", "en": "High"},
     "no_national": {
-        "nl": "Een landelijke referentie is voor deze gegevens niet beschikbaar.",
-        "en": "A national reference is not available for this data.",
+        "nl": "Een landelijke referentie verschijnt zodra de gegevens van alle gemeenten van "
+        "{year} zijn opgehaald (stapelkaart ingest --year {year} --whole-country).",
+        "en": "A national reference appears once the {year} data of all municipalities has "
+        "been fetched (stapelkaart ingest --year {year} --whole-country).",
+    },
+    "no_national_demo": {
+        "nl": "Stapeldam is een fictieve gemeente: er bestaat geen landelijke referentie voor "
+        "deze voorbeeldcijfers, dus die wordt ook niet getoond.",
+        "en": "Stapeldam is a fictitious municipality: no national reference exists for these "
+        "example figures, so none is shown.",
+    },
+    "national_how": {
+        "nl": "Gemeente: de CBS-cijfers van de gemeente zelf. Nederland: alle {n} gemeenten "
+        "samen, berekend uit de CBS-cijfers per gemeente (aantallen opgeteld, percentages "
+        "gewogen naar woningen, huishoudens of inwoners).",
+        "en": "Municipality: CBS's own figures for the municipality. Netherlands: all {n} "
+        "municipalities together, computed from CBS's figures per municipality (counts "
+        "summed, percentages weighted by dwellings, households or inhabitants).",
     },
     "percentile_chart": {
-        "nl": "Percentiel binnen de vergelijkingsgroep (100 = hoogste)",
-        "en": "Percentile within the comparison group (100 = highest)",
+        "nl": "Percentiel binnen de gemeente (100 = hoogste waarde)",
+        "en": "Percentile within the municipality (100 = highest value)",
     },
+    "theme_scope": {
+        "nl": "Percentielen van de thema's: vergeleken met {scope}.",
+        "en": "Percentiles of the themes: compared with {scope}.",
+    },
+    "stacking_percentile": {"nl": "Percentiel stapeling", "en": "Stacking percentile"},
     "stacking": {"nl": "Stapeling", "en": "Stacking"},
     "themes_high": {"nl": "Hoge thema's", "en": "High themes"},
     "none": {"nl": "geen", "en": "none"},

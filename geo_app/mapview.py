@@ -67,7 +67,13 @@ __all__ = [
     "MAP_TEXTS_NL",
     "MAP_TEXTS_EN",
     "format_value",
+    "SELECTED_COLOUR",
+    "selection_layer",
 ]
+
+#: Outline colour of the selected area(s): magenta on a white casing, unlike the
+#: black stacking outlines, the dashed wijk lines and every map palette.
+SELECTED_COLOUR = "#E6007E"
 
 _LOG = logging.getLogger(__name__)
 
@@ -89,6 +95,7 @@ def build_map(
     suppressed: pd.Series | Iterable[str] | None = None,
     stacking: pd.Series | Iterable[str] | None = None,
     stacking_label: str = "Stapeling van problemen",
+    selected_label: str | None = None,
     wijken: gpd.GeoDataFrame | None = None,
     basemap: str | None = DEFAULT_BASEMAP,
     attribution: str = "Bron: CBS, Kadaster",
@@ -132,6 +139,10 @@ def build_map(
         Areas where problems stack: boolean Series or codes. Outlined in black.
     stacking_label
         Dutch legend and tooltip text for stacking areas.
+    selected_label
+        Legend text for the outline of :func:`selection_layer` (None: no row).
+        The outline itself is a separate layer, so that selecting another area
+        does not change (and remount) the map.
     wijken
         Prepared wijk geometry to draw as dashed outlines over buurten.
     basemap
@@ -236,9 +247,56 @@ def build_map(
         wijken=wijken is not None,
         note=note,
         texts=words,
+        selected_label=selected_label,
     )
     Legend(legend).add_to(fmap)
     return fmap
+
+
+def selection_layer(
+    geometry: gpd.GeoDataFrame, codes: Iterable[str], *, colour: str = SELECTED_COLOUR
+) -> folium.FeatureGroup:
+    """A feature group outlining the selected areas, for ``st_folium(feature_group_to_add=...)``.
+
+    Streamlit-folium redraws such a group without remounting the map, so the
+    zoom and position stay when the selection changes. The outline is a thick
+    line in ``colour`` on a white casing, not clickable (clicks reach the
+    choropleth underneath). It uses plain Leaflet only.
+
+    Parameters
+    ----------
+    geometry
+        Areas from :func:`prepare_geometry` (WGS84, with ``code``).
+    codes
+        Codes of the areas to outline; unknown codes are ignored.
+    colour
+        Line colour.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Possibly empty.
+    """
+    wanted = {str(c) for c in codes if c}
+    group = folium.FeatureGroup(name="selected", control=False)
+    chosen = geometry.loc[geometry["code"].isin(wanted), ["code", "geometry"]]
+    chosen = chosen[~(chosen.geometry.isna() | chosen.geometry.is_empty)]
+    if chosen.empty:
+        return group
+    data = chosen.to_crs("EPSG:4326").__geo_interface__ if chosen.crs else chosen.__geo_interface__
+    for width, line in ((8, "#ffffff"), (4, colour)):
+        folium.GeoJson(
+            data,
+            style_function=lambda _f, w=width, c=line: {
+                "fill": False,
+                "color": c,
+                "weight": w,
+                "opacity": 1,
+            },
+            interactive=False,
+            control=False,
+        ).add_to(group)
+    return group
 
 
 def _ensure_default_assets() -> None:

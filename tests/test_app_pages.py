@@ -131,13 +131,19 @@ def test_profile_tab_shows_area_references_and_printable_profile():
     assert any("(BU99990104)" in s.value for s in at.subheader)
     body = texts(at)
     assert "Gebaseerd op" in body
-    assert "landelijke referentie is voor deze gegevens niet beschikbaar" in body
-    assert {m.label for m in at.metric} >= {"Stapelingsscore", "Hoge thema's", "Hotspot"}
+    assert "fictieve gemeente: er bestaat geen landelijke referentie" in body
+    assert {m.label for m in at.metric} >= {
+        "Stapelingsscore",
+        "Percentiel stapeling",
+        "Hoge thema's",
+    }
+    assert "**Hotspot:**" in body
     frames = [df.value for df in at.dataframe]
     themes, indicators = frames[0], frames[1]
     assert list(themes.columns) == ["thema", "indicator", "percentiel", "hoog"]
     assert len(themes) == 5
     assert {"indicator", "value", "gemeente", "percentile"} <= set(indicators.columns)
+    assert "national" not in indicators.columns  # none exists for the fictitious gemeente
     assert len(indicators) >= 10
     assert at.get("download_button")  # the printable profile
 
