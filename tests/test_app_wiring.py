@@ -436,3 +436,34 @@ def test_local_mode_without_configuration_sees_everything():
     assert "Lokaal gebruik (één gebruiker)" in texts(at)
     assert at.sidebar.radio(key="w_level").options == ["Buurten", "Wijken"]
     assert pd.Series(layer_options(at)).str.len().gt(0).all()
+
+
+def test_map_of_an_own_layer_marks_suppressed_areas():
+    from geo_app import _page_map
+    from geo_app._map_elements import ChoroplethLayer
+
+    ctx, entry = _ctx_after_upload()
+    ctx.settings |= {
+        "layer": "gem_wmo",
+        "scheme": "quantiles",
+        "classes": 5,
+        "wijken": False,
+        "basemap": "none",
+        "area": None,
+    }
+    fmap = _page_map.build(ctx)
+
+    def layers(element):
+        for child in element._children.values():
+            if isinstance(child, ChoroplethLayer):
+                yield child
+            yield from layers(child)
+
+    (layer,) = list(layers(fmap))
+    features = json.loads(layer.data_json)["features"]
+    flagged = {f["properties"]["code"] for f in features if f["properties"].get("x")}
+    assert flagged == set(entry["suppressed"]["gem_wmo"]) and len(flagged) >= 5
+    assert all(f["properties"]["c"] == -1 for f in features if f["properties"].get("x"))
+    # Coloured: exactly the areas with a value (a few more are missing: under 100 inhabitants).
+    assert sum(f["properties"]["c"] >= 0 for f in features) == ctx.table["gem_wmo"].notna().sum()
+    assert ctx.table["gem_wmo"].notna().sum() > 30
