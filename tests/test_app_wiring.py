@@ -467,3 +467,36 @@ def test_map_of_an_own_layer_marks_suppressed_areas():
     # Coloured: exactly the areas with a value (a few more are missing: under 100 inhabitants).
     assert sum(f["properties"]["c"] >= 0 for f in features) == ctx.table["gem_wmo"].notna().sum()
     assert ctx.table["gem_wmo"].notna().sum() > 30
+
+
+def _as_logged_in(monkeypatch, tmp_path, email: str, role_name: str | None):
+    """Pretend an OIDC login happened (Streamlit's st.user cannot be set in AppTest)."""
+    from geo_app import _access, roles
+
+    path = tmp_path / "rollen.toml"
+    path.write_text(ROLES.format(local="gemeente"), encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(path))
+
+    def fake(config=None):
+        role = config.roles[role_name] if role_name else None
+        reason = "" if role else "U bent ingelogd, maar aan uw account is geen rol toegekend."
+        return roles.Session("oidc", True, email, role, reason)
+
+    monkeypatch.setattr(_access, "current_session", fake)
+    monkeypatch.setattr(roles, "current_session", fake)
+
+
+def test_logged_in_person_sees_account_role_and_logout(monkeypatch, tmp_path):
+    _as_logged_in(monkeypatch, tmp_path, "medewerker@woonstichting.example", "corporatie")
+    at = ok(AppTest.from_file(APP, default_timeout=60).run())
+    assert "Ingelogd als medewerker@woonstichting.example (Woningcorporatie)" in texts(at)
+    assert "Uitloggen" in [b.label for b in at.sidebar.button]
+    assert at.sidebar.radio(key="w_level").value == "wijk"
+
+
+def test_logged_in_person_without_role_gets_no_data(monkeypatch, tmp_path):
+    _as_logged_in(monkeypatch, tmp_path, "iemand@elders.example", None)
+    at = ok(AppTest.from_file(APP, default_timeout=60).run())
+    assert "geen rol toegekend" in texts(at)
+    assert [b.label for b in at.button] == ["Uitloggen"]
+    assert not at.tabs and not at.dataframe
