@@ -231,10 +231,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "dl_xlsx": {"nl": "Excel (XLSX)", "en": "Excel (XLSX)"},
     "dl_geojson": {"nl": "GeoJSON", "en": "GeoJSON"},
     "dl_gpkg": {"nl": "GeoPackage", "en": "GeoPackage"},
-    "export_unavailable": {
-        "nl": "Exporteren is nog niet beschikbaar in deze versie.",
-        "en": "Export is not available in this version yet.",
-    },
     "export_note": {
         "nl": "Elke download vermeldt de bronnen, de analyse-instellingen en de toegepaste "
         "onderdrukking van kleine aantallen.",
@@ -248,15 +244,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Add your own aggregated figures per buurt or wijk. You first see a check and "
         "preview; they are joined only after you confirm.",
     },
-    "upload_unavailable": {
-        "nl": "Uploaden van eigen gegevens is nog niet beschikbaar in deze versie.",
-        "en": "Uploading own data is not available in this version yet.",
-    },
     "upload_active": {
         "nl": "Eigen gegevens gekoppeld: {names}.",
         "en": "Own data joined: {names}.",
     },
-    "upload_clear": {"nl": "Eigen gegevens verwijderen", "en": "Remove own data"},
     # Uploads, roles and exports (wiring)
     "upload_level": {"nl": "Niveau van het bestand", "en": "Level of the file"},
     "upload_name": {"nl": "Naam van de gegevens", "en": "Name of the dataset"},
