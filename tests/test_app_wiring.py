@@ -500,3 +500,24 @@ def test_logged_in_person_without_role_gets_no_data(monkeypatch, tmp_path):
     assert "geen rol toegekend" in texts(at)
     assert [b.label for b in at.button] == ["Uitloggen"]
     assert not at.tabs and not at.dataframe
+
+
+def test_exports_of_cbs_data_name_table_year_and_retrieval_date():
+    from dataclasses import replace
+
+    from geo_app._export import export_bytes
+
+    ctx, _ = _ctx_after_upload()
+    ctx.loaded = replace(
+        ctx.loaded,
+        code="GM0505",
+        provenance={"table_id": "85984NED", "retrieved_at": "2026-11-01T10:15:00+00:00"},
+    )
+    head = [line for line in export_bytes(ctx, "csv").decode().split("\r\n") if "#" in line]
+    assert "# bronnen.tabel: 85984NED" in head
+    assert "# bronnen.jaar: 2024" in head
+    assert "# bronnen.opgehaald: 2026-11-01 10:15" in head
+    assert any(line.startswith("# instellingen.Indicatorprofiel: default") for line in head)
+    book = load_workbook(io.BytesIO(export_bytes(ctx, "xlsx")))
+    meta = dict(book["bronnen en instellingen"].iter_rows(min_row=2, values_only=True))
+    assert meta["bronnen.tabel"] == "85984NED" and meta["instellingen.Niveau"] == "buurt"
