@@ -521,3 +521,26 @@ def test_exports_of_cbs_data_name_table_year_and_retrieval_date():
     book = load_workbook(io.BytesIO(export_bytes(ctx, "xlsx")))
     meta = dict(book["bronnen en instellingen"].iter_rows(min_row=2, values_only=True))
     assert meta["bronnen.tabel"] == "85984NED" and meta["instellingen.Niveau"] == "buurt"
+
+
+def test_denominators_are_protected_but_no_layer_of_their_own():
+    frames = make_demo()
+    plain = validate_upload(
+        good_csv(), "wmo.csv", level="buurt", gemeentecode="GM9999", known_codes=_codes()
+    )
+    built = _own_data.build_entries(frames, plain, name="wmo")["buurt"]
+    assert [i.key for i in built["extra"]] == ["gem_wmo"]  # 'inwoners' is a base, not a layer
+    assert built["extra"][0].unit == "per_1000"
+    paired = validate_upload(
+        good_csv(),
+        "wmo.csv",
+        level="buurt",
+        gemeentecode="GM9999",
+        known_codes=_codes(),
+        pairs={"wmo": "inwoners"},
+    )
+    built = _own_data.build_entries(frames, paired, name="wmo")["buurt"]
+    (indicator,) = built["extra"]
+    assert indicator.unit == "percent" and indicator.denominator == "column:gem_inwoners"
+    assert "gem_inwoners" in built["frame"].columns  # joined and passed through disclosure
+    assert set(built["log"]["column"]) <= {"gem_wmo", "gem_inwoners"}
