@@ -158,6 +158,7 @@ def render(ctx: Context) -> None:
         known_codes=list(ctx.loaded.frames[level]["code"]),
         threshold=DEFAULT_THRESHOLD,
         key=key,
+        lang=ctx.lang,
     )
     _sync(ctx, key, name)
     _joined_summary(ctx)

@@ -544,3 +544,17 @@ def test_denominators_are_protected_but_no_layer_of_their_own():
     assert indicator.unit == "percent" and indicator.denominator == "column:gem_inwoners"
     assert "gem_inwoners" in built["frame"].columns  # joined and passed through disclosure
     assert set(built["log"]["column"]) <= {"gem_wmo", "gem_inwoners"}
+
+
+def test_upload_tab_in_english():
+    at = run_app(tab="data", lang="en")
+    upload(at, "fout.csv", BAD_CSV)
+    body = texts(at)
+    assert "The file cannot be used" in body and "Nothing was stored" in body
+    issues = next(df.value for df in at.dataframe if "Message" in df.value.columns)
+    assert issues["Message"].str.contains("negative|unknown", case=False).any()
+    upload(at, "wmo.csv", good_csv())
+    assert "The file was checked: 60 areas" in texts(at)
+    assert at.button(key=f"{KEY}_confirm").label == "Use the data"
+    confirm(at)
+    assert "Joined as 'wmo'" in texts(at)
