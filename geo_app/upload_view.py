@@ -145,21 +145,28 @@ def render_upload(
     )
     if uploaded is not None:
         data = uploaded.getvalue()
-        options = {"level": level, "gemeentecode": gemeentecode, "known_codes": known_codes,
-                   "threshold": threshold, "max_bytes": max_bytes}
-        signature, pending = _validate(data, uploaded.name, key=key, pairs=dict(pairs or {}),
-                                       **options)
+        options = {
+            "level": level,
+            "gemeentecode": gemeentecode,
+            "known_codes": known_codes,
+            "threshold": threshold,
+            "max_bytes": max_bytes,
+        }
+        signature, pending = _validate(
+            data, uploaded.name, key=key, pairs=dict(pairs or {}), **options
+        )
         sheets = list(pending.details.get("sheets") or [])
         if len(sheets) > 1:
-            sheet = st.selectbox(_t("sheet", lang), sheets, key=f"{key}_sheet",
-                                 help=_t("sheet_help", lang))
+            sheet = st.selectbox(
+                _t("sheet", lang), sheets, key=f"{key}_sheet", help=_t("sheet_help", lang)
+            )
             options["sheet"] = sheet
-            signature, pending = _validate(data, uploaded.name, key=key,
-                                           pairs=dict(pairs or {}), **options)
+            signature, pending = _validate(
+                data, uploaded.name, key=key, pairs=dict(pairs or {}), **options
+            )
         chosen = _choose_pairs(pending, dict(pairs or {}), key=key, lang=lang)
         if chosen != pending.pairs and (chosen or pending.ok):
-            signature, pending = _validate(data, uploaded.name, key=key, pairs=chosen,
-                                           **options)
+            signature, pending = _validate(data, uploaded.name, key=key, pairs=chosen, **options)
         if st.session_state.get(f"{key}_confirmed_signature") != signature:
             _show(pending, signature=signature, key=key, lang=lang)
     current = confirmed_upload(key)
@@ -187,8 +194,9 @@ def _choose_pairs(
         for i, column in enumerate(columns):
             options = [none] + [c for c in columns if c != column]
             default = options.index(given[column]) if given.get(column) in options else 0
-            choice = st.selectbox(escape_markdown(column), options, index=default,
-                                  key=f"{key}_pair_{i}")
+            choice = st.selectbox(
+                escape_markdown(column), options, index=default, key=f"{key}_pair_{i}"
+            )
             if choice != none:
                 chosen[column] = choice
     return chosen
@@ -196,8 +204,12 @@ def _choose_pairs(
 
 def _validate(data: bytes, filename: str, *, key: str, **options) -> tuple[tuple, UploadResult]:
     """Validate once per distinct file and options, not on every rerun."""
-    signature = (filename, len(data), hash(data), tuple(sorted(
-        (k, _hashable(v)) for k, v in options.items())))
+    signature = (
+        filename,
+        len(data),
+        hash(data),
+        tuple(sorted((k, _hashable(v)) for k, v in options.items())),
+    )
     cache: dict = st.session_state.setdefault(f"{key}_pending", {})
     if signature not in cache:
         while len(cache) >= 4:  # keep a few: the file without and with chosen pairs
