@@ -35,6 +35,7 @@ __all__ = [
     "STATE_KEY",
     "build_entries",
     "entries",
+    "join_error_nl",
     "remove",
     "store",
     "suppressed_codes",
@@ -167,6 +168,20 @@ def build_entries(
             "unmatched": list(join.unmatched_codes),
         }
     return out
+
+
+def join_error_nl(exc: Exception) -> str:
+    """A Dutch reason for a figure table that passed validation but cannot be joined."""
+    text = str(exc)
+    match = re.search(r"column name (.+) has no usable characters", text)
+    if match:
+        return (
+            f"de kolomnaam {match.group(1)} bevat geen letters of cijfers; geef de kolom een "
+            "naam zoals wmo_clienten"
+        )
+    if "map to the same name" in text:
+        return "twee kolommen krijgen dezelfde naam; geef een van beide een andere naam"
+    return "de kolommen of codes passen niet bij de gebieden van deze gemeente"
 
 
 def entries() -> dict[tuple[int, str, str], dict[str, Any]]:

@@ -77,7 +77,8 @@ def _sync(ctx: Context, key: str, name: str) -> None:
         else:
             st.session_state[f"{key}_confirmed_signature"] = previous[0]
             st.session_state[f"{key}_confirmed"] = previous[1]
-        st.error(ctx.t("upload_join_failed", reason=escape_markdown(str(exc))))
+        reason = _own_data.join_error_nl(exc)
+        st.error(ctx.t("upload_join_failed", reason=escape_markdown(reason)))
         return
     _own_data.store(year, code, built)
     joined[(year, code)] = (signature, confirmed)

@@ -558,3 +558,27 @@ def test_upload_tab_in_english():
     assert at.button(key=f"{KEY}_confirm").label == "Use the data"
     confirm(at)
     assert "Joined as 'wmo'" in texts(at)
+
+
+def test_a_valid_file_that_cannot_be_joined_changes_nothing():
+    # '%%%' passes validation as a header but gives no column name to join under.
+    odd = (
+        "buurtcode;%%%;wmo\n" + "\n".join(f"{c};{20 + i};{30 + i}" for i, c in enumerate(_codes()))
+    ).encode()
+    at = confirm(upload(run_app(tab="data"), "wmo.csv", good_csv()))
+    before = at.session_state["upload"][(2024, "GM9999", "buurt")]["key"]
+    confirmed = at.session_state[f"{KEY}_confirmed"]
+    confirm(upload(at, "raar.csv", odd))
+    errors = " ".join(e.value for e in at.error)
+    assert "konden niet gekoppeld worden" in errors and "geen letters of cijfers" in errors
+    assert at.session_state["upload"][(2024, "GM9999", "buurt")]["key"] == before
+    assert at.session_state[f"{KEY}_confirmed"] is confirmed
+    assert GEM_WMO in layer_options(at)
+
+
+def test_a_file_that_cannot_be_joined_is_not_kept_as_confirmed():
+    odd = ("buurtcode;%%%\n" + "\n".join(f"{c};{20 + i}" for i, c in enumerate(_codes()))).encode()
+    at = confirm(upload(run_app(tab="data"), "raar.csv", odd))
+    assert "konden niet gekoppeld worden" in " ".join(e.value for e in at.error)
+    assert not at.session_state["upload"] if "upload" in at.session_state else True
+    assert f"{KEY}_confirmed" not in at.session_state
