@@ -51,6 +51,13 @@ levels = ["wijk", "gemeente"]
 indicators = ["pct_corporation_owned", "bijstand_per_1000_15_65", "stacking_score"]
 datasets = []
 
+[access.roles.smal]
+label = "Smal"
+levels = ["buurt"]
+indicators = ["youth_care_pct"]
+export_levels = ["buurt"]
+export_indicators = ["youth_care_pct"]
+
 [access.roles.niets]
 label = "Alleen gemeente"
 levels = ["gemeente"]
@@ -582,3 +589,17 @@ def test_a_file_that_cannot_be_joined_is_not_kept_as_confirmed():
     assert "konden niet gekoppeld worden" in " ".join(e.value for e in at.error)
     assert not at.session_state["upload"] if "upload" in at.session_state else True
     assert f"{KEY}_confirmed" not in at.session_state
+
+
+def test_role_without_analysis_layers_sees_only_its_indicator(tmp_path, monkeypatch):
+    at = run_app(tmp_path, monkeypatch, local="smal", tab="tabel")
+    assert layer_options(at) == ["Jongeren met jeugdzorg (%)"]
+    assert list(at.dataframe[0].value.columns) == ["name", "code", "wijkcode", "youth_care_pct"]
+    assert {b.key for b in at.get("download_button")} >= {"dl_csv"}
+    at.session_state["settings"]["tab"] = "profiel"
+    at.session_state["settings"]["area"] = _codes()[1]
+    at.run()
+    ok(at)
+    assert not at.metric  # no stacking figures for this role
+    (profile,) = [df.value for df in at.dataframe]
+    assert profile["indicator"].tolist() == ["Jongeren met jeugdzorg (%)"]
