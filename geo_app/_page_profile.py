@@ -163,6 +163,7 @@ def render(ctx: Context) -> None:
         shown[columns],
         hide_index=True,
         width="stretch",
+        height=35 * (len(shown) + 1) + 3,  # every indicator visible without scrolling
         column_config={
             "indicator": st.column_config.TextColumn(ctx.t("col_indicator"), width="large"),
             "value": ctx.t("col_value"),

@@ -184,6 +184,8 @@ def test_app_end_to_end(app_url, browser_context, shots):
     page.get_by_text("Alle indicatoren").wait_for()
     page.get_by_text("er bestaat geen landelijke referentie").wait_for()
     page.screenshot(path=shots / "3_profile.png")
+    page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "3b_profile_chart.png")
 
     # 5. A setting changes the URL: the number of clusters, by keyboard on its slider.
     k_slider = (
@@ -236,6 +238,8 @@ def test_app_end_to_end(app_url, browser_context, shots):
         state="attached", timeout=15_000
     )
     page.screenshot(path=shots / "4_compare.png")
+    page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "4b_compare_chart.png")
 
     # 8. English: the page and the map speak English.
     page.get_by_role("tab", name="Vergelijken").wait_for()
