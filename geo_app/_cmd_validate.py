@@ -27,20 +27,38 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "cells below the disclosure threshold.",
     )
     parser.add_argument("file", type=Path, help=".csv or .xlsx file")
-    parser.add_argument("--level", choices=("buurt", "wijk"), default="buurt",
-                        help="level of the codes (default: buurt)")
-    parser.add_argument("--gemeente", metavar="GMxxxx",
-                        help="codes must belong to this gemeente")
-    parser.add_argument("--codes", type=Path, metavar="FILE",
-                        help="file with the known area codes, one per line")
-    parser.add_argument("--pair", action="append", default=[], metavar="NUM=DEN",
-                        help="numerator and denominator columns (repeatable)")
-    parser.add_argument("--threshold", type=int, default=10,
-                        help="disclosure threshold (default: 10)")
+    parser.add_argument(
+        "--level",
+        choices=("buurt", "wijk"),
+        default="buurt",
+        help="level of the codes (default: buurt)",
+    )
+    parser.add_argument("--gemeente", metavar="GMxxxx", help="codes must belong to this gemeente")
+    parser.add_argument(
+        "--codes", type=Path, metavar="FILE", help="file with the known area codes, one per line"
+    )
+    parser.add_argument(
+        "--pair",
+        action="append",
+        default=[],
+        metavar="NUM=DEN",
+        help="numerator and denominator columns (repeatable)",
+    )
+    parser.add_argument(
+        "--threshold", type=int, default=10, help="disclosure threshold (default: 10)"
+    )
     parser.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     parser.add_argument("--max-mb", type=float, default=5.0, help="size limit in MB")
-    parser.add_argument("--lang", choices=("en", "nl"), default="en",
-                        help="language of the findings")
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="refuse files with more data rows (default: 20000)",
+    )
+    parser.add_argument(
+        "--lang", choices=("en", "nl"), default="en", help="language of the findings"
+    )
     return parser
 
 
@@ -67,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     """Validate the file and print the findings."""
     if args.threshold < 1:
         raise InputError("--threshold must be at least 1.")
+    if args.max_rows < 1:
+        raise InputError("--max-rows must be at least 1.")
     pairs = {}
     for item in args.pair:
         num, sep, den = item.partition("=")
@@ -79,24 +99,41 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"Cannot read {args.file}: {exc.strerror}.") from None
     known = _known_codes(args)
     result = validate_upload(
-        data, args.file.name, level=args.level, gemeentecode=args.gemeente,
-        known_codes=known, pairs=pairs, threshold=args.threshold,
-        max_bytes=int(args.max_mb * 1_000_000), sheet=args.sheet,
+        data,
+        args.file.name,
+        level=args.level,
+        gemeentecode=args.gemeente,
+        known_codes=known,
+        pairs=pairs,
+        threshold=args.threshold,
+        max_bytes=int(args.max_mb * 1_000_000),
+        max_rows=args.max_rows,
+        sheet=args.sheet,
     )
     for issue in result.issues:
-        where = ", ".join(p for p in (f"row {issue.row}" if issue.row else "",
-                                      f"column {issue.column!r}" if issue.column else "") if p)
+        where = ", ".join(
+            p
+            for p in (
+                f"row {issue.row}" if issue.row else "",
+                f"column {issue.column!r}" if issue.column else "",
+            )
+            if p
+        )
         text = issue.message if args.lang == "nl" else issue.message_en
         print(f"{issue.severity.upper():7} {text}" + (f" [{where}]" if where else ""))
     if known is None:
-        print("NOTE    codes were checked for their pattern"
-              + (" and gemeente" if args.gemeente else "")
-              + " only; pass --codes to check them against the area list")
+        print(
+            "NOTE    codes were checked for their pattern"
+            + (" and gemeente" if args.gemeente else "")
+            + " only; pass --codes to check them against the area list"
+        )
     if result.ok:
         n_cols = len(result.frame.columns) - 1
-        print(f"OK: {len(result.frame)} areas, {n_cols} column(s), "
-              f"{len(result.below_threshold)} cell(s) below {args.threshold} to be suppressed. "
-              "Nothing was written.")
+        print(
+            f"OK: {len(result.frame)} areas, {n_cols} column(s), "
+            f"{len(result.below_threshold)} cell(s) below {args.threshold} to be suppressed. "
+            "Nothing was written."
+        )
         return 0
     print(f"REFUSED: {len(result.errors)} error(s). Nothing was written.")
     return 1

@@ -19,6 +19,7 @@ import streamlit as st
 from geo_app import _data, state
 from geo_app._data import IndicatorInfo, Loaded
 from geo_app.i18n import t
+from geo_app.roles import LOCAL_ROLE, Role
 
 __all__ = ["Context", "bound", "init_settings", "settings", "write_url"]
 
@@ -41,6 +42,8 @@ class Context:
     choices: dict[str, Sequence[Any]] = field(default_factory=dict)
     upload_names: list[str] = field(default_factory=list)
     request: tuple[str, ...] | None = None
+    role: Role = LOCAL_ROLE
+    upload: dict[str, Any] | None = None  # the joined own data of this level (``_own_data``)
 
     def t(self, key: str, **values: object) -> str:
         """Text in the current language."""
@@ -54,6 +57,8 @@ class Context:
     @property
     def gemeente_values(self) -> dict[str, float] | None:
         """The gemeente's own indicator values (reference beside each area)."""
+        if not self.role.may_see(level="gemeente"):
+            return None
         return _data.references(self.loaded.year, self.loaded.code, self.request)
 
     @property

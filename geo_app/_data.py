@@ -192,14 +192,17 @@ def fetch(year: int, code: str, progress: Callable[[float, str], None]) -> Loade
     return loaded
 
 
-def indicators(columns: pd.Index | list[str]) -> list[IndicatorInfo]:
-    """The indicators (``layers.INDICATORS``) that are columns of a frame, in registry order."""
+def indicators(columns: pd.Index | list[str], extra: tuple[Any, ...] = ()) -> list[IndicatorInfo]:
+    """The indicators that are columns of a frame, in registry order, then ``extra``.
+
+    ``extra`` are indicators of the municipality's own data (``layers.municipal``).
+    """
     present = set(columns)
     return [
         IndicatorInfo(
             ind.key, ind.label_nl, ind.unit, ind.direction, ind.short_nl, ind.definition_nl
         )
-        for ind in INDICATORS.values()
+        for ind in [*INDICATORS.values(), *(e for e in extra if e.key not in INDICATORS)]
         if ind.key in present
     ]
 

@@ -12,16 +12,20 @@ from typing import Any
 
 import streamlit as st
 
-from geo_app import _data
+from geo_app import _data, _own_data
+from geo_app._access import export_table
 from geo_app._context import Context
+from layers import export
+from layers.disclosure import DEFAULT_THRESHOLD
+from layers.escape import escape_markdown
 
-__all__ = ["export_meta", "render_downloads", "SUPPRESSION_NL"]
-
-SUPPRESSION_NL = (
-    "Alleen geaggregeerde cijfers per gebied. Waarden die CBS geheimhoudt (kleine aantallen, "
-    "gebieden met weinig inwoners) zijn leeg gelaten; kleine aantallen in eigen gegevens zijn "
-    "onderdrukt volgens de regels van Stapelkaart."
-)
+__all__ = [
+    "export_bytes",
+    "export_frame",
+    "export_meta",
+    "may_export",
+    "render_downloads",
+]
 
 _SCOPE_NL = {
     "gemeente": "gebieden in de gemeente",
@@ -31,7 +35,7 @@ _SCOPE_NL = {
 
 
 def export_meta(ctx: Context) -> dict[str, Any]:
-    """Sources, analysis settings and suppression statement of the current view."""
+    """Sources, analysis settings and the suppression actually applied in the current view."""
     s = ctx.settings
     settings = {
         "Niveau": s["level"],
@@ -40,21 +44,25 @@ def export_meta(ctx: Context) -> dict[str, Any]:
         "Vergelijken met": _SCOPE_NL.get(s["scope"], s["scope"]),
         "Clustermethode": f"{s['method']}, k = {s['k']}",
         "Significantieniveau hotspots": s["alpha"],
+        "Rol": ctx.role.label,
     }
     if s["scope"] == "selection":
         settings["Set gemeenten"] = ", ".join([ctx.loaded.code, *s.get("set", ())])
     if ctx.upload_names:
         settings["Eigen gegevens"] = ", ".join(ctx.upload_names)
-    suppression = SUPPRESSION_NL
-    try:
-        from layers import disclosure  # type: ignore[attr-defined]
-
-        describe = getattr(disclosure, "describe_nl", None)
-        if callable(describe):
-            suppression = str(describe())
-    except ImportError:
-        pass
-    return {"sources": _data.sources(ctx.loaded), "settings": settings, "suppression": suppression}
+    suppression = _own_data.describe(ctx.upload, DEFAULT_THRESHOLD)
+    cells = []
+    if ctx.upload is not None:
+        cells = [
+            f"{r.code} {r.column}: {r.explanation_nl}"
+            for r in ctx.upload["log"].itertuples(index=False)
+        ]
+    return {
+        "sources": _data.sources(ctx.loaded),
+        "settings": settings,
+        "suppression": suppression,
+        "suppressed_cells": cells,
+    }
 
 
 def _base_name(ctx: Context) -> str:
@@ -62,12 +70,34 @@ def _base_name(ctx: Context) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", name)
 
 
+def may_export(ctx: Context) -> bool:
+    """Whether the role may download data at the current level."""
+    return ctx.role.may_see(level=ctx.settings["level"], purpose="export")
+
+
+def export_frame(ctx: Context):
+    """The protected table as the role may export it."""
+    return export_table(ctx.table, ctx.role)
+
+
+def export_bytes(ctx: Context, fmt: str, meta: dict[str, Any] | None = None) -> bytes:
+    """One export of the current view as bytes (``csv``, ``xlsx``, ``geojson``, ``gpkg``)."""
+    meta = export_meta(ctx) if meta is None else meta
+    writer = getattr(export, f"to_{fmt}_bytes")
+    extra = {"onderdrukte_cellen": meta["suppressed_cells"]} if meta["suppressed_cells"] else {}
+    return writer(
+        export_frame(ctx),
+        sources=meta["sources"],
+        settings=meta["settings"],
+        suppression=meta["suppression"],
+        **extra,
+    )
+
+
 def render_downloads(ctx: Context) -> None:
-    """Offer the table as CSV, XLSX, GeoJSON and GeoPackage."""
-    try:
-        from layers import export  # type: ignore[attr-defined]
-    except ImportError:
-        st.info(ctx.t("export_unavailable"))
+    """Offer the table as CSV, XLSX, GeoJSON and GeoPackage (as far as the role may)."""
+    if not may_export(ctx):
+        st.info(ctx.t("export_not_allowed", role=escape_markdown(ctx.role.label)))
         return
     meta = export_meta(ctx)
     base = _base_name(ctx)
@@ -79,10 +109,9 @@ def render_downloads(ctx: Context) -> None:
     )
     cols = st.columns(len(formats))
     for col, (fmt, label, mime) in zip(cols, formats, strict=True):
-        data = _export_bytes(export, ctx, fmt, meta)
         col.download_button(
             ctx.t(label),
-            data,
+            export_bytes(ctx, fmt, meta),
             file_name=f"{base}.{fmt}",
             mime=mime,
             key=f"dl_{fmt}",
@@ -91,13 +120,3 @@ def render_downloads(ctx: Context) -> None:
             width="stretch",
         )
     st.caption(ctx.t("export_note"))
-
-
-def _export_bytes(export: Any, ctx: Context, fmt: str, meta: dict[str, Any]) -> bytes:
-    writer = getattr(export, f"to_{fmt}_bytes")
-    return writer(
-        ctx.table,
-        sources=meta["sources"],
-        settings=meta["settings"],
-        suppression=meta["suppression"],
-    )

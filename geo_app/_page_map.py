@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo_app import _data, mapview
+from geo_app import _data, _own_data, mapview
 from geo_app._context import Context, bound
 from geo_app.profile_report import format_value, hotspot_nl
 
@@ -61,6 +61,7 @@ def build(ctx: Context) -> folium.Map:
         kind=kind,
         scheme=_SCHEMES[s["scheme"]],
         k=int(s["classes"]),
+        suppressed=_own_data.suppressed_codes(ctx.upload, layer),
         stacking=stacking,
         stacking_label=ctx.t("stacking_area"),
         selected_label=ctx.t("map_selected"),

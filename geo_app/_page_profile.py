@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from cbs_ingest.demo import DEMO_NOTICE_NL
-from geo_app import _data
+from geo_app import _data, _own_data
+from geo_app._access import visible
 from geo_app._context import Context, bound
-from geo_app._export import export_meta
+from geo_app._export import export_meta, may_export
 from geo_app._page_map import hotspot_text
 from geo_app.profile_report import area_profile, format_value, hotspot_nl, profile_html
 
@@ -136,7 +137,15 @@ def render(ctx: Context) -> None:
     row = ctx.table.loc[index]
     st.subheader(f"{row['name']} ({code})")
     themes = theme_table(ctx.result, index)
-    _stacking(ctx, row, themes)
+    shown_keys = {i.key for i in ctx.infos}
+    if not themes.empty:  # a role sees no percentile of an indicator it may not see
+        hidden = ~themes["indicator"].isin(shown_keys)
+        themes["percentiel"] = themes["percentiel"].astype(object).where(~hidden, None)
+    if visible(ctx.role, "stacking_score"):
+        _stacking(ctx, row, themes)
+    notes = _own_data.notes_nl(ctx.upload, code)
+    if notes:
+        st.caption(ctx.t("suppressed_area") + " " + "; ".join(notes))
 
     national = ctx.national_values
     profile = area_profile(
@@ -178,16 +187,24 @@ def render(ctx: Context) -> None:
     st.markdown(f"**{ctx.t('percentile_chart')}**")
     _chart(ctx, profile)
 
+    if not may_export(ctx):
+        return
+    exportable = {i.key for i in ctx.infos if visible(ctx.role, i.key, purpose="export")}
+    profile = profile[profile["key"].isin(exportable)]
+    summary_rows = summary(ctx, row, themes)
+    if not visible(ctx.role, "stacking_score", purpose="export"):
+        summary_rows = {}
     meta = export_meta(ctx)
     page = profile_html(
         area_name=str(row["name"]),
         area_code=code,
         gemeente_name=str(row.get("gemeentenaam", ctx.loaded.code)),
         profile=profile,
-        summary=summary(ctx, row, themes),
+        summary=summary_rows,
         sources=meta["sources"],
         settings=meta["settings"],
-        suppression=meta["suppression"],
+        suppression=meta["suppression"]
+        + (" Onderdrukt in dit gebied: " + "; ".join(notes) + "." if notes else ""),
         demo_notice=DEMO_NOTICE_NL if ctx.loaded.demo else None,
     )
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", f"gebiedsprofiel_{code}_{row['name']}")

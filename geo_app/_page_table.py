@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo_app import _own_data
 from geo_app._context import Context
 from geo_app._export import render_downloads
 from geo_app.profile_report import hotspot_nl
@@ -51,5 +52,8 @@ def render(ctx: Context) -> None:
         shown = shown.sort_values("stacking_score", ascending=False, na_position="last")
     st.caption(ctx.t("table_caption"))
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=460)
+    hidden = sum(len(_own_data.suppressed_codes(ctx.upload, key)) for key in shown.columns)
+    if hidden:
+        st.caption(ctx.t("suppressed_caption", n=hidden))
     st.subheader(ctx.t("downloads"))
     render_downloads(ctx)

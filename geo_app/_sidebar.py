@@ -15,8 +15,10 @@ from cbs_ingest.columns import KWB_TABLES
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.errors import StapelkaartError
 from geo_app import _data
+from geo_app._access import view_table, visible
 from geo_app._context import Context, bound, init_settings, settings
 from geo_app.i18n import LANGUAGES, t
+from geo_app.roles import LOCAL_ROLE, Role, allowed_datasets
 from geo_app.state import SPECS
 from layers import PROFILES
 from models import METHODS
@@ -230,8 +232,8 @@ def _map_section(
     )
 
 
-def build_context() -> Context:
-    """Draw the sidebar, load data, run the analysis and return the context."""
+def language() -> str:
+    """Draw the language switch; return the language of this run."""
     values = settings()
     init_settings(["lang"], {})
     bound(
@@ -243,7 +245,18 @@ def build_context() -> Context:
         selection_mode="single",
         from_widget=lambda v: v or "nl",
     )
-    lang = values["lang"]
+    return values["lang"]
+
+
+def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
+    """Draw the sidebar, load data, run the analysis and return the context.
+
+    Only the levels, indicators and own datasets ``role`` may see are offered.
+    ``lang`` is the language already chosen with :func:`language` in this run
+    (None: draw the switch here).
+    """
+    values = settings()
+    lang = language() if lang is None else lang
     choices: dict[str, Any] = {
         "profile": list(PROFILES),
         "method": list(METHODS),
@@ -269,11 +282,15 @@ def build_context() -> Context:
     _data_section(values, choices, lang)
 
     loaded, entry = _load(values)
-    levels = [lv for lv in ("buurt", "wijk") if len(loaded.frames.get(lv, ()))]
+    levels = [
+        lv for lv in ("buurt", "wijk") if len(loaded.frames.get(lv, ())) and role.may_see(level=lv)
+    ]
     choices["level"] = levels
     init_settings(["level"], choices)
 
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
+    if upload and allowed_datasets(upload["names"], role) != list(upload["names"]):
+        upload = None  # a dataset this role may not see is not joined at all
     scopes, others, notes = scope_choices(loaded, bool(upload))
     choices |= {"scope": scopes, "set": others, "scope_notes": notes}
     init_settings(["scope", "set"], choices)
@@ -287,8 +304,13 @@ def build_context() -> Context:
         _frame=upload["frame"] if upload else None,
         _extra=upload["extra"] if upload else (),
     )
-    infos = _data.indicators(table.columns)
-    layers = {key: t(f"layer_{key}", lang) for key in _SPECIAL_LAYERS if key in table.columns}
+    table = view_table(table, role)
+    infos = _data.indicators(table.columns, extra=upload["extra"] if upload else ())
+    layers = {
+        key: t(f"layer_{key}", lang)
+        for key in _SPECIAL_LAYERS
+        if key in table.columns and visible(role, key)
+    }
     layers |= {i.key: i.label for i in infos if table[i.key].notna().any()}
     codes = list(table["code"])
     choices |= {"layer": list(layers), "area": codes, "cmp": codes}
@@ -309,4 +331,6 @@ def build_context() -> Context:
         choices=choices,
         upload_names=upload["names"] if upload else [],
         request=entry.request,
+        role=role,
+        upload=upload,
     )

@@ -23,8 +23,9 @@ from geo_app import (
     _page_upload,
     assets,
 )
+from geo_app._access import resolve
 from geo_app._context import Context, pop_notices, settings, write_url
-from geo_app._sidebar import build_context
+from geo_app._sidebar import build_context, language
 from geo_app.i18n import t
 from geo_app.state import TAB_IDS
 
@@ -104,7 +105,9 @@ def main() -> None:
     try:
         st.html(_CSS)
         assets.ensure_assets_once()
-        ctx = build_context()
+        lang = language()
+        role = resolve(lang)
+        ctx = build_context(role, lang)
         _header(ctx)
         _notices(ctx)
         _tabs(ctx)

@@ -257,6 +257,63 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Own data joined: {names}.",
     },
     "upload_clear": {"nl": "Eigen gegevens verwijderen", "en": "Remove own data"},
+    # Uploads, roles and exports (wiring)
+    "upload_level": {"nl": "Niveau van het bestand", "en": "Level of the file"},
+    "upload_name": {"nl": "Naam van de gegevens", "en": "Name of the dataset"},
+    "upload_name_help": {
+        "nl": "Korte naam, bijvoorbeeld wmo_2024. Rollen verwijzen naar deze naam.",
+        "en": "Short name, e.g. wmo_2024. Roles refer to this name.",
+    },
+    "upload_no_permission": {
+        "nl": "Uw rol ({role}) mag geen eigen gegevens toevoegen.",
+        "en": "Your role ({role}) may not add own data.",
+    },
+    "upload_no_datasets": {
+        "nl": "Uw rol ({role}) mag geen eigen gegevens zien; uploaden heeft daarom geen zin.",
+        "en": "Your role ({role}) may not see own data, so uploading is of no use.",
+    },
+    "upload_joined": {
+        "nl": "Gekoppeld als '{name}': {layers}. Kies ze als kaartlaag in de zijbalk.",
+        "en": "Joined as '{name}': {layers}. Choose them as map layer in the sidebar.",
+    },
+    "upload_suppressed": {
+        "nl": "Afgeschermd (kleine aantallen): {n} cel(len) op dit niveau, {primary} primair en "
+        "{secondary} secundair, zodat niemand herkenbaar is en niets terug te rekenen is.",
+        "en": "Suppressed (small numbers): {n} cell(s) at this level, {primary} primary and "
+        "{secondary} secondary, so nobody is recognisable and nothing can be recalculated.",
+    },
+    "upload_join_failed": {
+        "nl": "De gegevens konden niet gekoppeld worden: {reason}. Er is niets veranderd.",
+        "en": "The data could not be joined: {reason}. Nothing was changed.",
+    },
+    "upload_not_this_level": {
+        "nl": "Het bestand heeft wijkcodes; op buurtniveau zijn er geen eigen gegevens.",
+        "en": "The file has wijk codes; there is no own data at buurt level.",
+    },
+    "suppressed_caption": {
+        "nl": "Lege cellen bij eigen gegevens zijn onderdrukt (kleine aantallen): {n} cel(len).",
+        "en": "Empty cells of own data are suppressed (small numbers): {n} cell(s).",
+    },
+    "suppressed_area": {
+        "nl": "Onderdrukt (kleine aantallen) in dit gebied:",
+        "en": "Suppressed (small numbers) in this area:",
+    },
+    "export_not_allowed": {
+        "nl": "Uw rol ({role}) mag op dit niveau geen gegevens downloaden.",
+        "en": "Your role ({role}) may not download data at this level.",
+    },
+    "account_local": {
+        "nl": "Lokaal gebruik (één gebruiker), rol: {role}",
+        "en": "Local use (single user), role: {role}",
+    },
+    "account_user": {"nl": "Ingelogd als {email} ({role})", "en": "Logged in as {email} ({role})"},
+    "logout": {"nl": "Uitloggen", "en": "Log out"},
+    "role_no_levels": {
+        "nl": "Uw rol ({role}) heeft geen toegang tot cijfers per buurt of wijk. Vraag de "
+        "beheerder van Stapelkaart in uw gemeente om toegang.",
+        "en": "Your role ({role}) has no access to figures per buurt or wijk. Ask your "
+        "municipality's Stapelkaart administrator for access.",
+    },
     # About page
     "about_md": {
         "nl": """

@@ -138,7 +138,8 @@ def _names(value: Any, *, where: str, allowed: Iterable[str] | None = None
         raise _error(f"{where} must contain only non-empty strings")
     names = frozenset(value)
     if allowed is not None:
-        unknown = sorted(names - set(allowed))
+        # gem_ names are the municipality's own datasets, known only once uploaded.
+        unknown = sorted(n for n in names - set(allowed) if not n.startswith("gem_"))
         if unknown:
             raise _error(f"{where} has unknown name(s) {unknown}; choose from {sorted(allowed)}")
     return names

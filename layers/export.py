@@ -5,8 +5,10 @@
   half-written result behind.
 * **No formula injection**: text cells (and column names) that start with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are prefixed with an
-  apostrophe in CSV; in XLSX every text cell is stored as a plain string with
-  Excel's quote-prefix style, so a spreadsheet never evaluates it.
+  apostrophe in CSV, and so is every fragment after a ``;`` (Excel with
+  Dutch settings splits a comma CSV on ``;``); in XLSX every text cell is
+  stored as a plain string with Excel's quote-prefix style, so a spreadsheet
+  never evaluates it.
 * **Sources and settings travel inside the file** (one file per export, so a
   download is complete on its own):
 
@@ -30,6 +32,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -70,17 +73,32 @@ _GPKG_LAYER = "stapelkaart"
 _GPKG_META = "bronnen_en_instellingen"
 
 
+#: A ';' followed by a risky character: Excel with Dutch settings splits a comma CSV on ';'.
+_FRAGMENT = re.compile("(;)(?=[=+\\-@\t\r])")
+
+
 def _neutral(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(RISKY_PREFIXES):
-        return "'" + value
-    return value
+    """Prefix risky text with an apostrophe, also every fragment after a ``;``.
+
+    A comma CSV opened by a spreadsheet that splits on ``;`` (Excel with Dutch
+    regional settings) turns the text after each ``;`` into a cell of its own;
+    such a fragment is neutralised too, so ``"Linden;=1+1"`` becomes
+    ``"Linden;'=1+1"``.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(RISKY_PREFIXES):
+        value = "'" + value
+    return _FRAGMENT.sub(r"\1'", value)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy whose risky text cells and column names start with an apostrophe.
 
     Numbers are never changed: only text that a spreadsheet could read as a
-    formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR).
+    formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR), including
+    each fragment after a ``;``, which a spreadsheet splitting on ``;``
+    would show as a cell of its own.
     """
     out = frame.copy()
     for column in out.columns:
@@ -160,7 +178,7 @@ def _csv_header(metadata: Mapping[str, Any]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     lines = [f"{key}: {value}" for key, value in _meta_rows(metadata)]
     for line in ["Stapelkaart export; de tabel begint na de regels met #", *lines]:
-        writer.writerow(["# " + " ".join(line.split())])
+        writer.writerow([_neutral("# " + " ".join(line.split()))])
     return buffer.getvalue()
 
 

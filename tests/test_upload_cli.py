@@ -23,6 +23,8 @@ def _args(path: Path, options: dict, tmp_path: Path) -> list[str] | None:
             args += ["--codes", str(codes)]
         elif key == "pairs":
             args += [arg for num, den in value.items() for arg in ("--pair", f"{num}={den}")]
+        elif key == "max_rows":
+            args += ["--max-rows", str(value)]
         else:
             return None  # an option the command line does not offer
     return args
@@ -32,8 +34,9 @@ def _args(path: Path, options: dict, tmp_path: Path) -> list[str] | None:
     ("data", "filename", "options", "kind", "word"),
     [pytest.param(*case[1:], id=case[0]) for case in CASES],
 )
-def test_cli_refuses_bad_files_and_writes_nothing(data, filename, options, kind, word,
-                                                  tmp_path, capsys):
+def test_cli_refuses_bad_files_and_writes_nothing(
+    data, filename, options, kind, word, tmp_path, capsys
+):
     path = tmp_path / filename
     path.write_bytes(data)
     args = _args(path, options, tmp_path)
@@ -58,8 +61,12 @@ def test_cli_accepts_a_good_file_in_english(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [(["--pair", "wmo"], "NUM=DEN"), (["--threshold", "0"], "threshold"),
-     (["--codes", "/nonexistent/codes.txt"], "codes file")],
+    [
+        (["--pair", "wmo"], "NUM=DEN"),
+        (["--threshold", "0"], "threshold"),
+        (["--max-rows", "0"], "max-rows"),
+        (["--codes", "/nonexistent/codes.txt"], "codes file"),
+    ],
 )
 def test_cli_bad_options_end_in_one_line(tmp_path, capsys, extra, message):
     path = tmp_path / "wmo.csv"
@@ -72,8 +79,13 @@ def test_cli_bad_options_end_in_one_line(tmp_path, capsys, extra, message):
 def test_cli_entry_point_runs_as_a_process(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"code;bsn\nBU99990000;123456782\n")
-    proc = subprocess.run([sys.executable, "-m", "geo_app", "validate", str(path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo_app", "validate", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "person-level" in proc.stdout
     assert "Traceback" not in proc.stderr

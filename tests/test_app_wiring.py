@@ -1,0 +1,414 @@
+"""Uploads, disclosure control, roles and exports wired into the app (AppTest, demo gemeente)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
+
+from cbs_ingest.demo import make_demo
+from geo_app import _own_data
+from geo_app.roles import ENV_VAR
+from layers.export import read_csv_table
+from layers.upload import validate_upload
+
+APP = str(Path(__file__).resolve().parents[1] / "geo_app" / "app.py")
+KEY = "up_GM9999_2024"
+
+ROLES = """
+[access]
+local_role = "{local}"
+
+[access.roles.gemeente]
+label = "Gemeente"
+levels = ["buurt", "wijk", "gemeente"]
+indicators = "*"
+export_levels = ["buurt", "wijk", "gemeente"]
+export_indicators = "*"
+datasets = "*"
+upload = true
+
+[access.roles.wijkteam]
+label = "Wijkteam"
+levels = ["buurt", "wijk"]
+indicators = ["youth_care_pct", "wmo_per_1000", "stacking_score", "gem_wmo"]
+export_levels = ["wijk"]
+export_indicators = ["wmo_per_1000", "gem_wmo"]
+datasets = ["wmo_2024"]
+upload = true
+
+[access.roles.corporatie]
+label = "Woningcorporatie"
+levels = ["wijk", "gemeente"]
+indicators = ["pct_corporation_owned", "bijstand_per_1000_15_65", "stacking_score"]
+datasets = []
+
+[access.roles.niets]
+label = "Alleen gemeente"
+levels = ["gemeente"]
+indicators = "*"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def _codes() -> list[str]:
+    return list(make_demo()["buurt"]["code"])
+
+
+def good_csv() -> bytes:
+    """Wmo clients and inhabitants per demo buurt; some counts below 10."""
+    lines = ["buurtcode;wmo;inwoners"]
+    lines += [f"{c};{(i * 7) % 40};{300 + i}" for i, c in enumerate(_codes())]
+    return "\n".join(lines).encode()
+
+
+BAD_CSV = b"buurtcode;wmo\nBU99990000;-3\nBU12345678;12\n"
+UNEXPECTED = "Er ging iets onverwachts mis"
+
+
+def ok(at: AppTest) -> AppTest:
+    """No exception and no unexpected error (the app catches those and logs them)."""
+    assert not at.exception, [e.message for e in at.exception]
+    assert not [e.value for e in at.error if UNEXPECTED in e.value]
+    return at
+
+
+def run_app(tmp_path=None, monkeypatch=None, local: str | None = None, **params) -> AppTest:
+    if local is not None:
+        path = tmp_path / "rollen.toml"
+        path.write_text(ROLES.format(local=local), encoding="utf-8")
+        monkeypatch.setenv(ENV_VAR, str(path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return ok(at)
+
+
+def texts(at: AppTest) -> str:
+    kinds = ("markdown", "caption", "info", "warning", "error", "success", "text")
+    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key=f"{KEY}_file").set_value((name, data, "text/csv"))
+    at.run()
+    return ok(at)
+
+
+def confirm(at: AppTest) -> AppTest:
+    at.button(key=f"{KEY}_confirm").click()
+    at.run()
+    return ok(at)
+
+
+GEM_WMO = "wmo per 1.000 inwoners"  # label of the joined layer gem_wmo
+
+
+def layer_options(at: AppTest) -> list[str]:
+    """Labels of the map layers offered in the sidebar."""
+    return list(at.sidebar.selectbox(key="w_layer").options)
+
+
+# -- uploads -------------------------------------------------------------------------------
+
+
+def test_bad_upload_shows_dutch_findings_and_joins_nothing():
+    at = run_app(tab="data")
+    before = layer_options(at)
+    upload(at, "fout.csv", BAD_CSV)
+    body = texts(at)
+    assert "kan niet gebruikt worden" in body and "niets opgeslagen" in body
+    assert not [b for b in at.button if b.key == f"{KEY}_confirm"]
+    assert not at.session_state["upload"] if "upload" in at.session_state else True
+    assert layer_options(at) == before
+
+
+def test_good_upload_joins_only_after_confirmation_with_suppression(tmp_path):
+    at = run_app(tab="data")
+    upload(at, "wmo.csv", good_csv())
+    assert "gecontroleerd: 60 gebieden" in texts(at)
+    assert GEM_WMO not in layer_options(at)  # not before confirming
+    confirm(at)
+    state = at.session_state["upload"]
+    assert set(state) == {(2024, "GM9999", "buurt"), (2024, "GM9999", "wijk")}
+    entry = state[(2024, "GM9999", "buurt")]
+    assert entry["names"] == ["wmo"]
+    # Every count below 10 is hidden in the frame that reaches the analysis.
+    wmo = entry["frame"].set_index("code")["gem_wmo"]
+    small = [c for i, c in enumerate(_codes()) if (i * 7) % 40 < 10]
+    assert small and wmo[small].isna().all()
+    assert set(small) <= set(entry["suppressed"]["gem_wmo"])
+    # The joined indicator is a map layer (named after its label) and explained.
+    assert GEM_WMO in layer_options(at)
+    body = texts(at)
+    assert "Gekoppeld als 'wmo'" in body and "Afgeschermd (kleine aantallen)" in body
+    # Pick the layer: the map is drawn with suppressed areas marked.
+    at.sidebar.selectbox(key="w_layer").set_value("gem_wmo").run()
+    ok(at)
+    assert at.query_params["layer"] == "gem_wmo"
+    # Table tab: suppressed cells are explained, downloads offered.
+    at.query_params["tab"] = "tabel"
+    at.session_state["settings"]["tab"] = "tabel"
+    at.run()
+    ok(at)
+    assert "onderdrukt (kleine aantallen)" in texts(at)
+    table = at.dataframe[0].value
+    assert "gem_wmo" in table.columns
+    shown = table.set_index("code")["gem_wmo"]
+    assert shown[small].isna().all() and shown.notna().sum() > 0
+    assert {b.key for b in at.get("download_button")} >= {"dl_csv", "dl_xlsx", "dl_gpkg"}
+
+
+def test_a_second_bad_upload_keeps_the_confirmed_data():
+    at = confirm(upload(run_app(tab="data"), "wmo.csv", good_csv()))
+    before = at.session_state["upload"][(2024, "GM9999", "buurt")]["key"]
+    upload(at, "fout.csv", BAD_CSV)
+    assert "kan niet gebruikt worden" in texts(at)
+    assert at.session_state["upload"][(2024, "GM9999", "buurt")]["key"] == before
+    assert GEM_WMO in layer_options(at)
+
+
+def test_removing_the_confirmed_data_removes_the_layer():
+    at = confirm(upload(run_app(tab="data"), "wmo.csv", good_csv()))
+    assert GEM_WMO in layer_options(at)
+    at.button(key=f"{KEY}_remove").click()
+    at.run()
+    ok(at)
+    assert not at.session_state["upload"]
+    assert GEM_WMO not in layer_options(at)
+
+
+def test_wijk_level_sees_protected_sums_of_the_buurten():
+    frames = make_demo()
+    result = validate_upload(
+        good_csv(), "wmo.csv", level="buurt", gemeentecode="GM9999", known_codes=_codes()
+    )
+    built = _own_data.build_entries(frames, result, name="wmo_2024")
+    assert set(built) == {"buurt", "wijk"}
+    buurt = built["buurt"]["frame"].set_index("code")
+    wijk = built["wijk"]["frame"].set_index("code")
+    raw = result.frame.set_index("code")["wmo"]
+    for code, row in wijk.iterrows():
+        children = frames["buurt"].loc[frames["buurt"]["wijkcode"] == code, "code"]
+        hidden = buurt.loc[children, "gem_wmo"].isna()
+        if not np.isnan(row["gem_wmo"]):
+            assert row["gem_wmo"] == raw[children].sum()
+            # never exactly one hidden buurt under a published wijk total
+            assert hidden.sum() != 1
+    text = _own_data.describe(built["buurt"])
+    assert "In deze gegevens:" in text and "primair" in text
+
+
+def test_wijk_file_does_not_reach_buurten():
+    frames = make_demo()
+    wijken = list(frames["wijk"]["code"])
+    data = ("wijkcode;wmo\n" + "\n".join(f"{c};{50 + i}" for i, c in enumerate(wijken))).encode()
+    result = validate_upload(data, "w.csv", level="wijk", gemeentecode="GM9999", known_codes=wijken)
+    built = _own_data.build_entries(frames, result, name="w")
+    assert set(built) == {"wijk"}
+    assert built["wijk"]["frame"]["gem_wmo"].notna().all()
+
+
+# -- exports -------------------------------------------------------------------------------
+
+
+def _ctx_after_upload():
+    """A context like the app's, built from the same pieces, with own data joined."""
+    from geo_app._context import Context
+    from geo_app._data import indicators
+    from geo_app._sidebar import analysis_options
+    from geo_app.roles import LOCAL_ROLE
+
+    frames = make_demo()
+    result = validate_upload(
+        good_csv(), "wmo.csv", level="buurt", gemeentecode="GM9999", known_codes=_codes()
+    )
+    entry = _own_data.build_entries(frames, result, name="wmo")["buurt"]
+    from geo_app import _data
+
+    loaded = _data.load(2024, "GM9999", ("GM9999",))
+    values = {
+        "level": "buurt",
+        "profile": "default",
+        "threshold": 80,
+        "scope": "gemeente",
+        "method": "kmeans",
+        "k": 0,
+        "alpha": 0.05,
+    }
+    table, analysis = _data.analyse(
+        2024,
+        "GM9999",
+        "buurt",
+        analysis_options(values),
+        ("GM9999",),
+        upload_key=entry["key"],
+        _frame=entry["frame"],
+        _extra=entry["extra"],
+    )
+    return Context(
+        lang="nl",
+        settings=values,
+        loaded=loaded,
+        table=table,
+        infos=indicators(table.columns, extra=entry["extra"]),
+        layers={},
+        analysed=True,
+        result=analysis,
+        upload_names=entry["names"],
+        request=("GM9999",),
+        role=LOCAL_ROLE,
+        upload=entry,
+    ), entry
+
+
+def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path):
+    from geo_app._export import export_bytes
+
+    ctx, entry = _ctx_after_upload()
+    ctx.table.loc[0, "name"] = '=HYPERLINK("http://x")'  # a hostile name must stay text
+    hidden = entry["suppressed"]["gem_wmo"]
+    csv_bytes = export_bytes(ctx, "csv")
+    head = csv_bytes.decode("utf-8").split("\r\n")
+    assert any("onderdrukking" in line and "primair" in line for line in head)
+    assert any("onderdrukte_cellen" in line and hidden[0] in line for line in head)
+    (tmp_path / "a.csv").write_bytes(csv_bytes)
+    table = read_csv_table(tmp_path / "a.csv")
+    assert table.loc[0, "name"].startswith("'=")
+    assert table.set_index("code").loc[hidden, "gem_wmo"].isna().all()
+
+    book = load_workbook(io.BytesIO(export_bytes(ctx, "xlsx")))
+    meta = dict(book["bronnen en instellingen"].iter_rows(min_row=2, values_only=True))
+    assert meta["bronnen.bron"].startswith("Fictieve voorbeelddata")
+    assert "primair" in meta["onderdrukking"] and meta["instellingen.Eigen gegevens"] == "wmo"
+
+    collection = json.loads(export_bytes(ctx, "geojson"))
+    assert "In deze gegevens" in collection["stapelkaart"]["onderdrukking"]
+    values = {f["properties"]["code"]: f["properties"]["gem_wmo"] for f in collection["features"]}
+    assert all(values[c] is None for c in hidden)
+
+    (tmp_path / "a.gpkg").write_bytes(export_bytes(ctx, "gpkg"))
+    layer = gpd.read_file(tmp_path / "a.gpkg", layer="stapelkaart")
+    assert len(layer) == 60 and layer.set_index("code").loc[hidden, "gem_wmo"].isna().all()
+    meta = gpd.read_file(tmp_path / "a.gpkg", layer="bronnen_en_instellingen")
+    assert "onderdrukking" in set(
+        meta["onderdrukking"] if "onderdrukking" in meta else meta.iloc[:, 0]
+    )
+
+
+def test_export_respects_the_role():
+    from geo_app._access import export_table
+    from geo_app.roles import load_access_config
+
+    ctx, _ = _ctx_after_upload()
+    config = load_access_config(
+        environ={}, secrets={"access": _roles_dict("wijkteam")}, indicators=None
+    )
+    role = config.roles["wijkteam"]
+    out = export_table(ctx.table, role)
+    assert "gem_wmo" in out.columns and "wmo_per_1000" in out.columns
+    assert "youth_care_pct" not in out.columns and "pct_rental" not in out.columns
+    assert "stacking_score" not in out.columns and "geometry" in out.columns
+
+
+def _roles_dict(local: str) -> dict:
+    import tomllib
+
+    return tomllib.loads(ROLES.format(local=local))["access"]
+
+
+# -- roles ---------------------------------------------------------------------------------
+
+
+def test_corporatie_sees_no_buurt_level_no_municipal_data_and_no_downloads(tmp_path, monkeypatch):
+    at = run_app(tmp_path, monkeypatch, local="corporatie", tab="tabel")
+    assert at.sidebar.radio(key="w_level").options == ["Wijken"]
+    assert at.sidebar.radio(key="w_level").value == "wijk"
+    options = layer_options(at)
+    assert set(options) == {
+        "Stapelingsscore",
+        "Woningen van een woningcorporatie (%)",
+        "Bijstand per 1.000 inwoners van 15-65 jaar",
+    }
+    table = at.dataframe[0].value
+    assert "youth_care_pct" not in table.columns and "wmo_per_1000" not in table.columns
+    assert "mag op dit niveau geen gegevens downloaden" in texts(at)
+    assert not at.get("download_button")
+    assert "Woningcorporatie" in texts(at)  # the role is shown in the sidebar
+    # A link asking for buurten falls back to wijken.
+    at2 = run_app(tmp_path, monkeypatch, local="corporatie", level="buurt")
+    assert at2.sidebar.radio(key="w_level").value == "wijk"
+
+
+def test_corporatie_cannot_upload_and_sees_no_joined_dataset(tmp_path, monkeypatch):
+    at = run_app(tmp_path, monkeypatch, local="corporatie", tab="data")
+    assert "mag geen eigen gegevens toevoegen" in texts(at)
+    assert not at.get("file_uploader")
+
+
+def test_wijkteam_exports_only_wijk_and_its_dataset(tmp_path, monkeypatch):
+    at = run_app(tmp_path, monkeypatch, local="wijkteam", tab="data")
+    assert at.selectbox(key=f"{KEY}_name").options == ["wmo_2024"]
+    confirm(upload(at, "wmo.csv", good_csv()))
+    assert GEM_WMO in layer_options(at)
+    at.session_state["settings"]["tab"] = "tabel"
+    at.run()
+    assert "mag op dit niveau geen gegevens downloaden" in texts(at)  # buurt level
+    at.sidebar.radio(key="w_level").set_value("wijk").run()
+    ok(at)
+    assert {b.key for b in at.get("download_button")} >= {"dl_csv", "dl_gpkg"}
+
+
+def test_role_without_buurt_or_wijk_gets_a_dutch_message(tmp_path, monkeypatch):
+    at = run_app(tmp_path, monkeypatch, local="niets")
+    assert "geen toegang tot cijfers per buurt of wijk" in texts(at)
+    assert not at.tabs
+
+
+def test_broken_roles_file_stops_with_a_dutch_message(tmp_path, monkeypatch):
+    path = tmp_path / "rollen.toml"
+    path.write_text('[access.roles.x]\nlevels = ["straat"]\n', encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ok(at)
+    assert "Fout in de rollenconfiguratie" in at.error[0].value
+    assert "straat" in at.error[0].value
+
+
+def test_oidc_configured_asks_to_log_in():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "id",
+        "client_secret": "secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+    at.run()
+    ok(at)
+    assert "Log in om Stapelkaart te gebruiken" in texts(at)
+    assert [b.label for b in at.button] == ["Inloggen"]
+    assert not at.tabs
+
+
+def test_local_mode_without_configuration_sees_everything():
+    at = run_app()
+    assert "Lokaal gebruik (één gebruiker)" in texts(at)
+    assert at.sidebar.radio(key="w_level").options == ["Buurten", "Wijken"]
+    assert pd.Series(layer_options(at)).str.len().gt(0).all()
