@@ -75,7 +75,8 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
             "hoog": st.column_config.CheckboxColumn(ctx.t("col_high")),
         },
     )
-    scope = ctx.t(f"scope_{ctx.settings['scope']}").lower()
+    label = ctx.t(f"scope_{ctx.settings['scope']}")
+    scope = label[:1].lower() + label[1:]  # "heel Nederland", not "heel nederland"
     st.caption(ctx.t("theme_scope", scope=scope))
 
 

@@ -68,7 +68,7 @@ def test_national_and_selection_scopes_are_offered_and_used(whole_country):
     assert at.query_params["scope"] == "national"
     nationally = _theme_percentiles(at)
     assert nationally != within  # percentiles are taken among all wijken of the country
-    assert "heel nederland" in "\n".join(c.value for c in at.caption)
+    assert "vergeleken met heel Nederland" in "\n".join(c.value for c in at.caption)
 
     at = run_app(**base, scope="selection", set="GM0590")
     assert at.sidebar.multiselect(key="w_set").value == ["GM0590"]
