@@ -250,6 +250,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
     _wait_for_map(page, "no data / suppressed")
     legend = page.frame_locator(FOLIUM_IFRAME).locator(".stapel-legend").inner_text()
     assert "Selected area" in legend and "geen gegevens" not in legend
+    assert "Rented dwellings (%)" in legend  # the indicator name is English too
     main = page.get_by_test_id("stMain").inner_text()
     assert "Selected area" in main and "Fictitious example data" in main
     page.screenshot(path=shots / "5_english_map.png")
