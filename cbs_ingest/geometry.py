@@ -135,7 +135,9 @@ def _standardise(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     if level == "wijk":
         frame["wijkcode"] = frame["code"]
     water = frame["water"] if "water" in frame.columns else pd.Series("NEE", index=frame.index)
-    frame["water"] = water.map(lambda v: str(v).strip().upper() in ("JA", "TRUE", "1", "YES"))
+    frame["water"] = water.map(
+        lambda v: str(v).strip().upper() in ("JA", "TRUE", "1", "YES")
+    ).astype(bool)  # an empty layer would otherwise give an object column
     if frame.crs is None:
         frame = frame.set_crs(28992)
     elif frame.crs.to_epsg() != 28992:
@@ -279,8 +281,9 @@ def clean_geometry(
     water_only: dict[str, list[str]] = {}
     for level, frame in frames.items():
         frame = frame[frame["code"].notna() & frame.geometry.notna()]
-        land = frame[~frame["water"]]
-        water_only[level] = sorted(set(frame.loc[frame["water"], "code"]) - set(land["code"]))
+        water = frame["water"].astype(bool).to_numpy()
+        land = frame.loc[~water]
+        water_only[level] = sorted(set(frame.loc[water, "code"]) - set(land["code"]))
         if land["code"].duplicated().any():
             attrs = land.drop(columns="geometry").groupby("code", sort=False).first()
             geoms = land.groupby("code", sort=False)["geometry"].agg(

@@ -183,12 +183,14 @@ def _ingest(
 
 
 @st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
-def load(year: int, code: str, request: tuple[str, ...] | None = None) -> Loaded:
+def load(year: int, code: str, request: tuple[str, ...] | None = ()) -> Loaded:
     """Load one gemeente-year from the local cache (or the demo).
 
-    The result is shared between sessions: treat it as read-only.
+    ``request`` names the cached ingest holding it (``Dataset.request``): the
+    gemeenten of that ingest, ``None`` for a whole-country ingest, or empty for
+    just this gemeente. The result is shared between sessions: treat it as read-only.
     """
-    return _ingest(int(year), code, request, None)  # None: a whole-country ingest
+    return _ingest(int(year), code, request if request != () else (code,), None)
 
 
 def fetch(year: int, code: str, progress: Callable[[float, str], None]) -> Loaded:

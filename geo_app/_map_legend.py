@@ -24,6 +24,13 @@ MAP_TEXTS_NL: dict[str, str] = {
     "suppressed": "onderdrukt (kleine aantallen)",  # tooltip of a suppressed area
     "wijk_boundary": "Wijkgrens",  # legend row of the wijk outlines
     "basemap_unavailable": "Achtergrondkaart niet beschikbaar",  # note when tiles fail
+    # Units after the legend title, unless the title already names them:
+    "unit_count": "aantal",
+    "unit_per_1000": "per 1.000 inwoners",
+    "unit_x1000_euro": "euro",
+    "unit_ha": "hectare",
+    "unit_per_km2": "inwoners per km²",
+    "unit_index": "index",
 }
 
 #: The same texts in English, for ``build_map(texts=MAP_TEXTS_EN)`` in the English UI.
@@ -33,6 +40,12 @@ MAP_TEXTS_EN: dict[str, str] = {
     "suppressed": "suppressed (small numbers)",
     "wijk_boundary": "District boundary (wijk)",
     "basemap_unavailable": "Basemap unavailable",
+    "unit_count": "number",
+    "unit_per_1000": "per 1,000 inhabitants",
+    "unit_x1000_euro": "euro",
+    "unit_ha": "hectares",
+    "unit_per_km2": "inhabitants per km²",
+    "unit_index": "index",
 }
 
 #: Legend text for areas without a value.
@@ -65,9 +78,10 @@ def numeric_rows(
     return rows
 
 
-def legend_title(title: str, unit: str | None) -> str:
+def legend_title(title: str, unit: str | None, texts: dict[str, str] | None = None) -> str:
     """The title with its unit in brackets, unless the title already names it."""
-    caption = _UNIT_CAPTION.get(unit or "", unit or "")
+    captions = {**_UNIT_CAPTION, **{k[5:]: v for k, v in (texts or {}).items() if k[:5] == "unit_"}}
+    caption = captions.get(unit or "", unit or "")
     if caption and caption not in title:
         return f"{title} ({caption})" if title else caption
     return title

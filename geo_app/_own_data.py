@@ -19,6 +19,7 @@ sidebar reads.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "STATE_KEY",
     "build_entries",
     "entries",
+    "join_error_nl",
     "remove",
     "store",
     "suppressed_codes",
@@ -44,15 +46,37 @@ STATE_KEY = "upload"
 _LEVELS = ("buurt", "wijk")
 
 
+#: Column names taken as a base population, never as an indicator of their own.
+BASE_NAMES = frozenset(
+    {
+        "inwoners",
+        "aantal_inwoners",
+        "bewoners",
+        "huishoudens",
+        "woningen",
+        "population",
+        "households",
+        "dwellings",
+    }
+)
+
+
 def _specs(columns: list[str], pairs: Mapping[str, str]) -> dict[str, MunicipalSpec]:
-    """Every count column becomes an indicator; one with a denominator a percentage of it."""
+    """Count columns become indicators: a percentage of their denominator, else per 1,000.
+
+    Denominators (chosen pairs, or a column named like ``inwoners``) are joined
+    and protected as counts but are no indicator of their own.
+    """
     denominators = set(pairs.values())
     specs: dict[str, MunicipalSpec] = {}
     for column in columns:
+        base = re.sub(r"[^0-9a-z]+", "_", str(column).lower()).strip("_") in BASE_NAMES
         if column in pairs:
             specs[column] = MunicipalSpec(denominator=pairs[column], unit="percent")
-        elif column not in denominators:
+        elif column not in denominators and not base:
             specs[column] = MunicipalSpec()  # per 1.000 inwoners
+    if not specs:  # only base columns: show them per 1,000 after all
+        specs = {c: MunicipalSpec() for c in columns if c not in denominators}
     return specs
 
 
@@ -144,6 +168,20 @@ def build_entries(
             "unmatched": list(join.unmatched_codes),
         }
     return out
+
+
+def join_error_nl(exc: Exception) -> str:
+    """A Dutch reason for a figure table that passed validation but cannot be joined."""
+    text = str(exc)
+    match = re.search(r"column name (.+) has no usable characters", text)
+    if match:
+        return (
+            f"de kolomnaam {match.group(1)} bevat geen letters of cijfers; geef de kolom een "
+            "naam zoals wmo_clienten"
+        )
+    if "map to the same name" in text:
+        return "twee kolommen krijgen dezelfde naam; geef een van beide een andere naam"
+    return "de kolommen of codes passen niet bij de gebieden van deze gemeente"
 
 
 def entries() -> dict[tuple[int, str, str], dict[str, Any]]:

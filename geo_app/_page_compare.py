@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +10,9 @@ from geo_app._context import Context, bound
 from geo_app.profile_report import compare_table, format_value, percentile_ranks
 
 __all__ = ["render"]
+
+#: Okabe-Ito colours (colour-blind safe), one per compared area.
+_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 def render(ctx: Context) -> None:
@@ -30,7 +34,7 @@ def render(ctx: Context) -> None:
         return
     wide = compare_table(ctx.table, codes, ctx.infos)
     shown = wide.apply(lambda col: col.map(format_value))
-    st.dataframe(shown, width="stretch")
+    st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3)
 
     ranks = percentile_ranks(ctx.table, [i.key for i in ctx.infos])
     labels = {i.key: i.label for i in ctx.infos}
@@ -43,14 +47,23 @@ def render(ctx: Context) -> None:
     )
     long["indicator"] = long["key"].map(labels)
     st.markdown(f"**{ctx.t('percentile_chart')}**")
-    st.bar_chart(
-        pd.DataFrame(long),
-        x="indicator",
-        y="percentiel",
-        color="gebied",
-        horizontal=True,
-        stack=False,
-        height=max(320, 28 * len(labels) * len(codes) // 2),
-        x_label="",
-        y_label="",
+    order = [i.label for i in ctx.infos if i.label in set(long["indicator"])]
+    n_areas = len(codes)
+    chart = (
+        alt.Chart(pd.DataFrame(long))
+        .mark_bar(height=max(4, 18 // n_areas))
+        .encode(
+            x=alt.X("percentiel:Q", scale=alt.Scale(domain=[0, 100]), title=None),
+            y=alt.Y("indicator:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
+            yOffset=alt.YOffset("gebied:N"),
+            color=alt.Color(
+                "gebied:N",
+                title=None,
+                legend=alt.Legend(orient="top", labelLimit=300),
+                scale=alt.Scale(range=_COLOURS),
+            ),
+            tooltip=["gebied:N", "indicator:N", "percentiel:Q"],
+        )
+        .properties(height=max(240, (8 + 10 * n_areas) * len(order)))
     )
+    st.altair_chart(chart, use_container_width=True)

@@ -15,7 +15,9 @@ from geo_app._access import visible
 from geo_app._context import Context, bound
 from geo_app._export import export_meta, may_export
 from geo_app._page_map import hotspot_text
+from geo_app.i18n import THEME_LABELS_EN
 from geo_app.profile_report import area_profile, format_value, hotspot_nl, profile_html
+from layers import INDICATORS
 
 __all__ = ["render", "summary", "theme_table"]
 
@@ -62,8 +64,11 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
         f"**{ctx.t('hotspot')}:** {hotspot_text(row.get('hotspot', '–'), ctx.lang)}"
     )
     labels = {i.key: i.label for i in ctx.infos}
+    shown = themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k)))
+    if ctx.lang == "en":
+        shown["thema"] = shown["thema"].map(lambda v: THEME_LABELS_EN.get(v, v))
     st.dataframe(
-        themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k))),
+        shown,
         hide_index=True,
         width="stretch",
         column_config={
@@ -75,7 +80,8 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
             "hoog": st.column_config.CheckboxColumn(ctx.t("col_high")),
         },
     )
-    scope = ctx.t(f"scope_{ctx.settings['scope']}").lower()
+    label = ctx.t(f"scope_{ctx.settings['scope']}")
+    scope = label[:1].lower() + label[1:]  # "heel Nederland", not "heel nederland"
     st.caption(ctx.t("theme_scope", scope=scope))
 
 
@@ -107,6 +113,12 @@ def _chart(ctx: Context, profile: pd.DataFrame) -> None:
         (bars + middle.encode(x="x:Q")).properties(height=24 * len(data) + 30),
         use_container_width=True,
     )
+
+
+def _dutch_labels(profile: pd.DataFrame) -> pd.DataFrame:
+    """The profile with the Dutch indicator names: the printable profile is Dutch."""
+    dutch = profile["key"].map(lambda k: INDICATORS[k].label_nl if k in INDICATORS else None)
+    return profile.assign(indicator=dutch.fillna(profile["indicator"]))
 
 
 def _national_note(ctx: Context, national: dict[str, float] | None) -> str:
@@ -172,6 +184,7 @@ def render(ctx: Context) -> None:
         shown[columns],
         hide_index=True,
         width="stretch",
+        height=35 * (len(shown) + 1) + 3,  # every indicator visible without scrolling
         column_config={
             "indicator": st.column_config.TextColumn(ctx.t("col_indicator"), width="large"),
             "value": ctx.t("col_value"),
@@ -198,7 +211,7 @@ def render(ctx: Context) -> None:
         area_name=str(row["name"]),
         area_code=code,
         gemeente_name=str(row.get("gemeentenaam", ctx.loaded.code)),
-        profile=profile,
+        profile=_dutch_labels(profile),
         summary=summary_rows,
         sources=meta["sources"],
         settings=meta["settings"],

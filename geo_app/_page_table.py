@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo_app import _own_data
+from geo_app._access import ANALYSIS_GROUPS, visible
 from geo_app._context import Context
 from geo_app._export import render_downloads
 from geo_app.profile_report import hotspot_nl
@@ -28,7 +29,8 @@ def render(ctx: Context) -> None:
     """Draw the table tab."""
     table = ctx.table.drop(columns="geometry")
     keys = [i.key for i in ctx.infos]
-    first = [c for c in _FIRST if c in table.columns]
+    hidden = {c for k, cols in ANALYSIS_GROUPS.items() if not visible(ctx.role, k) for c in cols}
+    first = [c for c in _FIRST if c in table.columns and c not in hidden]
     if ctx.settings["level"] == "wijk" and "wijkcode" in first:
         first.remove("wijkcode")
     shown = table[first + [k for k in keys if k not in first]].copy()
@@ -52,8 +54,8 @@ def render(ctx: Context) -> None:
         shown = shown.sort_values("stacking_score", ascending=False, na_position="last")
     st.caption(ctx.t("table_caption"))
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=460)
-    hidden = sum(len(_own_data.suppressed_codes(ctx.upload, key)) for key in shown.columns)
-    if hidden:
-        st.caption(ctx.t("suppressed_caption", n=hidden))
+    n_hidden = sum(len(_own_data.suppressed_codes(ctx.upload, key)) for key in shown.columns)
+    if n_hidden:
+        st.caption(ctx.t("suppressed_caption", n=n_hidden))
     st.subheader(ctx.t("downloads"))
     render_downloads(ctx)

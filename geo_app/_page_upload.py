@@ -77,7 +77,8 @@ def _sync(ctx: Context, key: str, name: str) -> None:
         else:
             st.session_state[f"{key}_confirmed_signature"] = previous[0]
             st.session_state[f"{key}_confirmed"] = previous[1]
-        st.error(ctx.t("upload_join_failed", reason=escape_markdown(str(exc))))
+        reason = _own_data.join_error_nl(exc)
+        st.error(ctx.t("upload_join_failed", reason=escape_markdown(reason)))
         return
     _own_data.store(year, code, built)
     joined[(year, code)] = (signature, confirmed)
@@ -136,7 +137,11 @@ def render(ctx: Context) -> None:
         _joined_summary(ctx)
         return
     key = f"up_{ctx.loaded.code}_{ctx.loaded.year}"
-    levels = [lv for lv in ("buurt", "wijk") if len(ctx.loaded.frames.get(lv, ()))]
+    levels = [
+        lv
+        for lv in ("buurt", "wijk")
+        if len(ctx.loaded.frames.get(lv, ())) and role.may_see(level=lv)
+    ]
     level = st.radio(
         ctx.t("upload_level"),
         levels,
@@ -154,6 +159,7 @@ def render(ctx: Context) -> None:
         known_codes=list(ctx.loaded.frames[level]["code"]),
         threshold=DEFAULT_THRESHOLD,
         key=key,
+        lang=ctx.lang,
     )
     _sync(ctx, key, name)
     _joined_summary(ctx)

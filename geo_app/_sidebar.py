@@ -7,6 +7,7 @@ every page reads. Data loading and the analysis are cached in ``_data``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -17,7 +18,7 @@ from cbs_ingest.errors import StapelkaartError
 from geo_app import _data
 from geo_app._access import view_table, visible
 from geo_app._context import Context, bound, init_settings, settings
-from geo_app.i18n import LANGUAGES, t
+from geo_app.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
 from geo_app.roles import LOCAL_ROLE, Role, allowed_datasets
 from geo_app.state import SPECS
 from layers import PROFILES
@@ -331,6 +332,8 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
         )
     table = view_table(table, role)
     infos = _data.indicators(table.columns, extra=upload["extra"] if upload else ())
+    if lang == "en":  # built-in indicators in English; own indicators keep their own names
+        infos = [replace(i, label=INDICATOR_LABELS_EN.get(i.key, i.label)) for i in infos]
     layers = {
         key: t(f"layer_{key}", lang)
         for key in _SPECIAL_LAYERS

@@ -7,10 +7,44 @@ is visible but never crashes the app.
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "TEXTS", "t"]
+__all__ = ["INDICATOR_LABELS_EN", "LANGUAGES", "TEXTS", "THEME_LABELS_EN", "t"]
 
 #: Language code → its name as shown in the language switch.
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
+
+#: English labels of the built-in indicators (``layers.INDICATORS``; Dutch is ``label_nl``).
+INDICATOR_LABELS_EN: dict[str, str] = {
+    "pct_corporation_owned": "Dwellings owned by a housing corporation (%)",
+    "pct_rental": "Rented dwellings (%)",
+    "bijstand_per_1000_15_65": "Social assistance (bijstand) per 1,000 inhabitants aged 15-65",
+    "other_benefits_per_1000_15_65": "Disability and unemployment benefits per 1,000 aged 15-65",
+    "benefits_per_1000_15_65": "All benefits (bijstand, AO, WW) per 1,000 inhabitants aged 15-65",
+    "wmo_per_1000": "Wmo clients per 1,000 inhabitants",
+    "wmo_age_index": "Wmo use against expected for age (index, 100 = expected)",
+    "youth_care_pct": "Young people in youth care (%)",
+    "youth_care_age_index": "Youth care against expected for age (index, 100 = expected)",
+    "pct_persons_poverty": "Persons in poverty (%)",
+    "pct_households_social_minimum": "Households at or below the social minimum (%)",
+    "pct_households_low_income": "Households with a low income (%)",
+    "pct_households_lowest_income_40": "Households in the national lowest 40% of incomes (%)",
+    "avg_income_per_inhabitant": "Average income per inhabitant (x 1,000 euro)",
+}
+
+#: English names of the themes of the built-in profiles, by their Dutch name.
+THEME_LABELS_EN: dict[str, str] = {
+    "Corporatiebezit": "Corporation housing",
+    "Bijstand": "Social assistance",
+    "Wmo (leeftijdgecorrigeerd)": "Wmo (age-adjusted)",
+    "Jeugdzorg (leeftijdgecorrigeerd)": "Youth care (age-adjusted)",
+    "Armoede en laag inkomen": "Poverty and low income",
+    "AO- en WW-uitkeringen": "Disability and unemployment benefits",
+    "Lage inkomens": "Low incomes",
+    "Wmo (ruw)": "Wmo (crude)",
+    "Jeugdzorg (ruw)": "Youth care (crude)",
+    "Uitkeringen": "Benefits",
+    "Wmo": "Wmo",
+    "Jeugdzorg": "Youth care",
+}
 
 TEXTS: dict[str, dict[str, str]] = {
     # Page chrome
@@ -235,10 +269,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "dl_xlsx": {"nl": "Excel (XLSX)", "en": "Excel (XLSX)"},
     "dl_geojson": {"nl": "GeoJSON", "en": "GeoJSON"},
     "dl_gpkg": {"nl": "GeoPackage", "en": "GeoPackage"},
-    "export_unavailable": {
-        "nl": "Exporteren is nog niet beschikbaar in deze versie.",
-        "en": "Export is not available in this version yet.",
-    },
     "export_note": {
         "nl": "Elke download vermeldt de bronnen, de analyse-instellingen en de toegepaste "
         "onderdrukking van kleine aantallen.",
@@ -252,15 +282,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Add your own aggregated figures per buurt or wijk. You first see a check and "
         "preview; they are joined only after you confirm.",
     },
-    "upload_unavailable": {
-        "nl": "Uploaden van eigen gegevens is nog niet beschikbaar in deze versie.",
-        "en": "Uploading own data is not available in this version yet.",
-    },
     "upload_active": {
         "nl": "Eigen gegevens gekoppeld: {names}.",
         "en": "Own data joined: {names}.",
     },
-    "upload_clear": {"nl": "Eigen gegevens verwijderen", "en": "Remove own data"},
     # Uploads, roles and exports (wiring)
     "upload_level": {"nl": "Niveau van het bestand", "en": "Level of the file"},
     "upload_name": {"nl": "Naam van de gegevens", "en": "Name of the dataset"},

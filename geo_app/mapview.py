@@ -239,7 +239,7 @@ def build_map(
         ]
         OutlineLayer(feature_collection(outlines)).add_to(fmap)
     legend = legend_html(
-        title=legend_title(title, unit if kind == "numeric" else None),
+        title=legend_title(title, unit if kind == "numeric" else None, words),
         rows=rows,
         counts=counts,
         n_missing=int((index < 0).sum()),

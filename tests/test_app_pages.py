@@ -211,3 +211,24 @@ def test_an_unexpected_error_shows_no_traceback(monkeypatch):
     assert len(at.error) == 1
     assert "internal detail" not in at.error[0].value
     assert "onverwachts" in at.error[0].value
+
+
+def test_english_profile_names_indicators_and_themes_in_english():
+    at = run_app(lang="en", tab="profiel", area="BU99990104")
+    themes, indicators = at.dataframe[0].value, at.dataframe[1].value
+    assert "Corporation housing" in set(themes["thema"])
+    assert "Rented dwellings (%)" in set(indicators["indicator"])
+    assert "Huurwoningen (%)" not in set(indicators["indicator"])
+    body = texts(at)
+    assert "fictitious municipality" in body and "Based on 5 indicators" in body
+
+
+def test_printable_profile_keeps_dutch_indicator_names():
+    import pandas as pd
+
+    from geo_app._page_profile import _dutch_labels
+
+    english = pd.DataFrame(
+        {"key": ["pct_rental", "gem_wmo"], "indicator": ["Rented dwellings (%)", "gem_wmo"]}
+    )
+    assert list(_dutch_labels(english)["indicator"]) == ["Huurwoningen (%)", "gem_wmo"]

@@ -51,6 +51,13 @@ levels = ["wijk", "gemeente"]
 indicators = ["pct_corporation_owned", "bijstand_per_1000_15_65", "stacking_score"]
 datasets = []
 
+[access.roles.smal]
+label = "Smal"
+levels = ["buurt"]
+indicators = ["youth_care_pct"]
+export_levels = ["buurt"]
+export_indicators = ["youth_care_pct"]
+
 [access.roles.niets]
 label = "Alleen gemeente"
 levels = ["gemeente"]
@@ -173,6 +180,20 @@ def test_good_upload_joins_only_after_confirmation_with_suppression(tmp_path):
     shown = table.set_index("code")["gem_wmo"]
     assert shown[small].isna().all() and shown.notna().sum() > 0
     assert {b.key for b in at.get("download_button")} >= {"dl_csv", "dl_xlsx", "dl_gpkg"}
+    # Profile of an area with a hidden count: the row is there, empty, and explained.
+    at.session_state["settings"]["tab"] = "profiel"
+    at.session_state["settings"]["area"] = small[0]
+    at.run()
+    ok(at)
+    profile = next(
+        df.value
+        for df in at.dataframe
+        if "indicator" in df.value.columns and "value" in df.value.columns
+    )
+    row = profile.loc[profile["indicator"] == GEM_WMO]
+    assert len(row) == 1 and row["value"].iloc[0] == "–"
+    assert (profile["gemeente"] != "–").sum() >= 5  # this role sees the gemeente reference
+    assert "Onderdrukt (kleine aantallen) in dit gebied: gem_wmo" in texts(at)
 
 
 def test_a_second_bad_upload_keeps_the_confirmed_data():
@@ -370,6 +391,16 @@ def test_wijkteam_exports_only_wijk_and_its_dataset(tmp_path, monkeypatch):
     at.session_state["settings"]["tab"] = "tabel"
     at.run()
     assert "mag op dit niveau geen gegevens downloaden" in texts(at)  # buurt level
+    at.session_state["settings"]["tab"] = "profiel"
+    at.session_state["settings"]["area"] = _codes()[0]
+    at.run()
+    ok(at)
+    assert not at.get("download_button")  # no printable profile at buurt level either
+    # No gemeente level for this role: no gemeente reference beside the area either.
+    profile = next(df.value for df in at.dataframe if "gemeente" in df.value.columns)
+    assert (profile["gemeente"] == "–").all()
+    at.session_state["settings"]["tab"] = "tabel"
+    at.run()
     at.sidebar.radio(key="w_level").set_value("wijk").run()
     ok(at)
     assert {b.key for b in at.get("download_button")} >= {"dl_csv", "dl_gpkg"}
@@ -412,3 +443,163 @@ def test_local_mode_without_configuration_sees_everything():
     assert "Lokaal gebruik (één gebruiker)" in texts(at)
     assert at.sidebar.radio(key="w_level").options == ["Buurten", "Wijken"]
     assert pd.Series(layer_options(at)).str.len().gt(0).all()
+
+
+def test_map_of_an_own_layer_marks_suppressed_areas():
+    from geo_app import _page_map
+    from geo_app._map_elements import ChoroplethLayer
+
+    ctx, entry = _ctx_after_upload()
+    ctx.settings |= {
+        "layer": "gem_wmo",
+        "scheme": "quantiles",
+        "classes": 5,
+        "wijken": False,
+        "basemap": "none",
+        "area": None,
+    }
+    fmap = _page_map.build(ctx)
+
+    def layers(element):
+        for child in element._children.values():
+            if isinstance(child, ChoroplethLayer):
+                yield child
+            yield from layers(child)
+
+    (layer,) = list(layers(fmap))
+    features = json.loads(layer.data_json)["features"]
+    flagged = {f["properties"]["code"] for f in features if f["properties"].get("x")}
+    assert flagged == set(entry["suppressed"]["gem_wmo"]) and len(flagged) >= 5
+    assert all(f["properties"]["c"] == -1 for f in features if f["properties"].get("x"))
+    # Coloured: exactly the areas with a value (a few more are missing: under 100 inhabitants).
+    assert sum(f["properties"]["c"] >= 0 for f in features) == ctx.table["gem_wmo"].notna().sum()
+    assert ctx.table["gem_wmo"].notna().sum() > 30
+
+
+def _as_logged_in(monkeypatch, tmp_path, email: str, role_name: str | None):
+    """Pretend an OIDC login happened (Streamlit's st.user cannot be set in AppTest)."""
+    from geo_app import _access, roles
+
+    path = tmp_path / "rollen.toml"
+    path.write_text(ROLES.format(local="gemeente"), encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(path))
+
+    def fake(config=None):
+        role = config.roles[role_name] if role_name else None
+        reason = "" if role else "U bent ingelogd, maar aan uw account is geen rol toegekend."
+        return roles.Session("oidc", True, email, role, reason)
+
+    monkeypatch.setattr(_access, "current_session", fake)
+    monkeypatch.setattr(roles, "current_session", fake)
+
+
+def test_logged_in_person_sees_account_role_and_logout(monkeypatch, tmp_path):
+    _as_logged_in(monkeypatch, tmp_path, "medewerker@woonstichting.example", "corporatie")
+    at = ok(AppTest.from_file(APP, default_timeout=60).run())
+    assert "Ingelogd als medewerker@woonstichting.example (Woningcorporatie)" in texts(at)
+    assert "Uitloggen" in [b.label for b in at.sidebar.button]
+    assert at.sidebar.radio(key="w_level").value == "wijk"
+
+
+def test_logged_in_person_without_role_gets_no_data(monkeypatch, tmp_path):
+    _as_logged_in(monkeypatch, tmp_path, "iemand@elders.example", None)
+    at = ok(AppTest.from_file(APP, default_timeout=60).run())
+    assert "geen rol toegekend" in texts(at)
+    assert [b.label for b in at.button] == ["Uitloggen"]
+    assert not at.tabs and not at.dataframe
+
+
+def test_exports_of_cbs_data_name_table_year_and_retrieval_date():
+    from dataclasses import replace
+
+    from geo_app._export import export_bytes
+
+    ctx, _ = _ctx_after_upload()
+    ctx.loaded = replace(
+        ctx.loaded,
+        code="GM0505",
+        provenance={"table_id": "85984NED", "retrieved_at": "2026-11-01T10:15:00+00:00"},
+    )
+    head = [line for line in export_bytes(ctx, "csv").decode().split("\r\n") if "#" in line]
+    assert "# bronnen.tabel: 85984NED" in head
+    assert "# bronnen.jaar: 2024" in head
+    assert "# bronnen.opgehaald: 2026-11-01 10:15" in head
+    assert any(line.startswith("# instellingen.Indicatorprofiel: default") for line in head)
+    book = load_workbook(io.BytesIO(export_bytes(ctx, "xlsx")))
+    meta = dict(book["bronnen en instellingen"].iter_rows(min_row=2, values_only=True))
+    assert meta["bronnen.tabel"] == "85984NED" and meta["instellingen.Niveau"] == "buurt"
+
+
+def test_denominators_are_protected_but_no_layer_of_their_own():
+    frames = make_demo()
+    plain = validate_upload(
+        good_csv(), "wmo.csv", level="buurt", gemeentecode="GM9999", known_codes=_codes()
+    )
+    built = _own_data.build_entries(frames, plain, name="wmo")["buurt"]
+    assert [i.key for i in built["extra"]] == ["gem_wmo"]  # 'inwoners' is a base, not a layer
+    assert built["extra"][0].unit == "per_1000"
+    paired = validate_upload(
+        good_csv(),
+        "wmo.csv",
+        level="buurt",
+        gemeentecode="GM9999",
+        known_codes=_codes(),
+        pairs={"wmo": "inwoners"},
+    )
+    built = _own_data.build_entries(frames, paired, name="wmo")["buurt"]
+    (indicator,) = built["extra"]
+    assert indicator.unit == "percent" and indicator.denominator == "column:gem_inwoners"
+    assert "gem_inwoners" in built["frame"].columns  # joined and passed through disclosure
+    assert set(built["log"]["column"]) <= {"gem_wmo", "gem_inwoners"}
+
+
+def test_upload_tab_in_english():
+    at = run_app(tab="data", lang="en")
+    upload(at, "fout.csv", BAD_CSV)
+    body = texts(at)
+    assert "The file cannot be used" in body and "Nothing was stored" in body
+    issues = next(df.value for df in at.dataframe if "Message" in df.value.columns)
+    assert issues["Message"].str.contains("negative|unknown", case=False).any()
+    upload(at, "wmo.csv", good_csv())
+    assert "The file was checked: 60 areas" in texts(at)
+    assert at.button(key=f"{KEY}_confirm").label == "Use the data"
+    confirm(at)
+    assert "Joined as 'wmo'" in texts(at)
+
+
+def test_a_valid_file_that_cannot_be_joined_changes_nothing():
+    # '%%%' passes validation as a header but gives no column name to join under.
+    odd = (
+        "buurtcode;%%%;wmo\n" + "\n".join(f"{c};{20 + i};{30 + i}" for i, c in enumerate(_codes()))
+    ).encode()
+    at = confirm(upload(run_app(tab="data"), "wmo.csv", good_csv()))
+    before = at.session_state["upload"][(2024, "GM9999", "buurt")]["key"]
+    confirmed = at.session_state[f"{KEY}_confirmed"]
+    confirm(upload(at, "raar.csv", odd))
+    errors = " ".join(e.value for e in at.error)
+    assert "konden niet gekoppeld worden" in errors and "geen letters of cijfers" in errors
+    assert at.session_state["upload"][(2024, "GM9999", "buurt")]["key"] == before
+    assert at.session_state[f"{KEY}_confirmed"] is confirmed
+    assert GEM_WMO in layer_options(at)
+
+
+def test_a_file_that_cannot_be_joined_is_not_kept_as_confirmed():
+    odd = ("buurtcode;%%%\n" + "\n".join(f"{c};{20 + i}" for i, c in enumerate(_codes()))).encode()
+    at = confirm(upload(run_app(tab="data"), "raar.csv", odd))
+    assert "konden niet gekoppeld worden" in " ".join(e.value for e in at.error)
+    assert not at.session_state["upload"] if "upload" in at.session_state else True
+    assert f"{KEY}_confirmed" not in at.session_state
+
+
+def test_role_without_analysis_layers_sees_only_its_indicator(tmp_path, monkeypatch):
+    at = run_app(tmp_path, monkeypatch, local="smal", tab="tabel")
+    assert layer_options(at) == ["Jongeren met jeugdzorg (%)"]
+    assert list(at.dataframe[0].value.columns) == ["name", "code", "wijkcode", "youth_care_pct"]
+    assert {b.key for b in at.get("download_button")} >= {"dl_csv"}
+    at.session_state["settings"]["tab"] = "profiel"
+    at.session_state["settings"]["area"] = _codes()[1]
+    at.run()
+    ok(at)
+    assert not at.metric  # no stacking figures for this role
+    (profile,) = [df.value for df in at.dataframe]
+    assert profile["indicator"].tolist() == ["Jongeren met jeugdzorg (%)"]

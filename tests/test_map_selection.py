@@ -56,3 +56,13 @@ def test_selected_label_adds_a_legend_row_and_english_texts_replace_dutch(geomet
     assert "Selected area" in english and row in english
     assert "no data / suppressed" in english and "geen gegevens" not in english
     assert "Wijkgrens" not in english
+
+
+def test_unit_after_the_legend_title_follows_the_language(geometry):
+    values = dict.fromkeys(geometry["code"], 12.0)
+    kwargs = {"title": "Wmo", "unit": "per_1000", "basemap": "none"}
+    dutch = mapview.build_map(geometry, values, **kwargs).get_root().render()
+    english = mapview.build_map(geometry, values, texts=mapview.MAP_TEXTS_EN, **kwargs)
+    english_html = english.get_root().render()
+    assert "Wmo (per 1.000 inwoners)" in dutch
+    assert "Wmo (per 1,000 inhabitants)" in english_html and "inwoners" not in english_html

@@ -1,0 +1,262 @@
+"""End to end: the whole app in headless Chromium, started as a user would (``stapelkaart app``).
+
+The app runs on the demo gemeente in an empty temporary data directory, with
+CBS and PDOK pointed at a closed local port. Playwright aborts and records
+every request that is not for 127.0.0.1; with basemap "none" there must be
+none at all. One app process serves every step; screenshots go to a
+temporary folder (its path is printed) so a person can judge them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from test_offline_map_browser import CHROMIUM, CHROMIUM_ARGS, FOLIUM_IFRAME, _area_point, _free_port
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+N_DEMO_BUURTEN = 60
+AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
+AREA_NAME = "Zwanenkade"
+SELECTED_COLOUR = "#E6007E"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """Start ``stapelkaart app`` on an empty data directory; yield its base URL."""
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    folder = tmp_path_factory.mktemp("app_browser")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "STAPELKAART_DATA_DIR": str(folder / "data"),
+        "STAPELKAART_CBS_URL": "http://127.0.0.1:9",
+        "STAPELKAART_PDOK_URL": "http://127.0.0.1:9",
+    }
+    command = [sys.executable, "-m", "geo_app", "app", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    log = open(folder / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
+    # Its own process group: `stapelkaart app` starts Streamlit as a child process.
+    proc = subprocess.Popen(
+        command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("the app did not become healthy within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    """A browser context that aborts and records every request not for 127.0.0.1."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        blocked: list[str] = []
+
+        def route(route):
+            if urlsplit(route.request.url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", route)
+        yield context, blocked
+        context.close()
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("app_screenshots")
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+def _wait_for_map(page, legend_text: str, timeout: float = 30_000) -> None:
+    """Wait until all demo buurten are drawn and the legend shows ``legend_text``."""
+    page.wait_for_function(
+        """([sel, n, text]) => {
+            const f = document.querySelector(sel);
+            const d = f && f.contentDocument;
+            if (!d) return false;
+            const legend = d.querySelector('.stapel-legend');
+            return d.querySelectorAll('path.leaflet-interactive').length >= n &&
+                legend !== null && legend.innerText.includes(text);
+        }""",
+        arg=[FOLIUM_IFRAME, N_DEMO_BUURTEN, legend_text],
+        timeout=timeout,
+    )
+
+
+def _selected_outlines(page) -> int:
+    return page.frame_locator(FOLIUM_IFRAME).locator(f'path[stroke="{SELECTED_COLOUR}"]').count()
+
+
+def _params(page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def _wait_param(page, name: str, value: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _params(page).get(name) != value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"URL has no {name}={value}: {page.url}")
+        page.wait_for_timeout(100)
+
+
+def _pick(page, label: str, option: str, *, sidebar: bool = True) -> None:
+    """Choose ``option`` in the selectbox labelled ``label``."""
+    scope = page.get_by_test_id("stSidebar") if sidebar else page.get_by_test_id("stMain")
+    box = scope.get_by_test_id("stSelectbox").filter(has_text=label)
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_app_end_to_end(app_url, browser_context, shots):
+    context, blocked = browser_context
+    page = context.new_page()
+
+    # 1. First map, on demo data, with no basemap.
+    started = time.monotonic()
+    page.goto(f"{app_url}/?basemap=none")
+    _wait_for_map(page, "Stapelingsscore")
+    print(f"first map drawn {time.monotonic() - started:.1f} s after navigation")
+    page.get_by_text("Fictieve voorbeelddata").wait_for()
+    page.screenshot(path=shots / "1_map.png")
+
+    # 2. Click a buurt: it becomes the selected area, outlined on the map.
+    page.mouse.click(*_area_point(page, AREA))
+    _wait_param(page, "area", AREA)
+    page.get_by_test_id("stMain").get_by_text(f"{AREA_NAME} ({AREA})").wait_for()
+    page.wait_for_function(
+        "([sel, c]) => document.querySelector(sel).contentDocument"
+        '.querySelectorAll(`path[stroke="${c}"]`).length > 0',
+        arg=[FOLIUM_IFRAME, SELECTED_COLOUR],
+        timeout=10_000,
+    )
+
+    # 3. Another indicator: the map is drawn again with its legend; the outline stays.
+    _pick(page, "Kaartlaag", "Huurwoningen (%)")
+    _wait_for_map(page, "Huurwoningen (%)")
+    _wait_param(page, "layer", "pct_rental")
+    assert _selected_outlines(page) == 1  # the one selected buurt
+    page.screenshot(path=shots / "2_indicator_and_selection.png")
+
+    # 4. The profile shows the clicked buurt.
+    page.get_by_role("tab", name="Gebiedsprofiel").click()
+    page.get_by_role("heading", name=f"{AREA_NAME} ({AREA})").wait_for()
+    page.get_by_text("Alle indicatoren").wait_for()
+    page.get_by_text("er bestaat geen landelijke referentie").wait_for()
+    page.screenshot(path=shots / "3_profile.png")
+    page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "3b_profile_chart.png")
+
+    # 5. A setting changes the URL: the number of clusters, by keyboard on its slider.
+    k_slider = (
+        page.get_by_test_id("stSidebar")
+        .get_by_test_id("stSlider")
+        .filter(has_text="Aantal clusters")
+        .get_by_role("slider")
+    )
+    k_slider.focus()
+    k_slider.press("ArrowRight")
+    _wait_param(page, "k", "2")
+    page.get_by_text("Gebaseerd op").wait_for()  # the profile is drawn again
+    shared = page.url
+
+    # 6. The shared link reopens identically in a new page.
+    other = context.new_page()
+    other.goto(shared)
+    other.get_by_role("heading", name=f"{AREA_NAME} ({AREA})").wait_for(timeout=30_000)
+    assert other.get_by_role("tab", name="Gebiedsprofiel").get_attribute("aria-selected") == "true"
+    reopened = (
+        other.get_by_test_id("stSidebar")
+        .get_by_test_id("stSlider")
+        .filter(has_text="Aantal clusters")
+        .get_by_role("slider")
+    )
+    assert reopened.get_attribute("aria-valuetext") == "2"
+    layer = (
+        other.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Kaartlaag")
+    )
+    shown = layer.evaluate(
+        "e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')"
+    )
+    assert "Huurwoningen (%)" in shown, shown
+    assert _params(other) == _params(page)
+    other.close()
+
+    # 7. Compare two areas side by side.
+    page.get_by_role("tab", name="Vergelijken").click()
+    compare = page.get_by_test_id("stMain").get_by_test_id("stMultiSelect")
+    picked: list[str] = []
+    for name, code in ((AREA_NAME, AREA), ("Kastanjepark", "BU99990100")):
+        compare.locator("input").click()
+        compare.locator("input").fill(name)
+        page.get_by_role("option", name=f"{name} ({code})").click()
+        picked.append(code)
+        _wait_param(page, "cmp", ",".join(picked))  # the rerun is done before the next pick
+    page.keyboard.press("Escape")
+    grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").first
+    grid.locator("[role=columnheader]", has_text="Kastanjepark").wait_for(
+        state="attached", timeout=15_000
+    )
+    page.screenshot(path=shots / "4_compare.png")
+    page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "4b_compare_chart.png")
+
+    # 8. English: the page and the map speak English.
+    page.get_by_role("tab", name="Vergelijken").wait_for()
+    page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    page.get_by_role("tab", name="Compare").wait_for()
+    _wait_param(page, "lang", "en")
+    page.get_by_role("tab", name="Map").click()
+    _wait_for_map(page, "no data / suppressed")
+    legend = page.frame_locator(FOLIUM_IFRAME).locator(".stapel-legend").inner_text()
+    assert "Selected area" in legend and "geen gegevens" not in legend
+    assert "Rented dwellings (%)" in legend  # the indicator name is English too
+    main = page.get_by_test_id("stMain").inner_text()
+    assert "Selected area" in main and "Fictitious example data" in main
+    page.screenshot(path=shots / "5_english_map.png")
+    page.get_by_role("tab", name="Area profile").click()
+    page.get_by_text("All indicators").wait_for()
+    page.screenshot(path=shots / "6_english_profile.png")
+
+    # Nothing left the machine: no fonts, no CDN, no tiles (basemap "none").
+    assert blocked == [], f"requests left the machine: {blocked}"
