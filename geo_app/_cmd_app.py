@@ -60,7 +60,12 @@ def run(args: argparse.Namespace) -> int:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     for key, value in _ENV_DEFAULTS.items():
         env.setdefault(key, value)
-    try:
-        return subprocess.call(streamlit_command(list(args.streamlit_args)), env=env)
+    command = streamlit_command(list(args.streamlit_args))
+    if os.name == "posix":
+        # Become the server: a SIGTERM from a service manager or a test then stops
+        # Streamlit itself instead of leaving it running without its parent.
+        os.execve(command[0], command, env)
+    try:  # pragma: no cover - other platforms
+        return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
