@@ -71,6 +71,8 @@ def equal_interval_bins(data: np.ndarray, k: int) -> np.ndarray:
     y = np.asarray(data, dtype=float)
     max_y, min_y = max(y), min(y)
     width = (max_y - min_y) * 1.0 / k
+    if not width > 0:  # a constant, or a range so small that the width underflows to 0
+        return np.array([max_y])
     cuts = np.arange(min_y + width, max_y + width, width)
     if len(cuts) > k:  # handle overshooting
         cuts = cuts[0:k]
