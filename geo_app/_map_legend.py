@@ -24,6 +24,8 @@ MAP_TEXTS_NL: dict[str, str] = {
     "suppressed": "onderdrukt (kleine aantallen)",  # tooltip of a suppressed area
     "wijk_boundary": "Wijkgrens",  # legend row of the wijk outlines
     "basemap_unavailable": "Achtergrondkaart niet beschikbaar",  # note when tiles fail
+    "legend_hide": "Legenda verbergen",  # fold button of the legend
+    "legend_show": "Legenda tonen",
     # Units after the legend title, unless the title already names them:
     "unit_count": "aantal",
     "unit_per_1000": "per 1.000 inwoners",
@@ -40,6 +42,8 @@ MAP_TEXTS_EN: dict[str, str] = {
     "suppressed": "suppressed (small numbers)",
     "wijk_boundary": "District boundary (wijk)",
     "basemap_unavailable": "Basemap unavailable",
+    "legend_hide": "Hide legend",
+    "legend_show": "Show legend",
     "unit_count": "number",
     "unit_per_1000": "per 1,000 inhabitants",
     "unit_x1000_euro": "euro",
@@ -88,14 +92,20 @@ def legend_title(title: str, unit: str | None, texts: dict[str, str] | None = No
 
 
 def _row(
-    text: str, *, swatch: str = "", colour: str | None = None, count: int | None = None
+    text: str,
+    *,
+    swatch: str = "",
+    colour: str | None = None,
+    count: int | None = None,
+    row_class: str = "",
 ) -> str:
     """One legend row; ``text`` is escaped here."""
     style = f' style="background:{html.escape(colour)}"' if colour else ""
     counted = f' <span class="stapel-count">({count})</span>' if count is not None else ""
     classes = f"stapel-swatch {swatch}".strip()
+    rows = f"stapel-row {row_class}".strip()
     return (
-        f'<div class="stapel-row"><span class="{classes}"{style}></span>'
+        f'<div class="{rows}"><span class="{classes}"{style}></span>'
         f"<span>{html.escape(text)}{counted}</span></div>"
     )
 
@@ -122,7 +132,10 @@ def legend_html(
     if stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
     if selected_label:
-        parts.append(_row(selected_label, swatch="stapel-selected"))
+        # Shown by the map's script only while an area is outlined.
+        parts.append(
+            _row(selected_label, swatch="stapel-selected", row_class="stapel-selected-row")
+        )
     if wijken:
         parts.append(_row(texts["wijk_boundary"], swatch="stapel-wijk"))
     if note:
