@@ -147,7 +147,7 @@ def render(ctx: Context) -> None:
             key="map",
             feature_group_to_add=selection(ctx),
             height=620,
-            use_container_width=True,
+            width=None,  # the container's width (streamlit-folium 0.27)
             returned_objects=["last_active_drawing"],
         )
         _take_click(ctx, value)

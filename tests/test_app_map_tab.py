@@ -1,0 +1,62 @@
+"""The Kaart tab: what reaches ``st_folium``, the demo attribution and the side panel per role."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_app_wiring import ROLES, ok
+
+from geo_app import _page_map
+from geo_app.roles import ENV_VAR
+
+APP = _page_map.__file__.replace("_page_map.py", "app.py")
+AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
+
+
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+@pytest.fixture
+def folium_calls(monkeypatch):
+    """Record every ``st_folium`` call of the map tab (map HTML and keyword arguments)."""
+    calls: list[dict] = []
+    real = _page_map.st_folium
+
+    def spy(fig, **kwargs):
+        calls.append({"html": fig.get_root().render(), "kwargs": kwargs})
+        return real(fig, **kwargs)
+
+    monkeypatch.setattr(_page_map, "st_folium", spy)
+    return calls
+
+
+def _run(monkeypatch, tmp_path, local: str | None = None, **params: str) -> AppTest:
+    if local is not None:
+        path = tmp_path / "rollen.toml"
+        path.write_text(ROLES.format(local=local), encoding="utf-8")
+        monkeypatch.setenv(ENV_VAR, str(path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        at.run()
+    at.caught_warnings = [str(w.message) for w in caught]
+    return ok(at)
+
+
+def test_map_fills_its_column_without_deprecated_arguments(monkeypatch, tmp_path, folium_calls):
+    at = _run(monkeypatch, tmp_path)
+    assert folium_calls, "the map tab did not draw a map"
+    kwargs = folium_calls[-1]["kwargs"]
+    assert "use_container_width" not in kwargs
+    assert "width" in kwargs and kwargs["width"] is None  # streamlit-folium: container width
+    assert not [w for w in at.caught_warnings if "use_container_width" in w]
