@@ -67,6 +67,7 @@ def build(ctx: Context) -> folium.Map:
         selected_label=ctx.t("map_selected"),
         wijken=wijken,
         basemap=_BASEMAPS[s["basemap"]],
+        attribution=ctx.t("map_attribution_demo" if ctx.loaded.demo else "map_attribution"),
         note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
         texts=mapview.MAP_TEXTS_EN if ctx.lang == "en" else None,
         category_labels=_HOTSPOT_EN if ctx.lang == "en" and kind == "hotspot" else None,

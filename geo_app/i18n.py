@@ -168,6 +168,11 @@ TEXTS: dict[str, dict[str, str]] = {
     # Map page
     "stacking_area": {"nl": "Stapelgebied", "en": "Stacking area"},
     "map_selected": {"nl": "Geselecteerd gebied", "en": "Selected area"},
+    "map_attribution": {"nl": "Bron: CBS, Kadaster", "en": "Source: CBS, Kadaster"},
+    "map_attribution_demo": {
+        "nl": "Fictieve voorbeelddata (Stapelkaart)",
+        "en": "Fictitious example data (Stapelkaart)",
+    },
     "map_click_hint": {
         "nl": "Klik op een gebied op de kaart of kies het in de lijst om het profiel te zien.",
         "en": "Click an area on the map or pick it from the list to see its profile.",

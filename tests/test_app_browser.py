@@ -189,6 +189,10 @@ def test_app_end_to_end(app_url, browser_context, shots):
     frame = page.frame_locator(FOLIUM_IFRAME)
     legend = frame.locator(".stapel-legend")
     assert "Geselecteerd gebied" not in legend.inner_text()
+    assert (
+        "Fictieve voorbeelddata (Stapelkaart)"
+        in frame.locator(".leaflet-control-attribution").inner_text()
+    )
     # The legend folds away and back with its button.
     toggle = legend.get_by_role("button", name="Legenda verbergen")
     toggle.click()

@@ -60,3 +60,15 @@ def test_map_fills_its_column_without_deprecated_arguments(monkeypatch, tmp_path
     assert "use_container_width" not in kwargs
     assert "width" in kwargs and kwargs["width"] is None  # streamlit-folium: container width
     assert not [w for w in at.caught_warnings if "use_container_width" in w]
+
+
+def test_demo_map_credits_fictitious_data_not_cbs(monkeypatch, tmp_path, folium_calls):
+    _run(monkeypatch, tmp_path, basemap="pdok_grijs")
+    html = folium_calls[-1]["html"]
+    assert "Fictieve voorbeelddata (Stapelkaart)" in html
+    assert "Bron: CBS" not in html
+    assert "Kadaster" in html  # the PDOK basemap keeps its own credit
+    folium_calls.clear()
+    _run(monkeypatch, tmp_path, basemap="none", lang="en")
+    html = folium_calls[-1]["html"]
+    assert "Fictitious example data (Stapelkaart)" in html and "Kadaster" not in html
