@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo_app import _data, _own_data, mapview
+from geo_app._access import visible
 from geo_app._context import Context, bound
 from geo_app.profile_report import format_value, hotspot_nl
 
@@ -24,6 +25,8 @@ _SCHEMES = {
 }
 _KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
 _UNITS = {"themes_high": "thema's"}
+#: The analysis layers of the side panel, each shown only to a role that may see it.
+_AREA_LINES = ("stacking_score", "themes_high", "cluster_label", "hotspot")
 _HOTSPOT_EN = {
     "High-High": "Hotspot: high, surrounded by high",
     "High-Low": "High, surrounded by low",
@@ -93,9 +96,11 @@ def _clicked_code(value: Any) -> str | None:
 
 def _summary(ctx: Context) -> None:
     table = ctx.table
+    shown = {key: visible(ctx.role, key) for key in _AREA_LINES}
     a, b = st.columns(2)
     a.metric(ctx.t("areas"), len(table))
-    b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
+    if shown["stacking_score"]:
+        b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
     st.divider()
     st.markdown(f"#### {ctx.t('map_selected')}")
     names = ctx.names
@@ -114,12 +119,17 @@ def _summary(ctx: Context) -> None:
         return
     row = table.loc[table["code"] == code].iloc[0]
     st.markdown(f"**{row['name']}** ({code})")
-    st.markdown(
-        f"- {ctx.t('layer_stacking_score')}: **{format_value(row['stacking_score'])}**\n"
-        f"- {ctx.t('themes_high')}: **{format_value(row['themes_high'])}**\n"
-        f"- {ctx.t('cluster')}: {row['cluster_label']}\n"
-        f"- {ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}"
-    )
+    # Only the analysis layers this role may see (docs/app.md, Roles): no "–" lines.
+    lines = {
+        "stacking_score": f"{ctx.t('layer_stacking_score')}: "
+        f"**{format_value(row['stacking_score'])}**",
+        "themes_high": f"{ctx.t('themes_high')}: **{format_value(row['themes_high'])}**",
+        "cluster_label": f"{ctx.t('cluster')}: {row['cluster_label']}",
+        "hotspot": f"{ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}",
+    }
+    shown_lines = [f"- {text}" for key, text in lines.items() if shown[key]]
+    if shown_lines:
+        st.markdown("\n".join(shown_lines))
     layer = ctx.settings["layer"]
     if layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
         st.markdown(f"**{ctx.layers.get(layer, layer)}:** {format_value(row.get(layer))}")

@@ -7,7 +7,7 @@ import warnings
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_app_wiring import ROLES, ok
+from test_app_wiring import ROLES, ok, texts
 
 from geo_app import _page_map
 from geo_app.roles import ENV_VAR
@@ -72,3 +72,17 @@ def test_demo_map_credits_fictitious_data_not_cbs(monkeypatch, tmp_path, folium_
     _run(monkeypatch, tmp_path, basemap="none", lang="en")
     html = folium_calls[-1]["html"]
     assert "Fictitious example data (Stapelkaart)" in html and "Kadaster" not in html
+
+
+def test_side_panel_shows_the_analysis_lines_a_role_may_see(monkeypatch, tmp_path):
+    full = texts(_run(monkeypatch, tmp_path, local="gemeente", area=AREA))
+    assert "Zwanenkade" in full
+    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Hotspot:"):
+        assert line in full, line
+    at = _run(monkeypatch, tmp_path, local="smal", area=AREA, layer="youth_care_pct")
+    narrow = texts(at)
+    assert "Zwanenkade" in narrow  # the area itself is shown
+    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Hotspot:"):
+        assert line not in narrow, line
+    assert "**–**" not in narrow and ": –" not in narrow
+    assert "Met stapeling" not in [m.label for m in at.metric]
