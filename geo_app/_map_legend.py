@@ -26,6 +26,7 @@ MAP_TEXTS_NL: dict[str, str] = {
     "basemap_unavailable": "Achtergrondkaart niet beschikbaar",  # note when tiles fail
     "legend_hide": "Legenda verbergen",  # fold button of the legend
     "legend_show": "Legenda tonen",
+    "number_format": "nl",  # "nl": 1.234,5 – "en": 1,234.5 (tooltips and legend)
     # Units after the legend title, unless the title already names them:
     "unit_count": "aantal",
     "unit_per_1000": "per 1.000 inwoners",
@@ -44,6 +45,7 @@ MAP_TEXTS_EN: dict[str, str] = {
     "basemap_unavailable": "Basemap unavailable",
     "legend_hide": "Hide legend",
     "legend_show": "Show legend",
+    "number_format": "en",
     "unit_count": "number",
     "unit_per_1000": "per 1,000 inhabitants",
     "unit_x1000_euro": "euro",
@@ -67,17 +69,19 @@ _UNIT_CAPTION = {
 
 
 def numeric_rows(
-    classes: Classes, colours: list[str], unit: str | None, places: int
+    classes: Classes, colours: list[str], unit: str | None, places: int, *, english: bool = False
 ) -> list[tuple[str, str]]:
     """``(colour, label)`` per class, e.g. ``("#440154", "12,5% – 20,0%")``."""
     rows = []
     lower = classes.lower
     for i, upper in enumerate(classes.bins):
         if classes.exact:
-            label = format_value(upper, unit, decimals=places)
+            label = format_value(upper, unit, decimals=places, english=english)
         else:
             low = lower if i == 0 else classes.bins[i - 1]
-            label = " – ".join(format_value(v, unit, decimals=places) for v in (low, upper))
+            label = " – ".join(
+                format_value(v, unit, decimals=places, english=english) for v in (low, upper)
+            )
         rows.append((colours[i], label))
     return rows
 

@@ -12,9 +12,10 @@ from streamlit_folium import st_folium
 from geo_app import _data, _own_data, mapview
 from geo_app._access import visible
 from geo_app._context import Context, bound
+from geo_app.i18n import cluster_label_en
 from geo_app.profile_report import format_value, hotspot_nl
 
-__all__ = ["render", "build", "hotspot_text", "selection"]
+__all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
@@ -40,6 +41,20 @@ _HOTSPOT_EN = {
 def hotspot_text(value: object, lang: str) -> str:
     """A hotspot class in the app's language."""
     return _HOTSPOT_EN.get(str(value), str(value)) if lang == "en" else hotspot_nl(value)
+
+
+def cluster_text(value: object, lang: str) -> str:
+    """A cluster label in the app's language (the analysis and exports keep Dutch)."""
+    return cluster_label_en(value) if lang == "en" else str(value)
+
+
+def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, str] | None:
+    """English legend and tooltip labels of a category layer; None keeps the Dutch ones."""
+    if ctx.lang != "en":
+        return None
+    if kind == "hotspot":
+        return _HOTSPOT_EN
+    return {str(v): cluster_label_en(v) for v in values.dropna().unique()}
 
 
 def build(ctx: Context) -> folium.Map:
@@ -73,7 +88,7 @@ def build(ctx: Context) -> folium.Map:
         attribution=ctx.t("map_attribution_demo" if ctx.loaded.demo else "map_attribution"),
         note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
         texts=mapview.MAP_TEXTS_EN if ctx.lang == "en" else None,
-        category_labels=_HOTSPOT_EN if ctx.lang == "en" and kind == "hotspot" else None,
+        category_labels=_category_labels(ctx, kind, values) if kind != "numeric" else None,
         height=620,
     )
 
@@ -122,9 +137,10 @@ def _summary(ctx: Context) -> None:
     # Only the analysis layers this role may see (docs/app.md, Roles): no "–" lines.
     lines = {
         "stacking_score": f"{ctx.t('layer_stacking_score')}: "
-        f"**{format_value(row['stacking_score'])}**",
-        "themes_high": f"{ctx.t('themes_high')}: **{format_value(row['themes_high'])}**",
-        "cluster_label": f"{ctx.t('cluster')}: {row['cluster_label']}",
+        f"**{format_value(row['stacking_score'], lang=ctx.lang)}**",
+        "themes_high": f"{ctx.t('themes_high')}: "
+        f"**{format_value(row['themes_high'], lang=ctx.lang)}**",
+        "cluster_label": f"{ctx.t('cluster')}: {cluster_text(row['cluster_label'], ctx.lang)}",
         "hotspot": f"{ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}",
     }
     shown_lines = [f"- {text}" for key, text in lines.items() if shown[key]]
@@ -132,7 +148,8 @@ def _summary(ctx: Context) -> None:
         st.markdown("\n".join(shown_lines))
     layer = ctx.settings["layer"]
     if layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
-        st.markdown(f"**{ctx.layers.get(layer, layer)}:** {format_value(row.get(layer))}")
+        shown_value = format_value(row.get(layer), lang=ctx.lang)
+        st.markdown(f"**{ctx.layers.get(layer, layer)}:** {shown_value}")
     st.caption(ctx.t("to_profile"))
 
 

@@ -153,7 +153,8 @@ def build_map(
         Extra Dutch line under the legend (e.g. the classification used).
     texts
         Replacements for the fixed texts of :data:`MAP_TEXTS_NL` (for another
-        language), by key.
+        language), by key. Its ``number_format`` (``"nl"`` or ``"en"``) sets the
+        decimal mark of the tooltip and legend numbers.
     asset_base
         URL of the local Leaflet folder as the browser sees it. With the
         default, the app's copy (``geo_app/static/vendor/leaflet``) is made
@@ -194,8 +195,9 @@ def build_map(
         places = auto_decimals(numbers) if decimals is None else int(decimals)
         colours = sequential_colours(classes.k, palette=palette, reverse=reverse)
         index = classes.index
-        shown = [format_value(v, unit, decimals=places) for v in numbers]
-        rows = numeric_rows(classes, colours, unit, places)
+        english = words["number_format"] == "en"
+        shown = [format_value(v, unit, decimals=places, english=english) for v in numbers]
+        rows = numeric_rows(classes, colours, unit, places, english=english)
     else:
         index, colours, labels = _categorise(series, kind, categories, category_labels)
         index[suppressed_flags] = -1

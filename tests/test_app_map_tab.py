@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -10,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from test_app_wiring import ROLES, ok, texts
 
 from geo_app import _page_map
+from geo_app.i18n import cluster_label_en
 from geo_app.roles import ENV_VAR
 
 APP = _page_map.__file__.replace("_page_map.py", "app.py")
@@ -86,3 +88,33 @@ def test_side_panel_shows_the_analysis_lines_a_role_may_see(monkeypatch, tmp_pat
         assert line not in narrow, line
     assert "**–**" not in narrow and ": –" not in narrow
     assert "Met stapeling" not in [m.label for m in at.metric]
+
+
+def test_english_mode_renders_cluster_labels_and_numbers_in_english(
+    monkeypatch, tmp_path, folium_calls
+):
+    at = _run(monkeypatch, tmp_path, area=AREA)
+    dutch = texts(at)
+    line = next(x for x in dutch.splitlines() if "Clusterprofiel:" in x)
+    label_nl = line.split("Clusterprofiel: ", 1)[1].strip()
+    score = next(x for x in dutch.splitlines() if "Stapelingsscore:" in x)
+    assert "," in score and "." not in score.split("**")[1]  # e.g. **-0,5**
+    at = _run(monkeypatch, tmp_path, area=AREA, lang="en")
+    english = texts(at)
+    assert f"Cluster profile: {cluster_label_en(label_nl)}" in english
+    assert label_nl not in english and cluster_label_en(label_nl) != label_nl
+    score = next(x for x in english.splitlines() if "Stacking score:" in x)
+    assert "." in score.split("**")[1] and "," not in score.split("**")[1]  # e.g. **-0.5**
+    # The map of the cluster layer: English legend labels and decimal points in English.
+    folium_calls.clear()
+    _run(monkeypatch, tmp_path, layer="cluster_label", lang="en")
+    html = folium_calls[-1]["html"]
+    assert cluster_label_en(label_nl) in html and f'"{label_nl}"' not in html
+    folium_calls.clear()
+    _run(monkeypatch, tmp_path, layer="pct_rental", lang="en")
+    html = folium_calls[-1]["html"]
+    assert re.search(r"\d+% – \d+%", html) and "per 1,000" not in html
+    folium_calls.clear()
+    _run(monkeypatch, tmp_path, layer="wmo_per_1000", lang="en")
+    html = folium_calls[-1]["html"]
+    assert re.search(r"\d\.\d per 1,000", html) and not re.search(r"\d,\d per 1", html)

@@ -457,3 +457,17 @@ def test_legend_folds_keeps_clear_and_shows_the_selection_row_only_when_selected
     english = build_map(grid, grid["value"], texts=mapview.MAP_TEXTS_EN, basemap=None)
     legend = next(c for c in english._children.values() if isinstance(c, Legend))
     assert json.loads(legend.config_json)["hideText"] == "Hide legend"
+
+
+def test_english_map_texts_give_english_numbers_in_legend_and_tooltip():
+    grid = _grid()
+    values = pd.Series(np.linspace(1234.5, 2345.5, len(grid)), index=grid["code"])
+    dutch = build_map(grid, values, unit="per_1000", k=3, basemap=None, decimals=1)
+    english = build_map(
+        grid, values, unit="per_1000", k=3, basemap=None, decimals=1, texts=mapview.MAP_TEXTS_EN
+    )
+    assert "1.234,5 per 1.000" in _legend(dutch)
+    assert "1,234.5 per 1,000" in _legend(english) and "1.234,5" not in _legend(english)
+    shown = [f["properties"]["v"] for f in _features(english)]
+    assert "1,234.5 per 1,000" in shown
+    assert format_value(33.5, "x1000_euro", english=True) == "€ 33,500"
