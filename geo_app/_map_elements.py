@@ -272,22 +272,60 @@ class Legend(MacroElement):
             refresh();
             map.on("layeradd layerremove", function () { setTimeout(refresh, 0); });
             if (cfg.bounds) {
-                // Keep the areas clear of the legend when that costs no zoom level.
-                var bounds = L.latLngBounds(cfg.bounds);
-                var zoom = map.getBoundsZoom(bounds);
-                // scrollHeight: the legend's max-height (vh) may not be final yet.
-                var w = div.offsetWidth + 10, h = Math.max(div.offsetHeight, div.scrollHeight) + 12;
-                var sides = [[w, 0], [0, h]];
-                for (var i = 0; i < sides.length; i++) {
-                    var pad = L.point(sides[i][0] + 6, sides[i][1] + 6);
-                    if (map.getBoundsZoom(bounds, false, pad.add([6, 6])) >= zoom) {
-                        map.fitBounds(bounds, {
-                            paddingTopLeft: [6, 6], paddingBottomRight: pad, animate: false
-                        });
-                        map.stapelLegendFit = sides[i];
-                        break;
+                // Keep the areas clear of the legend when that costs no zoom level. Done
+                // once the frame has its size (streamlit-folium sizes it after this script)
+                // and only if the person has not touched the map yet.
+                var touched = false;
+                L.DomEvent.on(map.getContainer(), "mousedown touchstart wheel keydown",
+                    function () { touched = true; });
+                var tries = 0;
+                var refit = function () {
+                    tries += 1;
+                    var size = map.getSize();
+                    if (size.x < 50 || size.y < 50 || window.innerHeight < size.y / 2) {
+                        if (tries < 50) {
+                            setTimeout(refit, 100);
+                        } else {
+                            div.setAttribute("data-fit", "none");
+                        }
+                        return;
                     }
-                }
+                    if (touched) {
+                        div.setAttribute("data-fit", "none");
+                        return;
+                    }
+                    if (map._animatingZoom) {
+                        // Leaflet (1.9.3, pinned) is still animating the first fit's zoom;
+                        // its end would undo a refit made now.
+                        map.once("zoomend", function () { setTimeout(refit, 0); });
+                        return;
+                    }
+                    map.invalidateSize({pan: false});
+                    size = map.getSize();
+                    var bounds = L.latLngBounds(cfg.bounds);
+                    var zoom = map.getBoundsZoom(bounds);
+                    // The corner also holds the attribution: measure from the map's edges.
+                    var outer = map.getContainer().getBoundingClientRect();
+                    var box = div.getBoundingClientRect();
+                    var w = outer.right - box.left + 6;
+                    var h = outer.bottom - box.top + 6;
+                    var sides = [[w, 0], [0, h]];
+                    for (var i = 0; i < sides.length; i++) {
+                        var pad = L.point(sides[i][0] + 6, sides[i][1] + 6);
+                        if (!(pad.x + 12 < size.x && pad.y + 12 < size.y)) { continue; }
+                        var padded = map.getBoundsZoom(bounds, false, pad.add([6, 6]));
+                        if (isFinite(zoom) && isFinite(padded) && padded >= zoom) {
+                            map.fitBounds(bounds, {
+                                paddingTopLeft: [6, 6], paddingBottomRight: pad, animate: false
+                            });
+                            // Done: "left" of the legend or "above" it.
+                            div.setAttribute("data-fit", i === 0 ? "left" : "above");
+                            return;
+                        }
+                    }
+                    div.setAttribute("data-fit", "none");  // would cost a zoom level
+                };
+                setTimeout(refit, 0);
             }
         })({{ this._parent.get_name() }});
         {% endmacro %}

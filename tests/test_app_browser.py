@@ -182,11 +182,13 @@ def test_app_end_to_end(app_url, browser_context, shots):
     _wait_for_map(page, "Stapelingsscore")
     print(f"first map drawn {time.monotonic() - started:.1f} s after navigation")
     page.get_by_text("Fictieve voorbeelddata").wait_for()
-    page.screenshot(path=shots / "1_map.png")
     # The legend keeps clear of the areas, and shows no selection row while none is selected.
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    assert frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
+    page.screenshot(path=shots / "1_map.png")
     clearance = _legend_clearance(page)
     assert not clearance["overlap"], clearance
-    frame = page.frame_locator(FOLIUM_IFRAME)
     legend = frame.locator(".stapel-legend")
     assert "Geselecteerd gebied" not in legend.inner_text()
     assert (
@@ -301,6 +303,20 @@ def test_app_end_to_end(app_url, browser_context, shots):
     page.get_by_role("tab", name="Area profile").click()
     page.get_by_text("All indicators").wait_for()
     page.screenshot(path=shots / "6_english_profile.png")
+
+    # A narrow window: the map opens one zoom level out (as before), and the legend is kept
+    # clear once Leaflet's first zoom animation has ended.
+    narrow = context.new_page()
+    narrow.set_viewport_size({"width": 800, "height": 900})
+    narrow.goto(f"{app_url}/?basemap=none")
+    _wait_for_map(narrow, "Stapelingsscore")
+    narrow_frame = narrow.frame_locator(FOLIUM_IFRAME)
+    narrow_frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    assert narrow_frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
+    clearance = _legend_clearance(narrow)
+    assert not clearance["overlap"], clearance
+    narrow.screenshot(path=shots / "7_narrow_map.png")
+    narrow.close()
 
     # Nothing left the machine: no fonts, no CDN, no tiles (basemap "none").
     assert blocked == [], f"requests left the machine: {blocked}"
