@@ -1,8 +1,9 @@
 """Run every benchmark script in ``bench/``, each in its own Python process.
 
-Usage: ``python -m bench [NAME ...]``. Each script prints its own figures and
-ratios; separate processes keep one script's memory and caches out of the next
-one's figures. The real CBS data must be in ``../shared/data``.
+Usage: ``python -m bench [--quick] [NAME ...]``; ``--quick`` runs every script in
+its tiny mode (checks that the scripts work; the figures mean nothing). Each
+script prints its own figures and ratios; separate processes keep one script's
+memory and caches out of the next one's figures. The real CBS data must be in ``../shared/data``.
 """
 
 from __future__ import annotations
@@ -39,11 +40,15 @@ def main(argv: list[str]) -> int:
         f"# Stapelkaart benchmarks: Python {platform.python_version()}, "
         f"{platform.machine()}, {cores} cores"
     )
+    extra = [a for a in argv if a == "--quick"]
+    names = [a for a in argv if a != "--quick"]
     failed = 0
-    for script in _scripts(argv):
+    for script in _scripts(names):
         print(f"\n## {script.stem}", flush=True)
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", f"bench.{script.stem}"], cwd=HERE.parent)
+        result = subprocess.run(
+            [sys.executable, "-m", f"bench.{script.stem}", *extra], cwd=HERE.parent
+        )
         print(
             f"# {script.stem}: exit {result.returncode}, {time.perf_counter() - start:.1f} s wall",
             flush=True,

@@ -1,81 +1,48 @@
-"""Benchmark: the whole stacking analysis on the national wijk level.
+"""Benchmark: the whole stacking analysis at national scale, and how it grows with n.
 
-Run from the repository root: ``python3 bench/analysis.py``. Prints the time of
-each step (indicators, scores, clusters, hotspots) on the 3,393 real wijken of
-KWB 2024 (when ../shared/data is present) and on synthetic buurt sets of 1k,
-3.4k and ~14k areas (hexagonal grids with demo-like values).
+Run from the repository root: ``python -m bench.analysis [--quick]``.
+
+Times :func:`models.run_analysis` (indicators, stacking scores, clustering,
+hotspots with 999 permutations; the app's settings) on
+
+* the 3,393 real national wijken of KWB 2024 (budget about 1 s);
+* a synthetic buurt layer of about 14,000 areas made by cutting every national
+  wijk polygon into 4-5 parts (``bench/_areas.py``; budget about 5 s), and its
+  first 1,000 and 3,400 areas (whole gemeenten in code order) for the scaling;
+* the 14,566 approximate national buurt polygons of ``raw/woonikveilig-geo-buurt``
+  with values derived from their wijk, as a second buurt-scale geometry.
+
+Each figure is the median of ``--repeat`` runs in this process; the contiguity
+graph (which the app caches per gemeente) is timed separately. ``--quick`` runs
+a few hundred areas once with 99 permutations, to check that the script works.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS  # noqa: E402
-from models import build_weights, run_analysis  # noqa: E402
+from bench import _areas  # noqa: E402
 
-RAW = ROOT.parent / "shared" / "data" / "raw"
-
-
-def synthetic(n: int, seed: int = 0) -> gpd.GeoDataFrame:
-    """A grid of ``n`` square buurten with correlated, KWB-like values."""
-    rng = np.random.default_rng(seed)
-    side = int(np.ceil(np.sqrt(n)))
-    ix, iy = np.divmod(np.arange(n), side)
-    geoms = shapely.box(ix * 500.0, iy * 500.0, ix * 500.0 + 500, iy * 500.0 + 500)
-    latent = rng.normal(size=n)
-    pop = rng.integers(200, 6000, n).astype(float)
-    shares = rng.dirichlet([3, 2, 5, 5, 4], n)
-    data = {c.name: np.nan for c in CANONICAL_COLUMNS}
-    data.update(
-        population=pop,
-        households=pop / 2.1,
-        dwellings=pop / 2.0,
-        **{
-            a: pop * shares[:, i]
-            for i, a in enumerate(
-                ["age_0_15", "age_15_25", "age_25_45", "age_45_65", "age_65_plus"]
-            )
-        },
-        pct_corporation_owned=np.clip(25 + 15 * latent + rng.normal(0, 8, n), 0, 100),
-        persons_bijstand=pop * 0.6 * np.clip(0.03 + 0.02 * latent, 0.001, None),
-        wmo_clients=pop * (0.04 + 0.17 * shares[:, 4]) * np.exp(0.2 * latent),
-        youth_care_pct=np.clip(10 + 3 * latent + rng.normal(0, 2, n), 0, 60),
-        youth_care_count=pop * shares[:, 0] * 0.12,
-        pct_persons_poverty=np.clip(3 + 2 * latent, 0, None),
-    )
-    keys = {
-        "code": [f"BU{i:08d}" for i in range(n)],
-        "name": [f"Buurt {i}" for i in range(n)],
-        "level": "buurt",
-        "gemeentecode": [f"GM{i // 40:04d}" for i in range(n)],
-        "gemeentenaam": "Synthetisch",
-        "wijkcode": [f"WK{i // 8:06d}" for i in range(n)],
-        "year": 2024,
-    }
-    frame = pd.DataFrame({**keys, **data})
-    return gpd.GeoDataFrame(
-        frame[list(FRAME_KEYS) + [c.name for c in CANONICAL_COLUMNS]], geometry=geoms, crs=28992
-    )
+BUDGETS = {"wijken": 1.0, "buurten": 5.0}
 
 
-def timed(frame: gpd.GeoDataFrame, label: str, repeat: int = 3) -> None:
-    t0 = time.perf_counter()
+def measure(frame, *, repeat: int, permutations: int) -> dict:
+    """Median wall and CPU seconds of the analysis on ``frame`` and of each step."""
+    from models import build_weights, run_analysis
+
+    started = time.perf_counter()
     graph = build_weights(frame.geometry)
-    t_graph = time.perf_counter() - t0
-    steps: dict[str, float] = {}
-    best = np.inf
-    cpu = np.inf
+    graph_s = time.perf_counter() - started
+    walls, cpus, steps = [], [], {}
+    result = None
     for _ in range(repeat):
         marks: list[tuple[float, str]] = []
 
@@ -83,33 +50,88 @@ def timed(frame: gpd.GeoDataFrame, label: str, repeat: int = 3) -> None:
             marks.append((time.perf_counter(), step))
 
         t0, c0 = time.perf_counter(), time.process_time()
-        result = run_analysis(frame, scope="gemeente", weights=graph, progress=mark)
-        total = time.perf_counter() - t0
-        cpu = min(cpu, time.process_time() - c0)
-        if total < best:
-            best = total
-            steps = {s: b[0] - a[0] for a, b in zip(marks, marks[1:], strict=False) for s in [a[1]]}
-    flagged = int(result.table["stacking_flag"].sum())
-    detail = ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
-    print(
-        f"{label:<34} n={len(frame):>6}  analysis {best:.2f}s wall, {cpu:.2f}s CPU "
-        f"(best of {repeat}); "
-        f"contiguity graph {t_graph:.2f}s (cacheable); {flagged} flagged\n    {detail}"
+        result = run_analysis(
+            frame, scope="gemeente", weights=graph, permutations=permutations, progress=mark
+        )
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+        for (t_a, step), (t_b, _) in zip(marks, marks[1:], strict=False):
+            steps.setdefault(step, []).append(t_b - t_a)
+    mean_neighbours = graph.cardinalities.mean()
+    return {
+        "n": len(frame),
+        "wall": _areas.median(walls),
+        "cpu": _areas.median(cpus),
+        "graph": graph_s,
+        "neighbours": float(mean_neighbours),
+        "steps": {k: _areas.median(v) for k, v in steps.items()},
+        "flagged": int(result.table["stacking_flag"].sum()),
+        "hotspots": int(result.table["hotspot"].isin(["High-High"]).sum()),
+    }
+
+
+def _line(label: str, row: dict, repeat: int, budget: float | None = None) -> str:
+    verdict = ""
+    if budget is not None:
+        verdict = f"  budget {budget:g} s: {'met' if row['wall'] <= budget else 'MISSED'}"
+    steps = ", ".join(f"{k} {v:.2f}" for k, v in row["steps"].items() if v >= 0.005)
+    return (
+        f"{label:<40} n={row['n']:>6}  analysis {row['wall']:.2f} s wall, {row['cpu']:.2f} s CPU "
+        f"(median of {repeat}){verdict}\n"
+        f"    graph {row['graph']:.2f} s (cached by the app), {row['neighbours']:.1f} neighbours "
+        f"per area; {row['flagged']} flagged, {row['hotspots']} High-High\n"
+        f"    steps (s): {steps}"
     )
 
 
-def main() -> None:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"# stacking analysis benchmark; load average {load:.1f} (other work slows wall time)")
-    if RAW.is_dir():
-        from _real import area_frame
-
-        timed(area_frame(RAW, "wijk"), "KWB 2024 national wijken (real)")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny run to check the script")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not _areas.available():
+        print("skipped: ../shared/data/raw not found")
+        return 0
+    repeat = 1 if args.quick else args.repeat
+    permutations = 99 if args.quick else 999
+    load = os.getloadavg()[0]
+    print(
+        f"# stacking analysis, {permutations} permutations, scope gemeente; "
+        f"load average {load:.1f} (other work slows wall time)"
+    )
+    started = time.perf_counter()
+    wijken = _areas.national_wijken()
+    split = _areas.split_wijken(wijken)
+    georef = _areas.georef_buurten(wijken)
+    print(f"# layers built in {time.perf_counter() - started:.1f} s")
+    if args.quick:
+        wijken, split, georef = (_areas.first_areas(f, 300) for f in (wijken, split, georef))
+        sizes = [100, 300]
     else:
-        print("../shared/data not found: skipping the real national wijk benchmark")
-    for n in (1_000, 3_400, 14_000):
-        timed(synthetic(n), f"synthetic buurten ({n:,})", repeat=1 if n > 5000 else 3)
+        sizes = [1_000, 3_400, len(split)]
+
+    row = measure(wijken, repeat=repeat, permutations=permutations)
+    print(_line("real national wijken", row, repeat, None if args.quick else BUDGETS["wijken"]))
+    scaling = []
+    for n in sizes:
+        row = measure(_areas.first_areas(split, n), repeat=repeat, permutations=permutations)
+        scaling.append(row)
+        budget = BUDGETS["buurten"] if n == len(split) and not args.quick else None
+        print(_line(f"split-wijk buurten (first {n:,})", row, repeat, budget))
+    row = measure(georef, repeat=repeat, permutations=permutations)
+    budget = None if args.quick else BUDGETS["buurten"]
+    print(_line("georeferenced national buurten", row, repeat, budget))
+
+    print("\nscaling (split-wijk buurten):")
+    small = scaling[0]
+    for row in scaling:
+        per_k = 1000 * row["wall"] / row["n"]
+        print(
+            f"  n={row['n']:>6}: {row['wall']:.2f} s, {per_k * 1000:.0f} ms per 1,000 areas, "
+            f"x{row['wall'] / small['wall']:.1f} the time for x{row['n'] / small['n']:.1f} areas"
+        )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,6 +9,8 @@ national-size CSV.
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -25,19 +27,24 @@ GEO = DATA / "woonikveilig-geo-buurt" / "buurt_2024_national_georef.geojson.gz"
 
 def _hierarchy() -> pd.DataFrame:
     if GEO.exists():
-        buurt = pyogrio.read_dataframe(f"/vsigzip/{GEO}", read_geometry=False,
-                                       columns=["buurtcode", "wijkcode", "gemeentecode"])
+        buurt = pyogrio.read_dataframe(
+            f"/vsigzip/{GEO}",
+            read_geometry=False,
+            columns=["buurtcode", "wijkcode", "gemeentecode"],
+        )
         buurt = buurt.rename(columns={"buurtcode": "code"})
     else:  # a synthetic country of the same size
         print("# shared data absent: using a synthetic hierarchy of the same size")
         rng = np.random.default_rng(1)
         wijk_of = np.sort(rng.integers(0, 3393, 14566))
         gm_of_wijk = np.sort(rng.integers(0, 342, 3393))
-        buurt = pd.DataFrame({
-            "code": [f"BU{w:06d}{i % 100:02d}" for i, w in enumerate(wijk_of)],
-            "wijkcode": [f"WK{w:06d}" for w in wijk_of],
-            "gemeentecode": [f"GM{gm_of_wijk[w]:04d}" for w in wijk_of],
-        })
+        buurt = pd.DataFrame(
+            {
+                "code": [f"BU{w:06d}{i % 100:02d}" for i, w in enumerate(wijk_of)],
+                "wijkcode": [f"WK{w:06d}" for w in wijk_of],
+                "gemeentecode": [f"GM{gm_of_wijk[w]:04d}" for w in wijk_of],
+            }
+        )
     buurt["level"] = "buurt"
     wijk = buurt.groupby("wijkcode", as_index=False)["gemeentecode"].first()
     wijk = wijk.assign(code=wijk["wijkcode"], level="wijk")
@@ -52,8 +59,11 @@ def _counts(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     inwoners = rng.poisson(1200 * rng.lognormal(0, 0.8, n)).astype(float)
     out = frame.copy()
     for column, mean in (("inwoners", None), ("wmo", 30), ("jeugd", 15), ("bijstand", 25)):
-        leaf = inwoners if mean is None else np.minimum(
-            rng.poisson(mean * rng.lognormal(0, 0.8, n)), inwoners)
+        leaf = (
+            inwoners
+            if mean is None
+            else np.minimum(rng.poisson(mean * rng.lognormal(0, 0.8, n)), inwoners)
+        )
         values = pd.Series(np.nan, index=frame.index)
         values[buurt] = leaf
         for level, key in (("wijk", "wijkcode"), ("gemeente", "gemeentecode")):
@@ -65,38 +75,58 @@ def _counts(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Time suppression and upload validation at national scale."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one run instead of three")
+    repeat = 1 if parser.parse_args(argv).quick else 3
     start = time.perf_counter()
     frame = _counts(_hierarchy(), np.random.default_rng(2024))
-    print(f"areas: {len(frame)} ({(frame['level'] == 'buurt').sum()} buurten, "
-          f"{(frame['level'] == 'wijk').sum()} wijken, "
-          f"{(frame['level'] == 'gemeente').sum()} gemeenten); "
-          f"prepared in {time.perf_counter() - start:.2f} s")
-    options = {"count_columns": ["wmo", "jeugd", "bijstand"],
-               "rate_columns": {"wmo_pct": ("wmo", "inwoners")}, "denominator_threshold": 50}
+    print(
+        f"areas: {len(frame)} ({(frame['level'] == 'buurt').sum()} buurten, "
+        f"{(frame['level'] == 'wijk').sum()} wijken, "
+        f"{(frame['level'] == 'gemeente').sum()} gemeenten); "
+        f"prepared in {time.perf_counter() - start:.2f} s"
+    )
+    options = {
+        "count_columns": ["wmo", "jeugd", "bijstand"],
+        "rate_columns": {"wmo_pct": ("wmo", "inwoners")},
+        "denominator_threshold": 50,
+    }
     times = []
-    for _ in range(3):
+    for _ in range(repeat):
         start = time.perf_counter()
         result = suppress(frame, **options)
         times.append(time.perf_counter() - start)
     cells = len(frame) * 4
-    print(f"suppress (3 counts + 1 rate, {cells} cells): best {min(times):.3f} s, "
-          f"worst {max(times):.3f} s of 3 runs")
-    print(f"suppressed: {result.n_primary} primary, {result.n_secondary} secondary "
-          f"({len(result.log) / cells:.1%} of cells)")
+    print(
+        f"suppress (3 counts + 1 rate, {cells} cells): best {min(times):.3f} s, "
+        f"worst {max(times):.3f} s of {repeat} runs"
+    )
+    print(
+        f"suppressed: {result.n_primary} primary, {result.n_secondary} secondary "
+        f"({len(result.log) / cells:.1%} of cells)"
+    )
     per_level = result.log.groupby(["level", "reason"]).size()
     print("by level and reason:", per_level.to_dict())
 
     buurt = frame.loc[frame["level"] == "buurt", ["code", "wmo", "inwoners"]]
     text = buurt.to_csv(sep=";", index=False, decimal=",").encode("utf-8")
     start = time.perf_counter()
-    checked = validate_upload(text, "nationaal.csv", level="buurt",
-                              known_codes=set(buurt["code"]), pairs={"wmo": "inwoners"})
-    print(f"validate_upload: {len(buurt)} rows, {len(text) / 1e6:.2f} MB CSV in "
-          f"{time.perf_counter() - start:.2f} s, ok={checked.ok}, "
-          f"{len(checked.below_threshold)} cells below threshold")
+    checked = validate_upload(
+        text,
+        "nationaal.csv",
+        level="buurt",
+        known_codes=set(buurt["code"]),
+        pairs={"wmo": "inwoners"},
+    )
+    print(
+        f"validate_upload: {len(buurt)} rows, {len(text) / 1e6:.2f} MB CSV in "
+        f"{time.perf_counter() - start:.2f} s, ok={checked.ok}, "
+        f"{len(checked.below_threshold)} cells below threshold"
+    )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

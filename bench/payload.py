@@ -234,6 +234,7 @@ def run_layer(label: str, frame: gpd.GeoDataFrame, *, tolerance: float, naive: b
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tolerance", type=float, default=10.0, help="metres (default 10)")
+    parser.add_argument("--quick", action="store_true", help="one small layer only")
     args = parser.parse_args(argv)
     if not RAW.is_dir():
         print(f"shared data not found at {RAW}; nothing to measure", file=sys.stderr)
@@ -245,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         ("Amsterdam buurten (georef)", _amsterdam_buurten(), True),
         ("NL wijken (3,393)", _national_wijken(), True),
     ]
+    if args.quick:
+        layers = layers[:1]
     rows = [
         run_layer(label, frame, tolerance=args.tolerance, naive=naive)
         for label, frame, naive in layers

@@ -44,9 +44,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def streamlit_command(extra: list[str]) -> list[str]:
-    """The command line that starts the app, with ``extra`` passed to Streamlit."""
+    """The command line that starts the app, with ``extra`` passed to Streamlit.
+
+    ``geo_app._serve`` is ``streamlit run``, optionally importing the app's
+    modules in the background first (``geo_app._preload``).
+    """
     args = [a for a in extra if a != "--"]
-    return [sys.executable, "-m", "streamlit", "run", str(_APP), *args]
+    return [sys.executable, "-m", "geo_app._serve", "run", str(_APP), *args]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +60,12 @@ def run(args: argparse.Namespace) -> int:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     for key, value in _ENV_DEFAULTS.items():
         env.setdefault(key, value)
-    try:
-        return subprocess.call(streamlit_command(list(args.streamlit_args)), env=env)
+    command = streamlit_command(list(args.streamlit_args))
+    if os.name == "posix":
+        # Become the server: a SIGTERM from a service manager or a test then stops
+        # Streamlit itself instead of leaving it running without its parent.
+        os.execve(command[0], command, env)
+    try:  # pragma: no cover - other platforms
+        return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0

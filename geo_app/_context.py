@@ -44,6 +44,8 @@ class Context:
     request: tuple[str, ...] | None = None
     role: Role = LOCAL_ROLE
     upload: dict[str, Any] | None = None  # the joined own data of this level (``_own_data``)
+    #: When ``analysed`` is False: runs the rest of the analysis and reruns the page.
+    complete: Callable[[], None] | None = None
 
     def t(self, key: str, **values: object) -> str:
         """Text in the current language."""

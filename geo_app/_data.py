@@ -25,6 +25,7 @@ from cbs_ingest import load as ingest_load
 from cbs_ingest.columns import table_id
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
 from cbs_ingest.errors import StapelkaartError
+from geo_app import _preload
 from geo_app.mapview import prepare_geometry
 from layers import INDICATORS, Profile, Threshold, compute_indicators, get_profile
 from layers.reference import reference_values
@@ -36,6 +37,8 @@ __all__ = [
     "IndicatorInfo",
     "Loaded",
     "analyse",
+    "analyse_first",
+    "complete",
     "datasets",
     "fetch",
     "indicators",
@@ -62,6 +65,9 @@ ANALYSIS_COLUMNS: tuple[str, ...] = (
 )
 
 _DEMO_YEAR = 2024
+
+#: Arguments of every :func:`analyse` computed in this process (see :func:`complete`).
+_COMPLETE: set[tuple[Any, ...]] = set()
 
 
 @dataclass(frozen=True)
@@ -340,6 +346,52 @@ def analyse(
     result : models.AnalysisResult
         The full analysis result (settings, notes, sub-results).
     """
+    _COMPLETE.add((year, code, level, options, request, upload_key))
+    return _analyse(year, code, level, options, request, _frame, _extra, full=True)
+
+
+@st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
+def analyse_first(
+    year: int,
+    code: str,
+    level: str,
+    options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None = None,
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """The stacking scores only, without clusters and hotspots (no own data).
+
+    What the first map of a session needs: it imports and computes far less
+    than :func:`analyse` (no scikit-learn, esda or libpysal), so the app can
+    draw it first and then run :func:`analyse` (see :func:`complete`).
+    """
+    return _analyse(year, code, level, options, request, None, (), full=False)
+
+
+def complete(
+    year: int,
+    code: str,
+    level: str,
+    options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None = None,
+    upload_key: str = "",
+) -> bool:
+    """Whether :func:`analyse` already ran for these arguments in this process."""
+    return (year, code, level, options, request, upload_key) in _COMPLETE
+
+
+def _analyse(
+    year: int,
+    code: str,
+    level: str,
+    options: tuple[tuple[str, Any], ...],
+    request: tuple[str, ...] | None,
+    _frame: gpd.GeoDataFrame | None,
+    _extra: tuple[Any, ...],
+    *,
+    full: bool,
+) -> tuple[gpd.GeoDataFrame, Any]:
+    if full:
+        _preload.wait()  # scikit-learn, esda, libpysal: see geo_app._preload
     opts = dict(options)
     frame = _frame if _frame is not None else load(year, code, request).frames[level]
     scope = opts.get("scope", "gemeente")
@@ -353,7 +405,9 @@ def analyse(
         cluster_method=opts["cluster_method"],
         n_clusters=opts["k"] or None,
         alpha=float(opts["alpha"]),
-        weights=_weights(year, code, level, request) if _frame is None else None,
+        weights=(_weights(year, code, level, request) if _frame is None and full else None),
+        clustering=full,
+        permutations=999 if full else 0,
     )
     table = result.table
     values = compute_indicators(frame, extra=_extra)

@@ -1,7 +1,11 @@
 """Class breaks, colour-blind-safe palettes and Dutch number formatting for the map.
 
-Class breaks come from ``mapclassify``; this module only guards the edge cases
-it does not handle (all values missing, fewer distinct values than classes).
+Class breaks are those of ``mapclassify``; this module only guards the edge
+cases it does not handle (all values missing, fewer distinct values than
+classes). Quantiles and equal intervals are computed here with mapclassify's
+own arithmetic (tests check they are identical), so that drawing the first map
+does not wait for importing mapclassify, which pulls in scipy.stats and
+scikit-learn (over a second); Fisher-Jenks imports it when first used.
 Palettes are colour-blind safe: viridis or cividis for numbers (darkest = highest
 by default), Okabe-Ito (then Paul Tol's *muted*) for categories, and a red-blue
 diverging scheme for the hotspot classes.
@@ -13,7 +17,6 @@ import math
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 from branca.colormap import LinearColormap, linear
 
@@ -35,12 +38,58 @@ __all__ = [
     "auto_decimals",
 ]
 
-#: Classification schemes: key → (Dutch label, mapclassify class).
-SCHEMES: dict[str, tuple[str, type]] = {
-    "quantiles": ("Kwantielen (even veel gebieden per klasse)", mapclassify.Quantiles),
-    "fisher_jenks": ("Natuurlijke grenzen (Fisher-Jenks)", mapclassify.FisherJenks),
-    "equal_interval": ("Gelijke intervallen", mapclassify.EqualInterval),
+#: Classification schemes: key → (Dutch label, name of the mapclassify class).
+SCHEMES: dict[str, tuple[str, str]] = {
+    "quantiles": ("Kwantielen (even veel gebieden per klasse)", "Quantiles"),
+    "fisher_jenks": ("Natuurlijke grenzen (Fisher-Jenks)", "FisherJenks"),
+    "equal_interval": ("Gelijke intervallen", "EqualInterval"),
 }
+
+
+def _score_at_percentile(ordered: np.ndarray, per: float) -> float:
+    """``scipy.stats.scoreatpercentile`` (fraction interpolation) on sorted values."""
+    idx = per / 100.0 * (len(ordered) - 1)
+    i = int(idx)
+    if i == idx:
+        return float(ordered[i])
+    weights = np.array([(i + 1 - idx), (idx - i)], float)
+    return float(np.add.reduce(ordered[i : i + 2] * weights) / weights.sum())
+
+
+def quantile_bins(data: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``mapclassify.Quantiles(data, k)``, computed the same way."""
+    w = 100.0 / k
+    p = np.arange(w, 100 + w, w)
+    if p[-1] > 100.0:
+        p[-1] = 100.0
+    ordered = np.sort(np.asarray(data, dtype=float))
+    return np.unique(np.array([_score_at_percentile(ordered, pct) for pct in p]))
+
+
+def equal_interval_bins(data: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``mapclassify.EqualInterval(data, k)``, computed the same way."""
+    y = np.asarray(data, dtype=float)
+    max_y, min_y = max(y), min(y)
+    width = (max_y - min_y) * 1.0 / k
+    cuts = np.arange(min_y + width, max_y + width, width)
+    if len(cuts) > k:  # handle overshooting
+        cuts = cuts[0:k]
+    cuts[-1] = max_y
+    return cuts.copy()
+
+
+def _scheme_bins(scheme: str, data: np.ndarray, k: int) -> np.ndarray:
+    if scheme == "quantiles":
+        return quantile_bins(data, k)
+    if scheme == "equal_interval":
+        return equal_interval_bins(data, k)
+    from geo_app import _preload
+
+    _preload.wait()  # see geo_app._preload: never import mapclassify twice at once
+    import mapclassify
+
+    return np.asarray(getattr(mapclassify, SCHEMES[scheme][1])(data, k=k).bins, dtype=float)
+
 
 _CIVIDIS_ANCHORS = (
     "#00224e",
@@ -158,7 +207,7 @@ def classify(values: np.ndarray, *, scheme: str = "quantiles", k: int = 5) -> Cl
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # mapclassify warns about ties; handled below
-            bins = np.unique(np.asarray(SCHEMES[scheme][1](data, k=int(k)).bins, dtype=float))
+            bins = np.unique(_scheme_bins(scheme, data, int(k)))
         bins[-1] = max(bins[-1], data.max())
     index[present] = np.searchsorted(bins, data, side="left")
     return Classes(index=index, bins=bins, lower=float(data.min()), exact=exact)

@@ -27,6 +27,8 @@ from models import METHODS
 __all__ = ["analysis_options", "build_context"]
 
 _GM = re.compile(r"^GM[0-9]{4}$")
+#: Layers that need the clusters or hotspots (not shown before they are computed).
+_LATER_LAYERS = ("cluster_label", "hotspot")
 _SPECIAL_LAYERS = ("stacking_score", "themes_high", "cluster_label", "hotspot")
 
 
@@ -249,6 +251,25 @@ def language() -> str:
     return values["lang"]
 
 
+def _map_first(values: dict[str, Any]) -> bool:
+    """Whether this run may draw the stacking map before clusters and hotspots exist.
+
+    Only on the map tab, without a selected area and with a layer that does
+    not need them (the settings of a shared link are read from the URL).
+    """
+    params = st.query_params
+    layer = values.get("layer") or params.get("layer")
+    area = values.get("area") or params.get("area")
+    return values.get("tab") == "kaart" and layer not in _LATER_LAYERS and not area
+
+
+def _complete(args: tuple[Any, ...], lang: str) -> None:
+    """Run the whole analysis (cached), then rerun the page with it."""
+    with st.spinner(t("analysis_completing", lang)):
+        _data.analyse(*args)
+    st.rerun()
+
+
 def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     """Draw the sidebar, load data, run the analysis and return the context.
 
@@ -295,16 +316,20 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     scopes, others, notes = scope_choices(loaded, bool(upload))
     choices |= {"scope": scopes, "set": others, "scope_notes": notes}
     init_settings(["scope", "set"], choices)
-    table, result = _data.analyse(
-        loaded.year,
-        loaded.code,
-        values["level"],
-        analysis_options(values),
-        entry.request,
-        upload_key=upload["key"] if upload else "",
-        _frame=upload["frame"] if upload else None,
-        _extra=upload["extra"] if upload else (),
-    )
+    options = analysis_options(values)
+    args = (loaded.year, loaded.code, values["level"], options, entry.request)
+    first = not upload and _map_first(values) and not _data.complete(*args)
+    if first:
+        # Stacking scores only: the map is drawn before clusters and hotspots
+        # are computed; app.py completes the analysis afterwards and reruns.
+        table, result = _data.analyse_first(*args)
+    else:
+        table, result = _data.analyse(
+            *args,
+            upload_key=upload["key"] if upload else "",
+            _frame=upload["frame"] if upload else None,
+            _extra=upload["extra"] if upload else (),
+        )
     table = view_table(table, role)
     infos = _data.indicators(table.columns, extra=upload["extra"] if upload else ())
     if lang == "en":  # built-in indicators in English; own indicators keep their own names
@@ -312,7 +337,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     layers = {
         key: t(f"layer_{key}", lang)
         for key in _SPECIAL_LAYERS
-        if key in table.columns and visible(role, key)
+        if key in table.columns and visible(role, key) and not (first and key in _LATER_LAYERS)
     }
     layers |= {i.key: i.label for i in infos if table[i.key].notna().any()}
     codes = list(table["code"])
@@ -329,7 +354,8 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
         table=table,
         infos=infos,
         layers=layers,
-        analysed=True,
+        analysed=not first,
+        complete=(lambda: _complete(args, lang)) if first else None,
         result=result,
         choices=choices,
         upload_names=upload["names"] if upload else [],

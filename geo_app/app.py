@@ -8,13 +8,19 @@ shown in Dutch, anything else as a short message without a traceback.
 
 from __future__ import annotations
 
-import html
-import logging
+from geo_app import _preload
 
-import streamlit as st
+# `stapelkaart app` imports these modules in the background (geo_app._preload);
+# importing a package from two threads at once can fail, so wait for that first.
+_preload.wait("first")
 
-from cbs_ingest.errors import StapelkaartError
-from geo_app import (
+import html  # noqa: E402
+import logging  # noqa: E402
+
+import streamlit as st  # noqa: E402
+
+from cbs_ingest.errors import StapelkaartError  # noqa: E402
+from geo_app import (  # noqa: E402
     _page_about,
     _page_compare,
     _page_map,
@@ -23,11 +29,11 @@ from geo_app import (
     _page_upload,
     assets,
 )
-from geo_app._access import resolve
-from geo_app._context import Context, pop_notices, settings, write_url
-from geo_app._sidebar import build_context, language
-from geo_app.i18n import t
-from geo_app.state import TAB_IDS
+from geo_app._access import resolve  # noqa: E402
+from geo_app._context import Context, pop_notices, settings, write_url  # noqa: E402
+from geo_app._sidebar import build_context, language  # noqa: E402
+from geo_app.i18n import t  # noqa: E402
+from geo_app.state import TAB_IDS  # noqa: E402
 
 _LOG = logging.getLogger("stapelkaart.app")
 
@@ -112,6 +118,8 @@ def main() -> None:
         _notices(ctx)
         _tabs(ctx)
         write_url(ctx.choices)
+        if ctx.complete is not None:  # the map is out: now clusters and hotspots
+            ctx.complete()
     except StapelkaartError as exc:
         st.error(exc.nl)
     except Exception:  # the user never sees a traceback; the log keeps it

@@ -13,8 +13,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from cbs_ingest.errors import StapelkaartError
-
 __all__ = ["main", "build_parser"]
 
 _COMMANDS: tuple[str, ...] = ("demo", "ingest", "analyse", "validate", "app")
@@ -36,8 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == ["app"]:
+        # Fast path: building every subcommand's parser imports the analysis
+        # stack (seconds); `app` passes all its arguments on to Streamlit.
+        from geo_app import _cmd_app
+
+        return int(_cmd_app.run(argparse.Namespace(streamlit_args=args_in[1:])) or 0)
+    # Imported here, not at the top: cbs_ingest pulls in geopandas (over a
+    # second), which `stapelkaart app` does not need before Streamlit starts.
+    from cbs_ingest.errors import StapelkaartError
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
     try:
         return int(args._run(args) or 0)
     except StapelkaartError as exc:

@@ -103,6 +103,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "voor: {names}.",
         "en": "Not all settings in the link were valid; defaults used for: {names}.",
     },
+    "analysis_completing": {
+        "nl": "Clusters en hotspots berekenen…",
+        "en": "Computing clusters and hotspots…",
+    },
     "unexpected_error": {
         "nl": "Er ging iets onverwachts mis. Probeer het opnieuw of kies andere instellingen.",
         "en": "Something unexpected went wrong. Try again or choose other settings.",

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 __all__ = [
     "AGE_GROUPS",
@@ -145,6 +144,8 @@ def fit_age_rates(
         )
     x, y, pop = x[ok], y[ok], pop[ok]
     weight = 1.0 / np.sqrt(pop)
+    from scipy.optimize import nnls  # here, not at the top: importing scipy takes time
+
     if monotone:
         # rate_g = sum_{j<=g} delta_j with delta >= 0  <=>  design = reverse cumulative sums.
         design = np.cumsum(x[:, ::-1], axis=1)[:, ::-1]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 
 from layers.indicators import Indicator, compute_indicators, get_indicator
 from layers.profiles import Profile, get_profile
@@ -18,6 +17,9 @@ from layers.standardise import NATIONAL_RATES_2024, AgeRates, fit_age_rates
 from models.hotspots import HotspotResult, build_weights, local_hotspots
 from models.stacking import StackingResult, stacking_scores
 from models.typology import NO_CLUSTER_LABEL, TypologyResult, cluster_areas
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__ = ["SCOPES", "AnalysisResult", "run_analysis", "OUTPUT_COLUMNS"]
 
@@ -130,6 +132,7 @@ def run_analysis(
     age_rates: str | Mapping[str, AgeRates] = "national",
     cluster_method: str = "kmeans",
     n_clusters: int | None = None,
+    clustering: bool = True,
     weights: Graph | None = None,
     permutations: int = 999,
     alpha: float = 0.05,
@@ -160,6 +163,9 @@ def run_analysis(
         ``"kmeans"``, ``"ward"`` or ``"gmm"``.
     n_clusters
         Number of clusters; ``None`` chooses by silhouette.
+    clustering
+        ``False`` skips the typology (``cluster`` is then empty), e.g. to show
+        the stacking scores before the slower steps are done.
     weights
         Contiguity graph of ``frame``'s rows (from :func:`models.build_weights`);
         built here when ``None``. Pass a cached one to save time.
@@ -223,6 +229,8 @@ def run_analysis(
     report(0.35, "clustering")
     typology = None
     try:
+        if not clustering:
+            raise ValueError("clustering skipped")
         typology = cluster_areas(
             theme_values,
             method=cluster_method,

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
+
+if TYPE_CHECKING:  # esda and libpysal are imported where used (over a second)
+    import esda
+    from libpysal.graph import Graph
 
 __all__ = [
     "HOTSPOT_LABELS",
@@ -88,6 +91,8 @@ def build_weights(geometry: gpd.GeoSeries, *, buffer: float = 5.0) -> Graph:
     libpysal.graph.Graph
         Binary graph; isolates (areas without neighbours) are kept as islands.
     """
+    from libpysal.graph import Graph
+
     if geometry.crs is None or not geometry.crs.is_projected:
         raise ValueError("geometry must have a projected CRS in metres (e.g. EPSG:28992)")
     geoms = gpd.GeoSeries(geometry.to_numpy(), crs=geometry.crs)
@@ -99,6 +104,8 @@ def build_weights(geometry: gpd.GeoSeries, *, buffer: float = 5.0) -> Graph:
 def _local_statistics(
     y: np.ndarray, graph: Graph, permutations: int, seed: int
 ) -> tuple[esda.Moran_Local, np.ndarray]:
+    import esda
+
     moran = esda.Moran_Local(
         y,
         graph,
@@ -161,6 +168,9 @@ def local_hotspots(
     -------
     HotspotResult
     """
+    import esda
+    from libpysal.graph import Graph
+
     n = len(values)
     if graph.n != n or not np.array_equal(np.sort(graph.unique_ids.to_numpy()), np.arange(n)):
         raise ValueError(f"graph does not fit the values: {graph.n} graph ids, {n} values")

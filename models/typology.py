@@ -24,11 +24,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import AgglomerativeClustering, KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
-from sklearn.mixture import GaussianMixture
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+
+# scikit-learn is imported where it is used: importing it takes about a second,
+# and the app draws its first map (stacking scores only) before clustering.
 
 __all__ = ["METHODS", "TypologyResult", "cluster_areas", "NO_CLUSTER_LABEL"]
 
@@ -83,6 +81,9 @@ class TypologyResult:
 
 
 def _fit(method: str, k: int, x: np.ndarray, seed: int) -> tuple[np.ndarray, Any]:
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+    from sklearn.mixture import GaussianMixture
+
     if method == "kmeans":
         model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
         return model.labels_, model
@@ -97,6 +98,8 @@ def _fit(method: str, k: int, x: np.ndarray, seed: int) -> tuple[np.ndarray, Any
 def _diagnostics(
     method: str, k: int, x: np.ndarray, labels: np.ndarray, model: Any, sample: int, seed: int
 ) -> dict[str, float]:
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
     row: dict[str, float] = {"k": k}
     if len(np.unique(labels)) > 1:
         row["silhouette"] = silhouette_score(x, labels, sample_size=sample, random_state=seed)
@@ -184,6 +187,9 @@ def cluster_areas(
     # Sort rows by index so the result does not depend on row order.
     order = np.lexsort([raw.index.astype(str).to_numpy()[complete]])
     positions = np.flatnonzero(complete)[order]
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
     scaler = StandardScaler()
     x = scaler.fit_transform(raw.to_numpy()[positions] * sign)
     if clip and clip > 0:
