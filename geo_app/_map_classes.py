@@ -258,14 +258,18 @@ def auto_decimals(values: np.ndarray) -> int:
     return 2 if np.ptp(y) < 1 else 1
 
 
-def format_number(value: float, decimals: int = 1) -> str:
-    """Format a number the Dutch way: ``1.234,5``."""
+def format_number(value: float, decimals: int = 1, *, english: bool = False) -> str:
+    """Format a number the Dutch way, ``1.234,5`` (``english``: ``1,234.5``)."""
     text = f"{value:,.{decimals}f}"
+    if english:
+        return text
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
-def format_value(value: float | None, unit: str | None = None, *, decimals: int = 1) -> str:
-    """Format a value with its unit for a tooltip or legend, Dutch style.
+def format_value(
+    value: float | None, unit: str | None = None, *, decimals: int = 1, english: bool = False
+) -> str:
+    """Format a value with its unit for a tooltip or legend, Dutch style (or English).
 
     Parameters
     ----------
@@ -278,21 +282,23 @@ def format_value(value: float | None, unit: str | None = None, *, decimals: int 
         space), or None.
     decimals
         Decimals shown.
+    english
+        Decimal point and thousands comma (``1,234.5``, ``per 1,000``).
     """
     if value is None or not math.isfinite(float(value)):
         return ""
     value = float(value)
+    text = format_number(value, decimals, english=english)
     if unit == "percent":
-        return f"{format_number(value, decimals)}%"
+        return f"{text}%"
     if unit in ("count", "index"):
-        return format_number(value, decimals)
+        return text
     if unit == "per_1000":
-        return f"{format_number(value, decimals)} per 1.000"
+        return f"{text} per {'1,000' if english else '1.000'}"
     if unit == "x1000_euro":
-        return f"€ {format_number(round(value * 1000, -2), 0)}"
+        return f"€ {format_number(round(value * 1000, -2), 0, english=english)}"
     if unit == "ha":
-        return f"{format_number(value, decimals)} ha"
+        return f"{text} ha"
     if unit == "per_km2":
-        return f"{format_number(value, decimals)} per km²"
-    text = format_number(value, decimals)
+        return f"{text} per km²"
     return f"{text} {unit}" if unit else text

@@ -196,31 +196,162 @@ class OutlineLayer(MacroElement):
 
 
 class Legend(MacroElement):
-    """A plain HTML/CSS legend in a Leaflet control (no d3, no branca colormap)."""
+    """A plain HTML/CSS legend in a Leaflet control (no d3, no branca colormap).
+
+    The legend can be folded away with the button in its title row. When the
+    map opens, it is refitted so that the areas stay clear of the legend
+    (``paddingBottomRight`` with the legend's size, only across or only up),
+    provided that costs no zoom level; otherwise the fit stays and the user can
+    fold the legend. The row of the selected-area outline (class
+    ``stapel-selected-row``) is shown only while a line in ``selected_colour``
+    is on the map, i.e. while :func:`geo_app.mapview.selection_layer` outlines
+    something, so selecting an area never changes (and remounts) the map.
+
+    Parameters
+    ----------
+    html
+        The legend's markup, already escaped: it is inserted as markup.
+    bounds
+        ``[[south, west], [north, east]]`` of the areas, or None (no refit).
+    hide_text, show_text
+        Accessible names of the fold button.
+    selected_colour
+        Line colour of the selection outline.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function (map) {
+            var cfg = {{ this.config_json }};
             var legend = L.control({position: "bottomright"});
+            var div;
             legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "stapel-legend");
+                div = L.DomUtil.create("div", "stapel-legend");
                 div.innerHTML = {{ this.html_json }};
+                var button = L.DomUtil.create("button", "stapel-legend-toggle");
+                button.type = "button";
+                var body = div.querySelector(".stapel-legend-title") || div.firstChild;
+                var sync = function () {
+                    var folded = L.DomUtil.hasClass(div, "stapel-folded");
+                    button.textContent = folded ? "+" : "\u2212";
+                    button.title = folded ? cfg.showText : cfg.hideText;
+                    button.setAttribute("aria-label", button.title);
+                    button.setAttribute("aria-expanded", folded ? "false" : "true");
+                };
+                if (body) {
+                    body.insertBefore(button, body.firstChild);
+                } else {
+                    div.appendChild(button);
+                }
+                sync();
+                L.DomEvent.on(button, "click", function (e) {
+                    L.DomEvent.stop(e);
+                    if (L.DomUtil.hasClass(div, "stapel-folded")) {
+                        L.DomUtil.removeClass(div, "stapel-folded");
+                    } else {
+                        L.DomUtil.addClass(div, "stapel-folded");
+                    }
+                    sync();
+                });
                 L.DomEvent.disableScrollPropagation(div);
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
             legend.addTo(map);
+            var row = div.querySelector(".stapel-selected-row");
+            var refresh = function () {
+                if (!row) { return; }
+                var shown = false;
+                map.eachLayer(function (l) {
+                    if (l.feature && l.options && l.options.interactive === false &&
+                        l.options.color === cfg.selectedColour) { shown = true; }
+                });
+                row.style.display = shown ? "" : "none";
+            };
+            refresh();
+            map.on("layeradd layerremove", function () { setTimeout(refresh, 0); });
+            if (cfg.bounds) {
+                // Keep the areas clear of the legend when that costs no zoom level. Done
+                // once the frame has its size (streamlit-folium sizes it after this script)
+                // and only if the person has not touched the map yet.
+                var touched = false;
+                L.DomEvent.on(map.getContainer(), "mousedown touchstart wheel keydown",
+                    function () { touched = true; });
+                var tries = 0;
+                var refit = function () {
+                    tries += 1;
+                    var size = map.getSize();
+                    if (size.x < 50 || size.y < 50 || window.innerHeight < size.y / 2) {
+                        if (tries < 50) {
+                            setTimeout(refit, 100);
+                        } else {
+                            div.setAttribute("data-fit", "none");
+                        }
+                        return;
+                    }
+                    if (touched) {
+                        div.setAttribute("data-fit", "none");
+                        return;
+                    }
+                    if (map._animatingZoom) {
+                        // Leaflet (1.9.3, pinned) is still animating the first fit's zoom;
+                        // its end would undo a refit made now.
+                        map.once("zoomend", function () { setTimeout(refit, 0); });
+                        return;
+                    }
+                    map.invalidateSize({pan: false});
+                    size = map.getSize();
+                    var bounds = L.latLngBounds(cfg.bounds);
+                    var zoom = map.getBoundsZoom(bounds);
+                    // The corner also holds the attribution: measure from the map's edges.
+                    var outer = map.getContainer().getBoundingClientRect();
+                    var box = div.getBoundingClientRect();
+                    var w = outer.right - box.left + 6;
+                    var h = outer.bottom - box.top + 6;
+                    var sides = [[w, 0], [0, h]];
+                    for (var i = 0; i < sides.length; i++) {
+                        var pad = L.point(sides[i][0] + 6, sides[i][1] + 6);
+                        if (!(pad.x + 12 < size.x && pad.y + 12 < size.y)) { continue; }
+                        var padded = map.getBoundsZoom(bounds, false, pad.add([6, 6]));
+                        if (isFinite(zoom) && isFinite(padded) && padded >= zoom) {
+                            map.fitBounds(bounds, {
+                                paddingTopLeft: [6, 6], paddingBottomRight: pad, animate: false
+                            });
+                            // Done: "left" of the legend or "above" it.
+                            div.setAttribute("data-fit", i === 0 ? "left" : "above");
+                            return;
+                        }
+                    }
+                    div.setAttribute("data-fit", "none");  // would cost a zoom level
+                };
+                setTimeout(refit, 0);
+            }
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, html: str) -> None:
-        """``html`` must already be escaped: it is inserted as markup."""
+    def __init__(
+        self,
+        html: str,
+        *,
+        bounds: list[list[float]] | None = None,
+        hide_text: str = "Legenda verbergen",
+        show_text: str = "Legenda tonen",
+        selected_colour: str = "#E6007E",
+    ) -> None:
         super().__init__()
         self._name = "Legend"
         self.html_json = script_json(html)
+        self.config_json = script_json(
+            {
+                "bounds": bounds,
+                "hideText": hide_text,
+                "showText": show_text,
+                "selectedColour": selected_colour,
+            }
+        )
 
 
 class MetricScale(MacroElement):
@@ -256,6 +387,14 @@ path.leaflet-interactive:focus { outline: none; }
 .stapel-legend .stapel-wijk { border: none; border-top: 2px dashed #1a1a1a; height: 0; }
 .stapel-legend .stapel-count { color: #555; }
 .stapel-legend .stapel-note { color: #555; margin-top: 4px; font-size: 11px; }
+.stapel-legend .stapel-legend-toggle { float: right; margin: -2px -4px 0 8px; width: 20px;
+  height: 20px; padding: 0; border: 1px solid #bbb; border-radius: 3px; background: #fff;
+  color: #1a1a1a; font: 600 14px/16px Arial, sans-serif; cursor: pointer; }
+.stapel-legend .stapel-legend-toggle:hover { background: #f0f0f0; }
+.stapel-legend .stapel-legend-toggle:focus-visible { outline: 2px solid #1a5fb4; }
+.stapel-legend.stapel-folded > :not(.stapel-legend-title):not(.stapel-legend-toggle) {
+  display: none; }
+.stapel-legend.stapel-folded .stapel-legend-title { margin-bottom: 0; }
 .stapel-tooltip { font: 13px/1.35 "Source Sans Pro", Arial, sans-serif; }
 .stapel-basemap-note { background: rgba(255,255,255,0.94); padding: 3px 8px; border-radius: 4px;
   font: 12px Arial, sans-serif; color: #7a2e00; box-shadow: 0 1px 3px rgba(0,0,0,0.3); }

@@ -24,6 +24,9 @@ MAP_TEXTS_NL: dict[str, str] = {
     "suppressed": "onderdrukt (kleine aantallen)",  # tooltip of a suppressed area
     "wijk_boundary": "Wijkgrens",  # legend row of the wijk outlines
     "basemap_unavailable": "Achtergrondkaart niet beschikbaar",  # note when tiles fail
+    "legend_hide": "Legenda verbergen",  # fold button of the legend
+    "legend_show": "Legenda tonen",
+    "number_format": "nl",  # "nl": 1.234,5 – "en": 1,234.5 (tooltips and legend)
     # Units after the legend title, unless the title already names them:
     "unit_count": "aantal",
     "unit_per_1000": "per 1.000 inwoners",
@@ -40,6 +43,9 @@ MAP_TEXTS_EN: dict[str, str] = {
     "suppressed": "suppressed (small numbers)",
     "wijk_boundary": "District boundary (wijk)",
     "basemap_unavailable": "Basemap unavailable",
+    "legend_hide": "Hide legend",
+    "legend_show": "Show legend",
+    "number_format": "en",
     "unit_count": "number",
     "unit_per_1000": "per 1,000 inhabitants",
     "unit_x1000_euro": "euro",
@@ -63,17 +69,19 @@ _UNIT_CAPTION = {
 
 
 def numeric_rows(
-    classes: Classes, colours: list[str], unit: str | None, places: int
+    classes: Classes, colours: list[str], unit: str | None, places: int, *, english: bool = False
 ) -> list[tuple[str, str]]:
     """``(colour, label)`` per class, e.g. ``("#440154", "12,5% – 20,0%")``."""
     rows = []
     lower = classes.lower
     for i, upper in enumerate(classes.bins):
         if classes.exact:
-            label = format_value(upper, unit, decimals=places)
+            label = format_value(upper, unit, decimals=places, english=english)
         else:
             low = lower if i == 0 else classes.bins[i - 1]
-            label = " – ".join(format_value(v, unit, decimals=places) for v in (low, upper))
+            label = " – ".join(
+                format_value(v, unit, decimals=places, english=english) for v in (low, upper)
+            )
         rows.append((colours[i], label))
     return rows
 
@@ -88,14 +96,20 @@ def legend_title(title: str, unit: str | None, texts: dict[str, str] | None = No
 
 
 def _row(
-    text: str, *, swatch: str = "", colour: str | None = None, count: int | None = None
+    text: str,
+    *,
+    swatch: str = "",
+    colour: str | None = None,
+    count: int | None = None,
+    row_class: str = "",
 ) -> str:
     """One legend row; ``text`` is escaped here."""
     style = f' style="background:{html.escape(colour)}"' if colour else ""
     counted = f' <span class="stapel-count">({count})</span>' if count is not None else ""
     classes = f"stapel-swatch {swatch}".strip()
+    rows = f"stapel-row {row_class}".strip()
     return (
-        f'<div class="stapel-row"><span class="{classes}"{style}></span>'
+        f'<div class="{rows}"><span class="{classes}"{style}></span>'
         f"<span>{html.escape(text)}{counted}</span></div>"
     )
 
@@ -122,7 +136,10 @@ def legend_html(
     if stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
     if selected_label:
-        parts.append(_row(selected_label, swatch="stapel-selected"))
+        # Shown by the map's script only while an area is outlined.
+        parts.append(
+            _row(selected_label, swatch="stapel-selected", row_class="stapel-selected-row")
+        )
     if wijken:
         parts.append(_row(texts["wijk_boundary"], swatch="stapel-wijk"))
     if note:

@@ -33,7 +33,7 @@ def render(ctx: Context) -> None:
         st.info(ctx.t("compare_hint"))
         return
     wide = compare_table(ctx.table, codes, ctx.infos)
-    shown = wide.apply(lambda col: col.map(format_value))
+    shown = wide.apply(lambda col: col.map(lambda v: format_value(v, lang=ctx.lang)))
     st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3)
 
     ranks = percentile_ranks(ctx.table, [i.key for i in ctx.infos])

@@ -10,10 +10,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo_app import _data, _own_data, mapview
+from geo_app._access import visible
 from geo_app._context import Context, bound
+from geo_app.i18n import cluster_label_en
 from geo_app.profile_report import format_value, hotspot_nl
 
-__all__ = ["render", "build", "hotspot_text", "selection"]
+__all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
@@ -24,6 +26,8 @@ _SCHEMES = {
 }
 _KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
 _UNITS = {"themes_high": "thema's"}
+#: The analysis layers of the side panel, each shown only to a role that may see it.
+_AREA_LINES = ("stacking_score", "themes_high", "cluster_label", "hotspot")
 _HOTSPOT_EN = {
     "High-High": "Hotspot: high, surrounded by high",
     "High-Low": "High, surrounded by low",
@@ -37,6 +41,20 @@ _HOTSPOT_EN = {
 def hotspot_text(value: object, lang: str) -> str:
     """A hotspot class in the app's language."""
     return _HOTSPOT_EN.get(str(value), str(value)) if lang == "en" else hotspot_nl(value)
+
+
+def cluster_text(value: object, lang: str) -> str:
+    """A cluster label in the app's language (the analysis and exports keep Dutch)."""
+    return cluster_label_en(value) if lang == "en" else str(value)
+
+
+def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, str] | None:
+    """English legend and tooltip labels of a category layer; None keeps the Dutch ones."""
+    if ctx.lang != "en":
+        return None
+    if kind == "hotspot":
+        return _HOTSPOT_EN
+    return {str(v): cluster_label_en(v) for v in values.dropna().unique()}
 
 
 def build(ctx: Context) -> folium.Map:
@@ -67,9 +85,10 @@ def build(ctx: Context) -> folium.Map:
         selected_label=ctx.t("map_selected"),
         wijken=wijken,
         basemap=_BASEMAPS[s["basemap"]],
+        attribution=ctx.t("map_attribution_demo" if ctx.loaded.demo else "map_attribution"),
         note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
         texts=mapview.MAP_TEXTS_EN if ctx.lang == "en" else None,
-        category_labels=_HOTSPOT_EN if ctx.lang == "en" and kind == "hotspot" else None,
+        category_labels=_category_labels(ctx, kind, values) if kind != "numeric" else None,
         height=620,
     )
 
@@ -92,9 +111,11 @@ def _clicked_code(value: Any) -> str | None:
 
 def _summary(ctx: Context) -> None:
     table = ctx.table
+    shown = {key: visible(ctx.role, key) for key in _AREA_LINES}
     a, b = st.columns(2)
     a.metric(ctx.t("areas"), len(table))
-    b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
+    if shown["stacking_score"]:
+        b.metric(ctx.t("with_stacking"), int(table["stacking_flag"].astype(bool).sum()))
     st.divider()
     st.markdown(f"#### {ctx.t('map_selected')}")
     names = ctx.names
@@ -113,15 +134,22 @@ def _summary(ctx: Context) -> None:
         return
     row = table.loc[table["code"] == code].iloc[0]
     st.markdown(f"**{row['name']}** ({code})")
-    st.markdown(
-        f"- {ctx.t('layer_stacking_score')}: **{format_value(row['stacking_score'])}**\n"
-        f"- {ctx.t('themes_high')}: **{format_value(row['themes_high'])}**\n"
-        f"- {ctx.t('cluster')}: {row['cluster_label']}\n"
-        f"- {ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}"
-    )
+    # Only the analysis layers this role may see (docs/app.md, Roles): no "–" lines.
+    lines = {
+        "stacking_score": f"{ctx.t('layer_stacking_score')}: "
+        f"**{format_value(row['stacking_score'], lang=ctx.lang)}**",
+        "themes_high": f"{ctx.t('themes_high')}: "
+        f"**{format_value(row['themes_high'], lang=ctx.lang)}**",
+        "cluster_label": f"{ctx.t('cluster')}: {cluster_text(row['cluster_label'], ctx.lang)}",
+        "hotspot": f"{ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}",
+    }
+    shown_lines = [f"- {text}" for key, text in lines.items() if shown[key]]
+    if shown_lines:
+        st.markdown("\n".join(shown_lines))
     layer = ctx.settings["layer"]
     if layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
-        st.markdown(f"**{ctx.layers.get(layer, layer)}:** {format_value(row.get(layer))}")
+        shown_value = format_value(row.get(layer), lang=ctx.lang)
+        st.markdown(f"**{ctx.layers.get(layer, layer)}:** {shown_value}")
     st.caption(ctx.t("to_profile"))
 
 
@@ -147,7 +175,7 @@ def render(ctx: Context) -> None:
             key="map",
             feature_group_to_add=selection(ctx),
             height=620,
-            use_container_width=True,
+            width=None,  # the container's width (streamlit-folium 0.27)
             returned_objects=["last_active_drawing"],
         )
         _take_click(ctx, value)

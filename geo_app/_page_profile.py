@@ -14,7 +14,7 @@ from geo_app import _data, _own_data
 from geo_app._access import visible
 from geo_app._context import Context, bound
 from geo_app._export import export_meta, may_export
-from geo_app._page_map import hotspot_text
+from geo_app._page_map import cluster_text, hotspot_text
 from geo_app.i18n import THEME_LABELS_EN
 from geo_app.profile_report import area_profile, format_value, hotspot_nl, profile_html
 from layers import INDICATORS
@@ -55,12 +55,17 @@ def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str
 
 def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
     cols = st.columns(4)
-    cols[0].metric(ctx.t("layer_stacking_score"), format_value(row.get("stacking_score")))
-    cols[1].metric(ctx.t("stacking_percentile"), format_value(row.get("stacking_percentile")))
+    lang = ctx.lang
+    cols[0].metric(
+        ctx.t("layer_stacking_score"), format_value(row.get("stacking_score"), lang=lang)
+    )
+    cols[1].metric(
+        ctx.t("stacking_percentile"), format_value(row.get("stacking_percentile"), lang=lang)
+    )
     cols[2].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
     cols[3].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
     st.markdown(
-        f"**{ctx.t('cluster')}:** {row.get('cluster_label', '–')}  \n"
+        f"**{ctx.t('cluster')}:** {cluster_text(row.get('cluster_label', '–'), lang)}  \n"
         f"**{ctx.t('hotspot')}:** {hotspot_text(row.get('hotspot', '–'), ctx.lang)}"
     )
     labels = {i.key: i.label for i in ctx.infos}
@@ -173,9 +178,9 @@ def render(ctx: Context) -> None:
 
     st.markdown(f"#### {ctx.t('all_indicators')}")
     shown = profile.assign(
-        value=profile["value"].map(format_value),
-        gemeente=profile["gemeente"].map(format_value),
-        national=profile["national"].map(format_value),
+        value=profile["value"].map(lambda v: format_value(v, lang=ctx.lang)),
+        gemeente=profile["gemeente"].map(lambda v: format_value(v, lang=ctx.lang)),
+        national=profile["national"].map(lambda v: format_value(v, lang=ctx.lang)),
     )
     columns = ["indicator", "value", "gemeente"]
     columns += ["national"] if national is not None else []

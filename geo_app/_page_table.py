@@ -8,7 +8,7 @@ from geo_app import _own_data
 from geo_app._access import ANALYSIS_GROUPS, visible
 from geo_app._context import Context
 from geo_app._export import render_downloads
-from geo_app.profile_report import hotspot_nl
+from geo_app._page_map import cluster_text, hotspot_text
 
 __all__ = ["render"]
 
@@ -35,7 +35,9 @@ def render(ctx: Context) -> None:
         first.remove("wijkcode")
     shown = table[first + [k for k in keys if k not in first]].copy()
     if "hotspot" in shown.columns:
-        shown["hotspot"] = shown["hotspot"].map(hotspot_nl)
+        shown["hotspot"] = shown["hotspot"].map(lambda v: hotspot_text(v, ctx.lang))
+    if "cluster_label" in shown.columns and ctx.lang == "en":
+        shown["cluster_label"] = shown["cluster_label"].map(lambda v: cluster_text(v, "en"))
     config = {
         "name": st.column_config.TextColumn("Naam", pinned=True),
         "code": "Code",

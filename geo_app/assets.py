@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -137,10 +138,15 @@ def ensure_assets(static_dir: str | os.PathLike[str] | None = None) -> Path:
             shutil.copyfile(source / name, staging / name)
         marker = {"version": LEAFLET_VERSION, "license": LEAFLET_LICENSE, "files": wanted}
         (staging / _MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+        if _is_complete(target, wanted):  # another process finished meanwhile: keep its copy
+            return target
         _swap_in(staging, target)
     except OSError as exc:
-        if _is_complete(target, wanted):  # another process won the race
-            return target
+        # Another process may have won the race and be between its two renames.
+        for _ in range(20):
+            if _is_complete(target, wanted):
+                return target
+            time.sleep(0.05)
         raise _copy_error(target, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -7,7 +7,17 @@ is visible but never crashes the app.
 
 from __future__ import annotations
 
-__all__ = ["INDICATOR_LABELS_EN", "LANGUAGES", "TEXTS", "THEME_LABELS_EN", "t"]
+import re
+
+__all__ = [
+    "INDICATOR_LABELS_EN",
+    "LANGUAGES",
+    "SHORT_LABELS_EN",
+    "TEXTS",
+    "THEME_LABELS_EN",
+    "cluster_label_en",
+    "t",
+]
 
 #: Language code → its name as shown in the language switch.
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
@@ -172,6 +182,11 @@ TEXTS: dict[str, dict[str, str]] = {
     # Map page
     "stacking_area": {"nl": "Stapelgebied", "en": "Stacking area"},
     "map_selected": {"nl": "Geselecteerd gebied", "en": "Selected area"},
+    "map_attribution": {"nl": "Bron: CBS, Kadaster", "en": "Source: CBS, Kadaster"},
+    "map_attribution_demo": {
+        "nl": "Fictieve voorbeelddata (Stapelkaart)",
+        "en": "Fictitious example data (Stapelkaart)",
+    },
     "map_click_hint": {
         "nl": "Klik op een gebied op de kaart of kies het in de lijst om het profiel te zien.",
         "en": "Click an area on the map or pick it from the list to see its profile.",
@@ -433,3 +448,67 @@ def t(key: str, lang: str = "nl", **values: object) -> str:
         return key
     text = entry.get(lang) or entry["nl"]
     return text.format(**values) if values else text
+
+
+#: English short names of the built-in indicators, by their Dutch ``short_nl``
+#: (``layers.INDICATORS``); cluster labels are built from these.
+SHORT_LABELS_EN: dict[str, str] = {
+    "corporatiebezit": "corporation housing",
+    "huur": "rental",
+    "bijstand": "social assistance",
+    "AO/WW": "disability/unemployment benefits",
+    "uitkeringen": "benefits",
+    "Wmo": "Wmo",
+    "jeugdzorg": "youth care",
+    "armoede": "poverty",
+    "sociaal minimum": "social minimum",
+    "laag inkomen": "low income",
+    "lage inkomens": "low incomes",
+    "inkomen": "income",
+}
+
+#: The levels of ``models.typology`` cluster labels and the no-cluster label, in English.
+_CLUSTER_WORDS_EN: dict[str, str] = {
+    "hoge stapeling": "high stacking",
+    "verhoogd": "elevated",
+    "weinig opgaven": "few problems",
+    "gemiddeld": "average",
+    "gemiddeld, laag": "average, low",
+    "alle thema's": "all themes",
+    "onvoldoende gegevens": "insufficient data",
+}
+_CLUSTER_LABEL = re.compile(r"^(?P<body>.*?)(?P<suffix> \(\d+\))?$", re.DOTALL)
+
+
+def cluster_label_en(label: object) -> str:
+    """English rendering of a Dutch cluster label of :func:`models.typology.cluster_areas`.
+
+    ``"hoge stapeling: bijstand + corporatiebezit"`` becomes ``"high stacking:
+    social assistance + corporation housing"``. Only the app's display changes;
+    the analysis table and exports keep the Dutch label. Names not in
+    :data:`SHORT_LABELS_EN` (own data) stay as they are; anything that is not
+    such a label is returned unchanged.
+
+    Parameters
+    ----------
+    label
+        A Dutch cluster label (or a missing value).
+
+    Returns
+    -------
+    str
+        The label in English.
+    """
+    text = str(label)
+    match = _CLUSTER_LABEL.match(text)
+    body, suffix = match["body"], match["suffix"] or ""
+    level, sep, rest = body.partition(": ")
+    if level not in _CLUSTER_WORDS_EN:
+        return text
+    if not sep:
+        return _CLUSTER_WORDS_EN[level] + suffix
+    if rest in _CLUSTER_WORDS_EN:
+        parts = _CLUSTER_WORDS_EN[rest]
+    else:
+        parts = " + ".join(SHORT_LABELS_EN.get(p, p) for p in rest.split(" + "))
+    return f"{_CLUSTER_WORDS_EN[level]}: {parts}{suffix}"

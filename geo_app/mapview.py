@@ -153,7 +153,8 @@ def build_map(
         Extra Dutch line under the legend (e.g. the classification used).
     texts
         Replacements for the fixed texts of :data:`MAP_TEXTS_NL` (for another
-        language), by key.
+        language), by key. Its ``number_format`` (``"nl"`` or ``"en"``) sets the
+        decimal mark of the tooltip and legend numbers.
     asset_base
         URL of the local Leaflet folder as the browser sees it. With the
         default, the app's copy (``geo_app/static/vendor/leaflet``) is made
@@ -194,8 +195,9 @@ def build_map(
         places = auto_decimals(numbers) if decimals is None else int(decimals)
         colours = sequential_colours(classes.k, palette=palette, reverse=reverse)
         index = classes.index
-        shown = [format_value(v, unit, decimals=places) for v in numbers]
-        rows = numeric_rows(classes, colours, unit, places)
+        english = words["number_format"] == "en"
+        shown = [format_value(v, unit, decimals=places, english=english) for v in numbers]
+        rows = numeric_rows(classes, colours, unit, places, english=english)
     else:
         index, colours, labels = _categorise(series, kind, categories, category_labels)
         index[suppressed_flags] = -1
@@ -249,7 +251,13 @@ def build_map(
         texts=words,
         selected_label=selected_label,
     )
-    Legend(legend).add_to(fmap)
+    Legend(
+        legend,
+        bounds=_bounds(geometry),
+        hide_text=words["legend_hide"],
+        show_text=words["legend_show"],
+        selected_colour=SELECTED_COLOUR,
+    ).add_to(fmap)
     return fmap
 
 
@@ -307,12 +315,18 @@ def _ensure_default_assets() -> None:
         _LOG.error("Leaflet assets unavailable: %s", exc.message)
 
 
-def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) -> folium.Map:
+def _bounds(geometry: gpd.GeoDataFrame) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the areas (the Netherlands if there are none)."""
     present = geometry.geometry[~(geometry.geometry.isna() | geometry.geometry.is_empty)]
     if len(present):
-        minx, miny, maxx, maxy = present.total_bounds
+        minx, miny, maxx, maxy = (float(v) for v in present.total_bounds)
     else:  # the whole of the Netherlands
         minx, miny, maxx, maxy = 3.3, 50.75, 7.25, 53.55
+    return [[miny, minx], [maxy, maxx]]
+
+
+def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) -> folium.Map:
+    (miny, minx), (maxy, maxx) = _bounds(geometry)
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=12,

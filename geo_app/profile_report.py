@@ -41,8 +41,11 @@ def hotspot_nl(value: object) -> str:
     return HOTSPOT_LABELS_NL.get(str(value), str(value))
 
 
-def format_value(value: object, unit: str = "") -> str:
-    """Format a number the Dutch way (decimal comma); empty values become '–'."""
+def format_value(value: object, unit: str = "", *, lang: str = "nl") -> str:
+    """Format a number the Dutch way (decimal comma); empty values become '–'.
+
+    With ``lang="en"`` the English way: decimal point, thousands comma.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     try:
@@ -51,11 +54,11 @@ def format_value(value: object, unit: str = "") -> str:
         return str(value)
     if math.isnan(number):
         return "–"
-    if unit == "count" or number.is_integer():
-        text = f"{number:,.0f}".replace(",", ".")
-    else:
-        text = f"{number:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return text
+    places = 0 if unit == "count" or number.is_integer() else 1
+    text = f"{number:,.{places}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def percentile_ranks(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:

@@ -128,6 +128,30 @@ def _selected_outlines(page) -> int:
     return page.frame_locator(FOLIUM_IFRAME).locator(f'path[stroke="{SELECTED_COLOUR}"]').count()
 
 
+def _legend_clearance(page) -> dict:
+    """The legend's box, the box of all drawn areas, and whether they overlap (iframe pixels)."""
+    return (
+        page.frame_locator(FOLIUM_IFRAME)
+        .locator("body")
+        .evaluate(
+            """body => {
+            const box = e => e.getBoundingClientRect();
+            const legend = box(body.querySelector('.stapel-legend'));
+            const areas = [...body.querySelectorAll('path.leaflet-interactive')].map(box);
+            const all = {
+                left: Math.min(...areas.map(r => r.left)), top: Math.min(...areas.map(r => r.top)),
+                right: Math.max(...areas.map(r => r.right)),
+                bottom: Math.max(...areas.map(r => r.bottom)),
+            };
+            const overlap = all.right > legend.left && all.left < legend.right &&
+                all.bottom > legend.top && all.top < legend.bottom;
+            return {legend: [legend.left, legend.top, legend.right, legend.bottom],
+                    areas: [all.left, all.top, all.right, all.bottom], overlap: overlap};
+        }"""
+        )
+    )
+
+
 def _params(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
@@ -158,7 +182,28 @@ def test_app_end_to_end(app_url, browser_context, shots):
     _wait_for_map(page, "Stapelingsscore")
     print(f"first map drawn {time.monotonic() - started:.1f} s after navigation")
     page.get_by_text("Fictieve voorbeelddata").wait_for()
+    # The legend keeps clear of the areas, and shows no selection row while none is selected.
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    assert frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
     page.screenshot(path=shots / "1_map.png")
+    clearance = _legend_clearance(page)
+    assert not clearance["overlap"], clearance
+    legend = frame.locator(".stapel-legend")
+    assert "Geselecteerd gebied" not in legend.inner_text()
+    assert (
+        "Fictieve voorbeelddata (Stapelkaart)"
+        in frame.locator(".leaflet-control-attribution").inner_text()
+    )
+    # The legend folds away and back with its button.
+    toggle = legend.get_by_role("button", name="Legenda verbergen")
+    toggle.click()
+    folded = legend.get_by_role("button", name="Legenda tonen")
+    assert folded.get_attribute("aria-expanded") == "false"
+    assert "Stapelgebied" not in legend.inner_text() and "Stapelingsscore" in legend.inner_text()
+    page.screenshot(path=shots / "1b_legend_folded.png")
+    folded.click()
+    legend.get_by_text("Stapelgebied").wait_for()
 
     # 2. Click a buurt: it becomes the selected area, outlined on the map.
     page.mouse.click(*_area_point(page, AREA))
@@ -170,6 +215,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
         arg=[FOLIUM_IFRAME, SELECTED_COLOUR],
         timeout=10_000,
     )
+    frame.locator(".stapel-legend").get_by_text("Geselecteerd gebied").wait_for(timeout=10_000)
 
     # 3. Another indicator: the map is drawn again with its legend; the outline stays.
     _pick(page, "Kaartlaag", "Huurwoningen (%)")
@@ -257,6 +303,20 @@ def test_app_end_to_end(app_url, browser_context, shots):
     page.get_by_role("tab", name="Area profile").click()
     page.get_by_text("All indicators").wait_for()
     page.screenshot(path=shots / "6_english_profile.png")
+
+    # A narrow window: the map opens one zoom level out (as before), and the legend is kept
+    # clear once Leaflet's first zoom animation has ended.
+    narrow = context.new_page()
+    narrow.set_viewport_size({"width": 800, "height": 900})
+    narrow.goto(f"{app_url}/?basemap=none")
+    _wait_for_map(narrow, "Stapelingsscore")
+    narrow_frame = narrow.frame_locator(FOLIUM_IFRAME)
+    narrow_frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    assert narrow_frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
+    clearance = _legend_clearance(narrow)
+    assert not clearance["overlap"], clearance
+    narrow.screenshot(path=shots / "7_narrow_map.png")
+    narrow.close()
 
     # Nothing left the machine: no fonts, no CDN, no tiles (basemap "none").
     assert blocked == [], f"requests left the machine: {blocked}"

@@ -112,3 +112,27 @@ def test_profile_html_escapes_everything_and_states_sources(grid):
     assert "@media print" in page
     assert "Fictieve voorbeelddata" in page
     assert "landelijke referentie is voor deze gegevens niet beschikbaar" in page
+
+
+def test_format_value_english_uses_a_decimal_point():
+    from geo_app.profile_report import format_value as fmt
+
+    assert fmt(1234.56) == "1.234,6" and fmt(1234.56, lang="en") == "1,234.6"
+    assert fmt(12345) == "12.345" and fmt(12345, lang="en") == "12,345"
+    assert fmt(float("nan"), lang="en") == "–"
+
+
+def test_cluster_labels_in_english_for_the_app_only():
+    from geo_app.i18n import cluster_label_en
+
+    assert (
+        cluster_label_en("hoge stapeling: bijstand + corporatiebezit")
+        == "high stacking: social assistance + corporation housing"
+    )
+    assert cluster_label_en("verhoogd: jeugdzorg (3)") == "elevated: youth care (3)"
+    assert cluster_label_en("gemiddeld, laag: huur + armoede") == "average, low: rental + poverty"
+    assert cluster_label_en("hoge stapeling: alle thema's") == "high stacking: all themes"
+    assert cluster_label_en("weinig opgaven") == "few problems"
+    assert cluster_label_en("onvoldoende gegevens") == "insufficient data"
+    assert cluster_label_en("verhoogd: gem_wmo") == "elevated: gem_wmo"  # own data: its own name
+    assert cluster_label_en("iets anders") == "iets anders"

@@ -438,3 +438,36 @@ def test_real_full_resolution_buurten_simplify_without_gaps(shared_data):
     assert np.median(moved) < 0.01 and moved.max() < 0.15
     fmap = build_map(prepared, pd.Series(np.arange(132.0), index=prepared.index), basemap=None)
     assert len(_features(fmap)) == 132
+
+
+def test_legend_folds_keeps_clear_and_shows_the_selection_row_only_when_selected():
+    grid = _grid()
+    fmap = build_map(grid, grid["value"], selected_label="Geselecteerd gebied", basemap=None)
+    legend = next(c for c in fmap._children.values() if isinstance(c, Legend))
+    config = json.loads(legend.config_json)
+    # The script refits to these bounds so the areas stay clear of the legend.
+    (south, west), (north, east) = config["bounds"]
+    assert south < north and west < east
+    assert config["hideText"] == "Legenda verbergen" and config["showText"] == "Legenda tonen"
+    assert config["selectedColour"] == mapview.SELECTED_COLOUR
+    # The row is marked so that the map's script can hide it while nothing is outlined.
+    assert 'class="stapel-row stapel-selected-row"' in _legend(fmap)
+    html = fmap.get_root().render()
+    assert "stapel-legend-toggle" in html and "paddingBottomRight" in html
+    english = build_map(grid, grid["value"], texts=mapview.MAP_TEXTS_EN, basemap=None)
+    legend = next(c for c in english._children.values() if isinstance(c, Legend))
+    assert json.loads(legend.config_json)["hideText"] == "Hide legend"
+
+
+def test_english_map_texts_give_english_numbers_in_legend_and_tooltip():
+    grid = _grid()
+    values = pd.Series(np.linspace(1234.5, 2345.5, len(grid)), index=grid["code"])
+    dutch = build_map(grid, values, unit="per_1000", k=3, basemap=None, decimals=1)
+    english = build_map(
+        grid, values, unit="per_1000", k=3, basemap=None, decimals=1, texts=mapview.MAP_TEXTS_EN
+    )
+    assert "1.234,5 per 1.000" in _legend(dutch)
+    assert "1,234.5 per 1,000" in _legend(english) and "1.234,5" not in _legend(english)
+    shown = [f["properties"]["v"] for f in _features(english)]
+    assert "1,234.5 per 1,000" in shown
+    assert format_value(33.5, "x1000_euro", english=True) == "€ 33,500"
