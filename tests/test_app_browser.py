@@ -9,21 +9,16 @@ temporary folder (its path is printed) so a person can judge them.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from test_offline_map_browser import CHROMIUM, CHROMIUM_ARGS, FOLIUM_IFRAME, _area_point, _free_port
+from _browser import FOLIUM_IFRAME, chromium, free_port, offline_context, require_browser, serve
+from test_offline_map_browser import _area_point
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 N_DEMO_BUURTEN = 60
 AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
 AREA_NAME = "Zwanenkade"
@@ -33,72 +28,27 @@ SELECTED_COLOUR = "#E6007E"
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """Start ``stapelkaart app`` on an empty data directory; yield its base URL."""
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    require_browser()
     folder = tmp_path_factory.mktemp("app_browser")
-    port = _free_port()
+    port = free_port()
     env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
         "STAPELKAART_DATA_DIR": str(folder / "data"),
         "STAPELKAART_CBS_URL": "http://127.0.0.1:9",
         "STAPELKAART_PDOK_URL": "http://127.0.0.1:9",
     }
     command = [sys.executable, "-m", "geo_app", "app", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    log = open(folder / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
-    # Its own process group: `stapelkaart app` starts Streamlit as a child process.
-    proc = subprocess.Popen(
-        command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the app did not become healthy within 60 s")
-            time.sleep(0.2)
+    with serve(command, cwd=folder, env=env, log=folder / "streamlit.log", port=port) as base:
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser_context():
     """A browser context that aborts and records every request not for 127.0.0.1."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        blocked: list[str] = []
-
-        def route(route):
-            if urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
+    with chromium() as browser:
+        context, blocked = offline_context(browser, {"width": 1400, "height": 1000})
         yield context, blocked
         context.close()
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +102,16 @@ def _legend_clearance(page) -> dict:
     )
 
 
+def _clear_of_legend(page, timeout: float = 5.0) -> dict:
+    """Wait until the legend and the areas do not overlap (the refit may still be animating)."""
+    deadline = time.monotonic() + timeout
+    clearance = _legend_clearance(page)
+    while clearance["overlap"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+        clearance = _legend_clearance(page)
+    return clearance
+
+
 def _params(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
@@ -187,7 +147,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
     frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
     assert frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
     page.screenshot(path=shots / "1_map.png")
-    clearance = _legend_clearance(page)
+    clearance = _clear_of_legend(page)
     assert not clearance["overlap"], clearance
     legend = frame.locator(".stapel-legend")
     assert "Geselecteerd gebied" not in legend.inner_text()
@@ -313,7 +273,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
     narrow_frame = narrow.frame_locator(FOLIUM_IFRAME)
     narrow_frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
     assert narrow_frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
-    clearance = _legend_clearance(narrow)
+    clearance = _clear_of_legend(narrow)
     assert not clearance["overlap"], clearance
     narrow.screenshot(path=shots / "7_narrow_map.png")
     narrow.close()

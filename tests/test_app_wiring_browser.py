@@ -10,31 +10,22 @@ Every request that is not for 127.0.0.1 is aborted.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from _browser import (
+    ROOT,
+    chromium,
+    free_port,
+    offline_context,
+    require_browser,
+    serve,
+    streamlit_command,
+)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE_LABEL = '=HYPERLINK("http://evil.example");=1+1'
 ROLES = f"""
 [access]
@@ -64,94 +55,32 @@ def _good() -> bytes:
 BAD = b"buurtcode;wmo\nBU99990000;-3\nBU12345678;12\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """Start the real app once; yield its base URL."""
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    require_browser()
     folder = tmp_path_factory.mktemp("wiring_app")
     roles = folder / "rollen.toml"
     roles.write_text(ROLES, encoding="utf-8")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "STAPELKAART_DATA_DIR": str(folder / "data"),
-        "STAPELKAART_ROLES": str(roles),
-    }
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "geo_app" / "app.py"),
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    log = open(folder / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not become healthy within 60 s")
-            time.sleep(0.2)
+    port = free_port()
+    env = {"STAPELKAART_DATA_DIR": str(folder / "data"), "STAPELKAART_ROLES": str(roles)}
+    command = streamlit_command(ROOT / "geo_app" / "app.py", port)
+    log = folder / "streamlit.log"
+    with serve(command, cwd=ROOT, env=env, log=log, port=port) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
-        assert "Traceback" not in (folder / "streamlit.log").read_text(errors="replace")
+    assert "Traceback" not in log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
 def session(app_url):
     """One browser session for the module: a page on the Eigen data tab."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1200})
-        blocked: list[str] = []
-
-        def route(route):
-            if urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
+    with chromium() as browser:
+        context, blocked = offline_context(browser, {"width": 1400, "height": 1200})
         page = context.new_page()
         page.goto(f"{app_url}/?tab=data&area={FIRST}&basemap=none")
         page.locator("input[type=file]").wait_for(state="attached", timeout=60_000)
         yield page, blocked
         context.close()
-        browser.close()
-
-
-def _external(blocked: list[str]) -> list[str]:
-    """Blocked requests other than Streamlit's Material page icon (handled elsewhere)."""
-    return [u for u in blocked if "materialsymbols" not in u]
 
 
 def _upload(page, name: str, data: bytes) -> None:
@@ -240,7 +169,7 @@ def test_3_every_table_export_downloads_with_metadata(session, tmp_path):
     assert layer.set_index("code")["gem_wmo"].isna()[FIRST]
     meta = gpd.read_file(gpkg, layer="bronnen_en_instellingen")
     assert "onderdrukking" in set(meta["onderdeel"])
-    assert not _external(blocked), blocked
+    assert not blocked, blocked
 
 
 def test_4_profile_html_download(session, tmp_path):
@@ -252,4 +181,4 @@ def test_4_profile_html_download(session, tmp_path):
     assert "Onderdrukt in dit gebied" in html and "gem_wmo" in html
     assert "HYPERLINK(&quot;http://evil.example&quot;)" in html  # escaped, never markup
     assert "Fictieve voorbeelddata" in html
-    assert not _external(blocked), blocked
+    assert not blocked, blocked

@@ -10,118 +10,55 @@ is not for 127.0.0.1 and records it.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from _browser import (
+    FOLIUM_IFRAME,
+    chromium,
+    free_port,
+    offline_context,
+    require_browser,
+    serve,
+    streamlit_command,
+)
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PDOK_TILE = re.compile(
     r"^https://service\.pdok\.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/\d+/\d+/\d+\.png$"
 )
-FOLIUM_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 N_DEMO_BUURTEN = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def map_app(tmp_path_factory):
     """Start the map-only page; yield its base URL."""
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    require_browser()
     folder = tmp_path_factory.mktemp("map_app")
     shutil.copy(ROOT / "tests" / "apps" / "map_only.py", folder / "map_only.py")
     assert not (folder / "static").exists()
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "map_only.py",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--server.enableStaticServing", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    log = open(folder / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not become healthy within 60 s")
-            time.sleep(0.2)
+    port = free_port()
+    command = streamlit_command("map_only.py", port, "--server.enableStaticServing", "true")
+    with serve(command, cwd=folder, env={}, log=folder / "streamlit.log", port=port) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture
 def offline_page(browser):
     """A page on which every request not for 127.0.0.1 is aborted and recorded."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    blocked: list[str] = []
+    context, blocked = offline_context(browser, {"width": 1200, "height": 900})
     dialogs: list[str] = []
-
-    def route(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
     page = context.new_page()
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     yield page, blocked, dialogs

@@ -8,26 +8,14 @@ uploads files through the real file input. Every request that is not for
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
+from _browser import chromium, free_port, offline_context, require_browser, serve, streamlit_command
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 NASTY = "<img src=x onerror=alert(1)>"
 
-PAGE = '''
+PAGE = """
 import streamlit as st
 
 from geo_app.upload_view import render_upload
@@ -35,93 +23,46 @@ from geo_app.upload_view import render_upload
 confirmed = render_upload(level="buurt", gemeentecode="GM9999",
                           known_codes=[f"BU9999000{i}" for i in range(6)])
 st.text("bevestigd: " + ("nee" if confirmed is None else ",".join(confirmed.frame["code"])))
-'''
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+"""
 
 
 @pytest.fixture(scope="module")
 def upload_app(tmp_path_factory):
     """Start the upload page; yield its URL."""
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    require_browser()
     folder = tmp_path_factory.mktemp("upload_app")
     (folder / "upload_page.py").write_text(PAGE, encoding="utf-8")
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "streamlit", "run", "upload_page.py",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]
-    log = open(folder / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not become healthy within 60 s")
-            time.sleep(0.2)
+    port = free_port()
+    command = streamlit_command("upload_page.py", port)
+    with serve(command, cwd=folder, env={}, log=folder / "streamlit.log", port=port) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
 def page(upload_app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 1400})
-        blocked: list[str] = []
+    with chromium() as browser:
+        context, blocked = offline_context(browser, {"width": 1200, "height": 1400})
         dialogs: list[str] = []
-
-        def route(route):
-            if urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
         tab = context.new_page()
         tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         tab.goto(upload_app)
         tab.get_by_text("bevestigd: nee").wait_for(timeout=30_000)
         yield tab, dialogs, blocked
         context.close()
-        browser.close()
 
 
 def _upload(tab, name: str, data: bytes) -> None:
     tab.locator("input[type=file]").set_input_files(
-        {"name": name, "mimeType": "text/csv", "buffer": data})
+        {"name": name, "mimeType": "text/csv", "buffer": data}
+    )
 
 
 def test_hostile_file_is_refused_shown_as_text_and_runs_nothing(page):
     tab, dialogs, blocked = page
-    data = (f"buurtcode;wmo\nBU99990000;=cmd|' /C calc'!A0\n{NASTY};5\n"
-            "BU99990001;<script>alert(2)</script>\n").encode()
+    data = (
+        f"buurtcode;wmo\nBU99990000;=cmd|' /C calc'!A0\n{NASTY};5\n"
+        "BU99990001;<script>alert(2)</script>\n"
+    ).encode()
     _upload(tab, f"{NASTY}.csv", data)
     tab.get_by_text("Het bestand kan niet gebruikt worden").wait_for(timeout=30_000)
     # The cell text and the message quoting it are shown as text in the tables.

@@ -1,0 +1,148 @@
+"""Shared pieces of the browser tests: Debian Chromium, a served app, an offline browser context.
+
+Every browser test starts a Streamlit process on 127.0.0.1, waits until it is healthy
+and drives it with Playwright in Debian's Chromium, with every request that is not for
+127.0.0.1 aborted and recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FOLIUM_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require_browser() -> None:
+    """Skip the test, saying why, without Playwright or Debian's Chromium."""
+    pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+
+
+@contextmanager
+def serve(
+    command: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log: Path,
+    port: int,
+    timeout: float = 60,
+) -> Iterator[str]:
+    """Run ``command`` (a Streamlit server on ``port``) until the block ends; yield its URL.
+
+    The process gets its own process group, which is stopped as a whole. Fails the test
+    with the end of the log when the server exits or is not healthy within ``timeout``.
+    """
+    with log.open("wb") as handle:
+        proc = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the server was not healthy within {timeout:.0f} s")
+                time.sleep(0.2)
+            yield base
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def streamlit_command(script: str | Path, port: int, *extra: str) -> list[str]:
+    """``python -m streamlit run script`` on 127.0.0.1:``port``, headless, no file watcher."""
+    import sys
+
+    return [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        *extra,
+    ]  # fmt: skip
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _loopback_only(route: Any, blocked: list[str]) -> None:
+    if urlsplit(route.request.url).hostname == "127.0.0.1":
+        route.continue_()
+    else:
+        blocked.append(route.request.url)
+        route.abort()
+
+
+def offline_context(browser: Any, viewport: dict[str, int]) -> tuple[Any, list[str]]:
+    """A new context of a running ``browser`` that aborts every request not for 127.0.0.1."""
+    context = browser.new_context(viewport=viewport)
+    blocked: list[str] = []
+    context.route("**/*", lambda route: _loopback_only(route, blocked))
+    return context, blocked
