@@ -36,6 +36,7 @@ __all__ = [
     "format_number",
     "format_value",
     "auto_decimals",
+    "separating_decimals",
 ]
 
 #: Classification schemes: key → (Dutch label, name of the mapclassify class).
@@ -256,6 +257,18 @@ def auto_decimals(values: np.ndarray) -> int:
     if len(y) == 0 or np.allclose(y, np.round(y)):
         return 0
     return 2 if np.ptp(y) < 1 else 1
+
+
+def separating_decimals(classes: Classes, places: int, *, most: int = 3) -> int:
+    """At least ``places``, and enough (up to ``most``) that distinct class bounds look distinct.
+
+    A legend row like "-0,8 – -0,8" hides that its bounds differ; one more decimal shows it.
+    """
+    edges = np.array([classes.lower, *classes.bins], dtype=float)
+    edges = np.unique(edges[np.isfinite(edges)])
+    while places < most and len(np.unique(np.round(edges, places))) < len(edges):
+        places += 1
+    return places
 
 
 def format_number(value: float, decimals: int = 1, *, english: bool = False) -> str:

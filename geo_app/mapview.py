@@ -34,6 +34,7 @@ from geo_app._map_classes import (
     category_colours,
     classify,
     format_value,
+    separating_decimals,
     sequential_colours,
 )
 from geo_app._map_elements import (
@@ -192,7 +193,10 @@ def build_map(
         numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
         numbers[suppressed_flags] = np.nan
         classes = classify(numbers, scheme=scheme, k=k)
-        places = auto_decimals(numbers) if decimals is None else int(decimals)
+        if decimals is None:
+            places = separating_decimals(classes, auto_decimals(numbers))
+        else:
+            places = int(decimals)
         colours = sequential_colours(classes.k, palette=palette, reverse=reverse)
         index = classes.index
         english = words["number_format"] == "en"

@@ -230,6 +230,17 @@ def test_numeric_legend_shows_classes_with_units_and_counts():
     assert legend.count('class="stapel-swatch"') == 3
 
 
+def test_legend_shows_enough_decimals_to_tell_class_bounds_apart():
+    """Scores close together: one decimal would give a row like "-0,8 – -0,8"."""
+    grid = _grid()
+    scores = pd.Series([-0.84, -0.81, -0.78, -0.2, 0.1, 0.4, 0.9, 1.3, 2.1], index=grid.index)
+    legend = _legend(build_map(grid, scores, title="Stapelingsscore", k=5, basemap=None))
+    rows = re.findall(r"(-?[\d,]+) – (-?[\d,]+)", legend)
+    assert len(rows) == 5
+    assert all(low != high for low, high in rows), rows
+    assert rows[0] == ("-0,84", "-0,79")  # two decimals where one would merge the bounds
+
+
 def test_categories_use_okabe_ito_in_given_order():
     grid = _grid()
     labels = pd.Series(["Jong gezin", "Ouderen", "Studenten"] * 3, index=grid.index)
