@@ -27,8 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=Path,
         required=True,
         help=(
-            "output file: .gpkg (layers buurten, wijken, gemeenten), "
-            ".geojson or .parquet (buurten)"
+            "output file: .gpkg (layers buurten, wijken, gemeenten), .geojson or .parquet (buurten)"
         ),
     )
     return parser

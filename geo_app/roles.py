@@ -47,10 +47,26 @@ __all__ = [
 ENV_VAR = "STAPELKAART_ROLES"
 _ALL = "*"
 _PURPOSES = ("view", "export")
-_ROLE_KEYS = {"label", "levels", "indicators", "export_levels", "export_indicators",
-              "datasets", "upload"}
-_ACCESS_KEYS = {"roles", "users", "domains", "groups", "default_role", "local_role",
-                "groups_claim", "require_verified_email", "login_provider"}
+_ROLE_KEYS = {
+    "label",
+    "levels",
+    "indicators",
+    "export_levels",
+    "export_indicators",
+    "datasets",
+    "upload",
+}
+_ACCESS_KEYS = {
+    "roles",
+    "users",
+    "domains",
+    "groups",
+    "default_role",
+    "local_role",
+    "groups_claim",
+    "require_verified_email",
+    "login_provider",
+}
 
 
 @dataclass(frozen=True)
@@ -69,12 +85,12 @@ class Role:
     datasets: frozenset[str] | None
     upload: bool
 
-    def may_see(self, *, level: str, indicator: str | None = None,
-                purpose: str = "view") -> bool:
+    def may_see(self, *, level: str, indicator: str | None = None, purpose: str = "view") -> bool:
         """Whether this role may see (or export) an indicator at a level."""
         levels, indicators = self._scope(purpose)
-        return level in levels and (indicator is None or indicators is None
-                                    or indicator in indicators)
+        return level in levels and (
+            indicator is None or indicators is None or indicator in indicators
+        )
 
     def _scope(self, purpose: str) -> tuple[frozenset[str], frozenset[str] | None]:
         if purpose not in _PURPOSES:
@@ -85,8 +101,9 @@ class Role:
 
 
 #: The role of local single-user mode when the configuration names none.
-LOCAL_ROLE = Role("lokaal", "Lokaal gebruik", frozenset(LEVELS), None, frozenset(LEVELS), None,
-                  None, True)
+LOCAL_ROLE = Role(
+    "lokaal", "Lokaal gebruik", frozenset(LEVELS), None, frozenset(LEVELS), None, None, True
+)
 
 
 @dataclass(frozen=True)
@@ -124,16 +141,18 @@ class Session:
 
 
 def _error(en: str, nl: str | None = None) -> InputError:
-    return InputError(f"Bad roles configuration: {en}",
-                      nl=f"Fout in de rollenconfiguratie: {nl or en}")
+    return InputError(
+        f"Bad roles configuration: {en}", nl=f"Fout in de rollenconfiguratie: {nl or en}"
+    )
 
 
-def _names(value: Any, *, where: str, allowed: Iterable[str] | None = None
-           ) -> frozenset[str] | None:
+def _names(
+    value: Any, *, where: str, allowed: Iterable[str] | None = None
+) -> frozenset[str] | None:
     if value == _ALL:
         return None
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise _error(f"{where} must be a list of names or \"*\", got {value!r}")
+        raise _error(f'{where} must be a list of names or "*", got {value!r}')
     if not all(isinstance(v, str) and v for v in value):
         raise _error(f"{where} must contain only non-empty strings")
     names = frozenset(value)
@@ -155,16 +174,22 @@ def _role(name: str, spec: Any, *, indicators: Iterable[str] | None) -> Role:
         raise _error(f"role {name!r} needs 'levels'")
     levels = _names(spec["levels"], where=f"roles.{name}.levels", allowed=LEVELS)
     levels = frozenset(LEVELS) if levels is None else levels
-    view = _names(spec.get("indicators", _ALL), where=f"roles.{name}.indicators",
-                  allowed=indicators)
-    export_levels = _names(spec.get("export_levels", []), where=f"roles.{name}.export_levels",
-                           allowed=LEVELS)
+    view = _names(
+        spec.get("indicators", _ALL), where=f"roles.{name}.indicators", allowed=indicators
+    )
+    export_levels = _names(
+        spec.get("export_levels", []), where=f"roles.{name}.export_levels", allowed=LEVELS
+    )
     export_levels = frozenset(LEVELS) if export_levels is None else export_levels
-    export = _names(spec.get("export_indicators", []), where=f"roles.{name}.export_indicators",
-                    allowed=indicators)
+    export = _names(
+        spec.get("export_indicators", []),
+        where=f"roles.{name}.export_indicators",
+        allowed=indicators,
+    )
     if not export_levels <= levels:
-        raise _error(f"role {name!r} may export levels it may not see: "
-                     f"{sorted(export_levels - levels)}")
+        raise _error(
+            f"role {name!r} may export levels it may not see: {sorted(export_levels - levels)}"
+        )
     if view is not None and (export is None or not export <= view):
         raise _error(f"role {name!r} may export indicators it may not see")
     datasets = _names(spec.get("datasets", []), where=f"roles.{name}.datasets")
@@ -206,8 +231,10 @@ def parse_access_config(
     known = None if indicators is None else set(indicators)
     raw_roles = access.get("roles", {})
     if not isinstance(raw_roles, Mapping) or not raw_roles:
-        raise _error("[access.roles] must define at least one role",
-                     "[access.roles] moet minstens één rol bevatten")
+        raise _error(
+            "[access.roles] must define at least one role",
+            "[access.roles] moet minstens één rol bevatten",
+        )
     roles = {str(n): _role(str(n), spec, indicators=known) for n, spec in raw_roles.items()}
 
     def role_ref(value: Any, where: str) -> str:
@@ -219,8 +246,10 @@ def parse_access_config(
         table = access.get(key, {})
         if not isinstance(table, Mapping):
             raise _error(f"[access.{key}] must be a table")
-        return {(str(k).strip().lower() if lower else str(k)): role_ref(v, f"access.{key}.{k}")
-                for k, v in table.items()}
+        return {
+            (str(k).strip().lower() if lower else str(k)): role_ref(v, f"access.{key}.{k}")
+            for k, v in table.items()
+        }
 
     users = mapping("users", lower=True)
     domains = {k.lstrip("@"): v for k, v in mapping("domains", lower=True).items()}
@@ -235,10 +264,15 @@ def parse_access_config(
     if provider is not None and not isinstance(provider, str):
         raise _error("login_provider must be the name of an [auth.<provider>] section")
     return AccessConfig(
-        roles=roles, users=users, domains=domains, groups=groups,
+        roles=roles,
+        users=users,
+        domains=domains,
+        groups=groups,
         default_role=None if default is None else role_ref(default, "access.default_role"),
         local_role=None if local is None else role_ref(local, "access.local_role"),
-        groups_claim=claim, require_verified_email=verified, login_provider=provider,
+        groups_claim=claim,
+        require_verified_email=verified,
+        login_provider=provider,
     )
 
 
@@ -265,11 +299,15 @@ def load_access_config(
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise _error(f"cannot read {ENV_VAR} file {path!r}: {exc.strerror}",
-                         f"het bestand uit {ENV_VAR} ({path}) is niet te lezen") from None
+            raise _error(
+                f"cannot read {ENV_VAR} file {path!r}: {exc.strerror}",
+                f"het bestand uit {ENV_VAR} ({path}) is niet te lezen",
+            ) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise _error(f"{ENV_VAR} file {path!r} is not valid TOML: {exc}",
-                         f"het bestand uit {ENV_VAR} is geen geldige TOML: {exc}") from None
+            raise _error(
+                f"{ENV_VAR} file {path!r} is not valid TOML: {exc}",
+                f"het bestand uit {ENV_VAR} is geen geldige TOML: {exc}",
+            ) from None
         if "access" not in data:
             raise _error(f"{ENV_VAR} file {path!r} has no [access] section")
         return parse_access_config(data["access"], indicators=indicators)
@@ -355,8 +393,11 @@ def filter_frame(
         raise ValueError("frame has no 'level' column")
     levels, _ = role._scope(purpose)
     if indicators is None:
-        indicators = [c for c in frame.columns
-                      if c not in FRAME_KEYS and c != "geometry" and not str(c).startswith("_")]
+        indicators = [
+            c
+            for c in frame.columns
+            if c not in FRAME_KEYS and c != "geometry" and not str(c).startswith("_")
+        ]
     indicators = list(indicators)
     allowed = set(filter_indicators(indicators, role, purpose=purpose))
     drop = [c for c in indicators if c not in allowed and c in frame.columns]
@@ -389,9 +430,14 @@ def current_session(config: AccessConfig | None = None) -> Session:
         return Session("oidc", False, None, None, "Log in om Stapelkaart te gebruiken.")
     email = user.get("email")
     role = resolve_role(config, user)
-    reason = "" if role else (
-        "U bent ingelogd, maar aan uw account is geen rol toegekend. Vraag de beheerder van "
-        "Stapelkaart in uw gemeente om toegang.")
+    reason = (
+        ""
+        if role
+        else (
+            "U bent ingelogd, maar aan uw account is geen rol toegekend. Vraag de beheerder van "
+            "Stapelkaart in uw gemeente om toegang."
+        )
+    )
     return Session("oidc", True, email, role, reason)
 
 
@@ -405,8 +451,9 @@ def require_role(config: AccessConfig | None = None) -> Role:
     st.info(session.reason_nl)
     if session.mode == "oidc" and not session.logged_in:
         provider = config.login_provider if config else None
-        st.button("Inloggen", on_click=st.login, args=(provider,) if provider else (),
-                  type="primary")
+        st.button(
+            "Inloggen", on_click=st.login, args=(provider,) if provider else (), type="primary"
+        )
     elif session.logged_in:
         st.button("Uitloggen", on_click=st.logout)
     st.stop()

@@ -150,8 +150,11 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
         text = text[position:]
         first = next((line for line in text.splitlines() if line.strip()), "")
         if not first:
-            raise Rejected("no_rows", "The file holds only comment lines.",
-                           "Het bestand bevat alleen commentaarregels en geen tabel.")
+            raise Rejected(
+                "no_rows",
+                "The file holds only comment lines.",
+                "Het bestand bevat alleen commentaarregels en geen tabel.",
+            )
     counts = {d: _count_outside_quotes(first, d) for d in _DELIMITERS}
     delimiter = hint.group(1) if hint else max(_DELIMITERS, key=lambda d: counts[d])
     if counts[delimiter] == 0:
@@ -184,11 +187,22 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
             f"Het CSV-bestand is ongeldig rond regel {reader.line_num} (bijvoorbeeld een "
             "aanhalingsteken dat niet gesloten wordt of een te lange cel).",
         ) from None
-    table = RawTable(records[0] if records else [], records[1:], file_rows[1:], "csv",
-                     encoding=encoding, delimiter=delimiter)
+    table = RawTable(
+        records[0] if records else [],
+        records[1:],
+        file_rows[1:],
+        "csv",
+        encoding=encoding,
+        delimiter=delimiter,
+    )
     name_nl = _DELIMITER_NAMES_NL[delimiter]
-    table.notes.append(("read", f"Read as CSV ({encoding}, separator {delimiter!r}).",
-                        f"Gelezen als CSV ({encoding}, scheidingsteken: {name_nl})."))
+    table.notes.append(
+        (
+            "read",
+            f"Read as CSV ({encoding}, separator {delimiter!r}).",
+            f"Gelezen als CSV ({encoding}, scheidingsteken: {name_nl}).",
+        )
+    )
     return table
 
 
@@ -197,11 +211,15 @@ def _read_xlsx(data: bytes, *, max_rows: int, sheet: str | int | None) -> RawTab
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
         names = {info.filename.lower() for info in infos}
-        content_types = archive.read("[Content_Types].xml") if "[content_types].xml" in names \
-            else b""
+        content_types = (
+            archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""
+        )
     except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError):
-        raise Rejected("xlsx_broken", "The Excel file is damaged and cannot be read.",
-                       "Het Excel-bestand is beschadigd en kan niet gelezen worden.") from None
+        raise Rejected(
+            "xlsx_broken",
+            "The Excel file is damaged and cannot be read.",
+            "Het Excel-bestand is beschadigd en kan niet gelezen worden.",
+        ) from None
     if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
         raise Rejected(
             "macro_file",
@@ -209,8 +227,11 @@ def _read_xlsx(data: bytes, *, max_rows: int, sheet: str | int | None) -> RawTab
             "De werkmap bevat macro's. Sla het bestand op als gewone .xlsx zonder macro's.",
         )
     if sum(info.file_size for info in infos) > _MAX_UNZIPPED_FACTOR * max(len(data), 1_000_000):
-        raise Rejected("xlsx_bomb", "The workbook unpacks to an implausibly large size.",
-                       "De werkmap is uitgepakt onwaarschijnlijk groot en wordt niet gelezen.")
+        raise Rejected(
+            "xlsx_bomb",
+            "The workbook unpacks to an implausibly large size.",
+            "De werkmap is uitgepakt onwaarschijnlijk groot en wordt niet gelezen.",
+        )
     import openpyxl  # imported lazily: only needed for Excel uploads
 
     books = []
@@ -220,13 +241,17 @@ def _read_xlsx(data: bytes, *, max_rows: int, sheet: str | int | None) -> RawTab
             # Values as Excel last computed them, and the formulas behind them: a formula
             # without a stored result must not silently become an empty cell.
             for data_only in (True, False):
-                books.append(openpyxl.load_workbook(io.BytesIO(data), read_only=True,
-                                                    data_only=data_only))
+                books.append(
+                    openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+                )
     except Exception:  # openpyxl raises many kinds on damaged files
         for book in books:
             book.close()
-        raise Rejected("xlsx_broken", "The Excel file is damaged and cannot be read.",
-                       "Het Excel-bestand is beschadigd en kan niet gelezen worden.") from None
+        raise Rejected(
+            "xlsx_broken",
+            "The Excel file is damaged and cannot be read.",
+            "Het Excel-bestand is beschadigd en kan niet gelezen worden.",
+        ) from None
     try:
         return _sheet_table(*books, max_rows=max_rows, sheet=sheet)
     finally:
@@ -255,13 +280,19 @@ def _sheet_table(book, formula_book, *, max_rows: int, sheet: str | int | None) 
     elif isinstance(sheet, str) and sheet in sheetnames:
         chosen = sheet
     else:
-        raise Rejected("sheet", f"The workbook has no sheet {sheet!r}.",
-                       f"De werkmap heeft geen werkblad {sheet!r}.")
+        raise Rejected(
+            "sheet",
+            f"The workbook has no sheet {sheet!r}.",
+            f"De werkmap heeft geen werkblad {sheet!r}.",
+        )
     records: list[list[object]] = []
     file_rows: list[int] = []
     try:
-        rows = zip(book[chosen].iter_rows(values_only=True),
-                   formula_book[chosen].iter_rows(values_only=True), strict=False)
+        rows = zip(
+            book[chosen].iter_rows(values_only=True),
+            formula_book[chosen].iter_rows(values_only=True),
+            strict=False,
+        )
         for number, (values, formulas) in enumerate(rows, start=1):
             cells = _merge_formulas(values, formulas)
             if not any(c not in (None, "") for c in cells):
@@ -278,22 +309,31 @@ def _sheet_table(book, formula_book, *, max_rows: int, sheet: str | int | None) 
     except Rejected:
         raise
     except Exception:
-        raise Rejected("xlsx_broken", "The Excel sheet cannot be read.",
-                       "Het Excel-werkblad kan niet gelezen worden.") from None
+        raise Rejected(
+            "xlsx_broken",
+            "The Excel sheet cannot be read.",
+            "Het Excel-werkblad kan niet gelezen worden.",
+        ) from None
     width = max((_last_filled(r) for r in records), default=0)
     records = [list(r[:width]) + [None] * (width - len(r)) for r in records]
     header = ["" if h is None else str(h).strip() for h in (records[0] if records else [])]
-    table = RawTable(header, records[1:], file_rows[1:], "xlsx", sheet=chosen,
-                     sheets=sheetnames)
-    table.notes.append(("read", f"Read sheet {chosen!r} of the workbook.",
-                        f"Werkblad '{chosen}' van de werkmap gelezen."))
+    table = RawTable(header, records[1:], file_rows[1:], "xlsx", sheet=chosen, sheets=sheetnames)
+    table.notes.append(
+        (
+            "read",
+            f"Read sheet {chosen!r} of the workbook.",
+            f"Werkblad '{chosen}' van de werkmap gelezen.",
+        )
+    )
     if len(sheetnames) > 1:
-        table.notes.append((
-            "sheets",
-            f"The workbook has {len(sheetnames)} sheets; only {chosen!r} was read.",
-            f"De werkmap heeft {len(sheetnames)} werkbladen; alleen '{chosen}' is gelezen. "
-            "Kies een ander werkblad als dat niet klopt.",
-        ))
+        table.notes.append(
+            (
+                "sheets",
+                f"The workbook has {len(sheetnames)} sheets; only {chosen!r} was read.",
+                f"De werkmap heeft {len(sheetnames)} werkbladen; alleen '{chosen}' is gelezen. "
+                "Kies een ander werkblad als dat niet klopt.",
+            )
+        )
     return table
 
 

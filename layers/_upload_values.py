@@ -30,16 +30,28 @@ def as_text(cell: object) -> str:
 def parse_column(table, j, name, keep, issues, *, decimal_comma) -> pd.Series:
     """Parse column ``j`` of the kept rows into floats, reporting bad cells to ``issues``."""
     cells = [table.rows[i][j] if j < len(table.rows[i]) else None for i in keep]
-    strings = [c.strip().replace("\u00a0", "").replace(" ", "")
-               for c in cells if isinstance(c, str) and c.strip()]
+    strings = [
+        c.strip().replace("\u00a0", "").replace(" ", "")
+        for c in cells
+        if isinstance(c, str) and c.strip()
+    ]
     comma_column = decimal_comma and any("," in s for s in strings)
-    dots_thousands = decimal_comma and not comma_column and bool(strings) and all(
-        _THOUSANDS_DOT.match(s) or "." not in s for s in strings) and any(
-        _THOUSANDS_DOT.match(s) for s in strings)
+    dots_thousands = (
+        decimal_comma
+        and not comma_column
+        and bool(strings)
+        and all(_THOUSANDS_DOT.match(s) or "." not in s for s in strings)
+        and any(_THOUSANDS_DOT.match(s) for s in strings)
+    )
     if dots_thousands:
-        issues.add("warning", "thousands", f"In kolom '{name}' is een punt gelezen als "
-                   "scheiding van duizendtallen (1.234 = 1234).",
-                   f"In column {name!r} a dot was read as thousands separator.", column=name)
+        issues.add(
+            "warning",
+            "thousands",
+            f"In kolom '{name}' is een punt gelezen als "
+            "scheiding van duizendtallen (1.234 = 1234).",
+            f"In column {name!r} a dot was read as thousands separator.",
+            column=name,
+        )
     values = np.full(len(cells), np.nan)
     fractional = dates = bsn_like = 0
     for k, cell in enumerate(cells):
@@ -49,35 +61,70 @@ def parse_column(table, j, name, keep, issues, *, decimal_comma) -> pd.Series:
             continue
         if isinstance(value, str):
             dates += value == "date"
-            nl = ("bevat een formule of tekst in plaats van een getal" if value == "formula"
-                  else "bevat geen getal")
-            issues.add("error", "not_numeric", f"Kolom '{name}': '{as_text(cell)}' {nl}.",
-                       f"Column {name!r}: {as_text(cell)!r} is not a number.",
-                       row=line, column=name, detail=True)
+            nl = (
+                "bevat een formule of tekst in plaats van een getal"
+                if value == "formula"
+                else "bevat geen getal"
+            )
+            issues.add(
+                "error",
+                "not_numeric",
+                f"Kolom '{name}': '{as_text(cell)}' {nl}.",
+                f"Column {name!r}: {as_text(cell)!r} is not a number.",
+                row=line,
+                column=name,
+                detail=True,
+            )
             continue
         if value < 0:
-            issues.add("error", "negative", f"Kolom '{name}': negatief aantal ({fmt(value)}).",
-                       f"Column {name!r}: negative count ({value}).", row=line, column=name,
-                       detail=True)
+            issues.add(
+                "error",
+                "negative",
+                f"Kolom '{name}': negatief aantal ({fmt(value)}).",
+                f"Column {name!r}: negative count ({value}).",
+                row=line,
+                column=name,
+                detail=True,
+            )
             continue
         fractional += not float(value).is_integer()
         bsn_like += is_bsn(value)
         values[k] = value
     if dates and dates >= len(cells) / 2:
-        issues.add("error", "person_level", f"Kolom '{name}' bevat datums; dat lijkt op "
-                   "persoonsgegevens (zoals geboortedatums). Lever alleen aantallen per gebied.",
-                   f"Column {name!r} holds dates: looks like person-level data.", column=name)
+        issues.add(
+            "error",
+            "person_level",
+            f"Kolom '{name}' bevat datums; dat lijkt op "
+            "persoonsgegevens (zoals geboortedatums). Lever alleen aantallen per gebied.",
+            f"Column {name!r} holds dates: looks like person-level data.",
+            column=name,
+        )
     if bsn_like and bsn_like >= len(cells) / 2:
-        issues.add("error", "person_level", f"Kolom '{name}' bevat getallen die op BSN's "
-                   "lijken. Lever nooit persoonsgegevens aan, alleen aantallen per gebied.",
-                   f"Column {name!r} holds numbers that look like BSNs.", column=name)
+        issues.add(
+            "error",
+            "person_level",
+            f"Kolom '{name}' bevat getallen die op BSN's "
+            "lijken. Lever nooit persoonsgegevens aan, alleen aantallen per gebied.",
+            f"Column {name!r} holds numbers that look like BSNs.",
+            column=name,
+        )
     if fractional:
-        issues.add("warning", "fractional", f"Kolom '{name}' bevat {fractional} getal(len) met "
-                   "decimalen; voor aantallen worden hele getallen verwacht.",
-                   f"Column {name!r} has {fractional} non-integer value(s).", column=name)
+        issues.add(
+            "warning",
+            "fractional",
+            f"Kolom '{name}' bevat {fractional} getal(len) met "
+            "decimalen; voor aantallen worden hele getallen verwacht.",
+            f"Column {name!r} has {fractional} non-integer value(s).",
+            column=name,
+        )
     if np.isnan(values).all():
-        issues.add("warning", "empty_column", f"Kolom '{name}' bevat geen enkel getal.",
-                   f"Column {name!r} holds no numbers.", column=name)
+        issues.add(
+            "warning",
+            "empty_column",
+            f"Kolom '{name}' bevat geen enkel getal.",
+            f"Column {name!r} holds no numbers.",
+            column=name,
+        )
     return pd.Series(values, dtype="float64")
 
 

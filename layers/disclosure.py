@@ -188,10 +188,14 @@ def suppress(
         primary = ~np.isnan(values) & (values < threshold)
         hidden = _complete(values, primary, parent)
         masks[column] = hidden
-        records += [(int(i), column, "primary", "count_below_threshold", threshold)
-                    for i in np.flatnonzero(primary)]
-        records += [(int(i), column, "secondary", "complementary", np.nan)
-                    for i in np.flatnonzero(hidden & ~primary)]
+        records += [
+            (int(i), column, "primary", "count_below_threshold", threshold)
+            for i in np.flatnonzero(primary)
+        ]
+        records += [
+            (int(i), column, "secondary", "complementary", np.nan)
+            for i in np.flatnonzero(hidden & ~primary)
+        ]
 
     for rate, (num_col, den_col) in rate_columns.items():
         rate_values = pd.to_numeric(frame[rate], errors="raise").to_numpy(dtype="float64")
@@ -202,8 +206,12 @@ def suppress(
             ("numerator_below_threshold", "primary", num < threshold, threshold),
             ("denominator_below_threshold", "primary", den < den_threshold, den_threshold),
             ("numerator_suppressed", "secondary", masks[num_col], np.nan),
-            ("denominator_suppressed", "secondary",
-             masks.get(den_col, np.zeros(len(frame), dtype=bool)), np.nan),
+            (
+                "denominator_suppressed",
+                "secondary",
+                masks.get(den_col, np.zeros(len(frame), dtype=bool)),
+                np.nan,
+            ),
             ("input_missing", "primary", np.isnan(num) | np.isnan(den), np.nan),
         )
         hidden = np.zeros(len(frame), dtype=bool)
@@ -238,11 +246,14 @@ def suppress_levels(
     tuple
         ``({level: protected frame}, log)``.
     """
-    parts = {level: f.assign(level=level) if "level" not in f.columns else f
-             for level, f in frames.items()}
+    parts = {
+        level: f.assign(level=level) if "level" not in f.columns else f
+        for level, f in frames.items()
+    }
     keys = list(parts)
-    combined = pd.concat([parts[k].reset_index(drop=True) for k in keys], keys=keys,
-                         names=["_part", "_row"])
+    combined = pd.concat(
+        [parts[k].reset_index(drop=True) for k in keys], keys=keys, names=["_part", "_row"]
+    )
     result = suppress(combined, **options)
     protected = {}
     for key in keys:
@@ -254,9 +265,7 @@ def suppress_levels(
     return protected, result.log
 
 
-def describe_nl(
-    *, threshold: int = DEFAULT_THRESHOLD, log: pd.DataFrame | None = None
-) -> str:
+def describe_nl(*, threshold: int = DEFAULT_THRESHOLD, log: pd.DataFrame | None = None) -> str:
     """A Dutch statement of the disclosure rules, for exports and the about page.
 
     Parameters
@@ -283,8 +292,10 @@ def describe_nl(
     if log is not None and len(log):
         n_primary = int((log["reason"] == "primary").sum())
         n_secondary = int((log["reason"] == "secondary").sum())
-        text += f" In deze gegevens: {n_primary} cel(len) primair en {n_secondary} secundair " \
-                "afgeschermd."
+        text += (
+            f" In deze gegevens: {n_primary} cel(len) primair en {n_secondary} secundair "
+            "afgeschermd."
+        )
     return text
 
 
@@ -350,8 +361,11 @@ def _parent_positions(frame: pd.DataFrame, hierarchy: Sequence[str]) -> np.ndarr
             if len(rows) == 0 or not lookup:
                 continue
             keys = frame[f"{upper}code"].to_numpy()[rows]
-            found = np.fromiter((lookup.get(k, -1) if isinstance(k, str) else -1 for k in keys),
-                                dtype=np.int64, count=len(rows))
+            found = np.fromiter(
+                (lookup.get(k, -1) if isinstance(k, str) else -1 for k in keys),
+                dtype=np.int64,
+                count=len(rows),
+            )
             parent[rows[found >= 0]] = found[found >= 0]
             rows = rows[found < 0]
     return parent
@@ -403,8 +417,9 @@ def _complete(values: np.ndarray, primary: np.ndarray, parent: np.ndarray) -> np
         # Hidden children of a published total that are all zero sum to a known zero, and
         # counts are never negative: that gives each of them away. Such a group needs a
         # positive partner, as does a group with a single unknown.
-        hidden_sum = np.bincount(par, weights=np.where(hidden[child], values[child], 0.0),
-                                 minlength=n)
+        hidden_sum = np.bincount(
+            par, weights=np.where(hidden[child], values[child], 0.0), minlength=n
+        )
         missing_unknown = np.bincount(par, weights=unknown[child] & missing[child], minlength=n)
         zero_sum = ~unknown & (n_unknown >= 1) & (hidden_sum == 0) & (missing_unknown == 0)
         lone = np.flatnonzero(is_parent & ((n_unknown == 1) | zero_sum))
@@ -443,8 +458,10 @@ def _build_log(
     codes = frame["code"].to_numpy()
     levels = frame["level"].to_numpy()
     rows = sorted(
-        ((rank[levels[p]], str(codes[p]), col, codes[p], levels[p], reason, rule, limit)
-         for p, col, reason, rule, limit in records),
+        (
+            (rank[levels[p]], str(codes[p]), col, codes[p], levels[p], reason, rule, limit)
+            for p, col, reason, rule, limit in records
+        ),
         key=lambda r: r[:3],
     )
     texts: dict[tuple[str, str, float], str] = {}
@@ -452,16 +469,21 @@ def _build_log(
     for *_, reason, rule, limit in rows:
         key = (reason, rule, limit)
         if key not in texts:
-            texts[key] = (("Primair" if reason == "primary" else "Secundair") + " afgeschermd: "
-                          + _RULE_TEXT_NL[rule].format(t="" if np.isnan(limit) else int(limit)))
+            texts[key] = (
+                ("Primair" if reason == "primary" else "Secundair")
+                + " afgeschermd: "
+                + _RULE_TEXT_NL[rule].format(t="" if np.isnan(limit) else int(limit))
+            )
         explanations.append(texts[key])
     _, _, column, code, level, reason, rule, limit = zip(*rows, strict=True)
-    return pd.DataFrame({
-        "code": list(code),
-        "level": list(level),
-        "column": list(column),
-        "reason": list(reason),
-        "rule": list(rule),
-        "threshold": np.asarray(limit, dtype="float64"),
-        "explanation_nl": explanations,
-    })
+    return pd.DataFrame(
+        {
+            "code": list(code),
+            "level": list(level),
+            "column": list(column),
+            "reason": list(reason),
+            "rule": list(rule),
+            "threshold": np.asarray(limit, dtype="float64"),
+            "explanation_nl": explanations,
+        }
+    )

@@ -64,7 +64,8 @@ def escape_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> p
     geometry = getattr(frame, "_geometry_column_name", None)
     if columns is None:
         columns = [
-            c for c in frame.columns
+            c
+            for c in frame.columns
             if c != geometry
             and (pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c]))
         ]

@@ -170,10 +170,13 @@ def validate_upload(
         issues.add("error", "empty", "Het bestand is leeg.", "The file is empty.")
         return result()
     if len(data) > max_bytes:
-        issues.add("error", "too_large",
-                   f"Het bestand is te groot ({len(data) / 1e6:.1f} MB; maximaal "
-                   f"{max_bytes / 1e6:.1f} MB). Verwacht wordt één regel per buurt of wijk.",
-                   f"The file is too large ({len(data)} bytes; limit {max_bytes}).")
+        issues.add(
+            "error",
+            "too_large",
+            f"Het bestand is te groot ({len(data) / 1e6:.1f} MB; maximaal "
+            f"{max_bytes / 1e6:.1f} MB). Verwacht wordt één regel per buurt of wijk.",
+            f"The file is too large ({len(data)} bytes; limit {max_bytes}).",
+        )
         return result()
     try:
         table = read_table(data, filename, max_rows=max_rows, sheet=sheet)
@@ -182,8 +185,14 @@ def validate_upload(
         return result()
     for kind, en, nl in table.notes:
         issues.add("warning" if kind == "sheets" else "info", kind, nl, en)
-    details.update(kind=table.kind, encoding=table.encoding, delimiter=table.delimiter,
-                   sheet=table.sheet, sheets=table.sheets, n_rows=len(table.rows))
+    details.update(
+        kind=table.kind,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        sheets=table.sheets,
+        n_rows=len(table.rows),
+    )
     preview = _preview(table)
     columns = check_header(table, issues, max_columns=max_columns)
     if columns is None:
@@ -191,8 +200,9 @@ def validate_upload(
     code_col, label_cols, value_cols = columns
     details["value_columns"] = [name for _, name in value_cols]
     check_row_width(table, issues)
-    codes, keep = check_codes(table, code_col, issues, level=level,
-                               gemeentecode=gemeentecode, known_codes=known_codes)
+    codes, keep = check_codes(
+        table, code_col, issues, level=level, gemeentecode=gemeentecode, known_codes=known_codes
+    )
     frame = pd.DataFrame({"code": pd.Series([codes[i] for i in keep], dtype=str)})
     comma = table.kind == "csv" and table.delimiter != ","
     for j, name in value_cols:
@@ -201,8 +211,13 @@ def validate_upload(
     if issues.has_errors:
         return result(preview=preview)
     for label in label_cols:
-        issues.add("info", "label_ignored", f"Kolom '{label}' (namen) wordt niet gebruikt.",
-                   f"Column {label!r} (names) is not used.", column=label)
+        issues.add(
+            "info",
+            "label_ignored",
+            f"Kolom '{label}' (namen) wordt niet gebruikt.",
+            f"Column {label!r} (names) is not used.",
+            column=label,
+        )
     below = _below_threshold(frame, threshold, issues)
     return result(frame=frame, below=below, preview=preview)
 
@@ -222,32 +237,48 @@ def _check_pairs(frame, table, keep, pairs, issues) -> None:
     for num, den in pairs.items():
         missing = [c for c in (num, den) if c not in frame.columns]
         if missing:
-            issues.add("error", "pair_column",
-                       f"Teller/noemer-kolom {', '.join(missing)} staat niet in het bestand.",
-                       f"Numerator/denominator column(s) {missing} not in the file.")
+            issues.add(
+                "error",
+                "pair_column",
+                f"Teller/noemer-kolom {', '.join(missing)} staat niet in het bestand.",
+                f"Numerator/denominator column(s) {missing} not in the file.",
+            )
             continue
         bad = np.flatnonzero((frame[num] > frame[den]).to_numpy())
         for k in bad:
-            issues.add("error", "numerator_above_denominator",
-                       f"'{num}' ({fmt(frame[num].iat[k])}) is groter dan '{den}' "
-                       f"({fmt(frame[den].iat[k])}) voor {frame['code'].iat[k]}.",
-                       f"{num!r} exceeds {den!r} for {frame['code'].iat[k]}.",
-                       row=table.file_rows[keep[k]], column=num, detail=True)
+            issues.add(
+                "error",
+                "numerator_above_denominator",
+                f"'{num}' ({fmt(frame[num].iat[k])}) is groter dan '{den}' "
+                f"({fmt(frame[den].iat[k])}) voor {frame['code'].iat[k]}.",
+                f"{num!r} exceeds {den!r} for {frame['code'].iat[k]}.",
+                row=table.file_rows[keep[k]],
+                column=num,
+                detail=True,
+            )
 
 
 def _below_threshold(frame: pd.DataFrame, threshold: int, issues: Issues) -> pd.DataFrame:
     long = frame.melt(id_vars="code", var_name="column", value_name="value").dropna()
     below = long.loc[long["value"] < threshold].reset_index(drop=True)
     for column, n in below.groupby("column", sort=False).size().items():
-        issues.add("warning", "below_threshold",
-                   f"Kolom '{column}': {n} cel(len) kleiner dan {threshold}. Die worden "
-                   "afgeschermd (niet getoond of geëxporteerd), net als cellen waaruit ze "
-                   "terug te rekenen zijn.",
-                   f"Column {column!r}: {n} cell(s) below {threshold} will be suppressed.",
-                   column=column)
+        issues.add(
+            "warning",
+            "below_threshold",
+            f"Kolom '{column}': {n} cel(len) kleiner dan {threshold}. Die worden "
+            "afgeschermd (niet getoond of geëxporteerd), net als cellen waaruit ze "
+            "terug te rekenen zijn.",
+            f"Column {column!r}: {n} cell(s) below {threshold} will be suppressed.",
+            column=column,
+        )
     return below
 
 
 def _empty_below() -> pd.DataFrame:
-    return pd.DataFrame({"code": pd.Series(dtype=str), "column": pd.Series(dtype=str),
-                         "value": pd.Series(dtype="float64")})
+    return pd.DataFrame(
+        {
+            "code": pd.Series(dtype=str),
+            "column": pd.Series(dtype=str),
+            "value": pd.Series(dtype="float64"),
+        }
+    )

@@ -25,15 +25,36 @@ def _frame(buurten: dict[str, dict[str, float]], *, wijken=True, column="n") -> 
         wijk = f"WK0001{w}"
         total = 0.0
         for b, value in members.items():
-            rows.append({"code": f"BU0001{w}{b}", "level": "buurt", "wijkcode": wijk,
-                         "gemeentecode": "GM0001", column: value})
+            rows.append(
+                {
+                    "code": f"BU0001{w}{b}",
+                    "level": "buurt",
+                    "wijkcode": wijk,
+                    "gemeentecode": "GM0001",
+                    column: value,
+                }
+            )
             total += 0.0 if np.isnan(value) else value
         if wijken:
-            rows.append({"code": wijk, "level": "wijk", "wijkcode": wijk,
-                         "gemeentecode": "GM0001", column: total})
+            rows.append(
+                {
+                    "code": wijk,
+                    "level": "wijk",
+                    "wijkcode": wijk,
+                    "gemeentecode": "GM0001",
+                    column: total,
+                }
+            )
         gemeente_total += total
-    rows.append({"code": "GM0001", "level": "gemeente", "wijkcode": None,
-                 "gemeentecode": "GM0001", column: gemeente_total})
+    rows.append(
+        {
+            "code": "GM0001",
+            "level": "gemeente",
+            "wijkcode": None,
+            "gemeentecode": "GM0001",
+            column: gemeente_total,
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -127,24 +148,32 @@ def test_threshold_is_configurable():
     frame = _frame({"01": {"01": 12, "02": 50, "03": 60}})
     assert _hidden(suppress(frame, count_columns=["n"], threshold=10)) == set()
     assert _hidden(suppress(frame, count_columns=["n"], threshold=15)) == {
-        "BU00010101", "BU00010102"}
+        "BU00010101",
+        "BU00010102",
+    }
 
 
 def test_rates_follow_their_numerator_and_denominator():
-    frame = pd.DataFrame({
-        "code": ["BU1", "BU2", "BU3", "BU4", "BU5"],
-        "level": "buurt",
-        "clients": [5, 40, 50, np.nan, 60],
-        "inhabitants": [100, 900, 8, 100, 700],
-        "pct": [5.0, 4.4, 625.0, 3.0, np.nan],
-    })
-    result = suppress(frame, rate_columns={"pct": ("clients", "inhabitants")},
-                      denominator_threshold=50)
+    frame = pd.DataFrame(
+        {
+            "code": ["BU1", "BU2", "BU3", "BU4", "BU5"],
+            "level": "buurt",
+            "clients": [5, 40, 50, np.nan, 60],
+            "inhabitants": [100, 900, 8, 100, 700],
+            "pct": [5.0, 4.4, 625.0, 3.0, np.nan],
+        }
+    )
+    result = suppress(
+        frame, rate_columns={"pct": ("clients", "inhabitants")}, denominator_threshold=50
+    )
     assert result.mask["pct"].tolist() == [True, False, True, True, False]
     assert result.mask["clients"].tolist() == [True, False, False, False, False]
     rules = result.log.loc[result.log["column"] == "pct"].set_index("code")["rule"].to_dict()
-    assert rules == {"BU1": "numerator_below_threshold", "BU3": "denominator_below_threshold",
-                     "BU4": "input_missing"}
+    assert rules == {
+        "BU1": "numerator_below_threshold",
+        "BU3": "denominator_below_threshold",
+        "BU4": "input_missing",
+    }
     # BU5's rate was missing to begin with: not suppressed, not logged.
     assert "BU5" not in set(result.log["code"])
 
@@ -207,17 +236,18 @@ def test_missing_column_is_named():
 
 
 def test_suppress_levels_keeps_each_level_frame_and_its_geometry(demo_frames):
-    protected, log = suppress_levels(demo_frames, count_columns=["youth_care_count"],
-                                     rate_columns={"youth_care_pct": ("youth_care_count",
-                                                                      "age_0_15")})
+    protected, log = suppress_levels(
+        demo_frames,
+        count_columns=["youth_care_count"],
+        rate_columns={"youth_care_pct": ("youth_care_count", "age_0_15")},
+    )
     assert set(protected) == {"buurt", "wijk", "gemeente"}
     for level, frame in demo_frames.items():
         out = protected[level]
         assert out.index.equals(frame.index)
         assert out.crs == frame.crs
         kept = out.drop(columns=["youth_care_count", "youth_care_pct"])
-        assert_geodataframe_equal(kept, frame.drop(columns=["youth_care_count",
-                                                            "youth_care_pct"]))
+        assert_geodataframe_equal(kept, frame.drop(columns=["youth_care_count", "youth_care_pct"]))
     assert (log["column"] == "youth_care_count").any()
     hidden_codes = set(log.loc[log["column"] == "youth_care_count", "code"])
     buurt = protected["buurt"].set_index("code")

@@ -57,8 +57,15 @@ def hierarchies(draw):
                 add(wk, "wijk", wk, gm, wijk_total)
             gemeente_total += wijk_total
         add(gm, "gemeente", None, gm, gemeente_total)
-    frame = pd.DataFrame({"code": codes, "level": levels, "wijkcode": wijkcodes,
-                          "gemeentecode": gemeentecodes, "true": true})
+    frame = pd.DataFrame(
+        {
+            "code": codes,
+            "level": levels,
+            "wijkcode": wijkcodes,
+            "gemeentecode": gemeentecodes,
+            "true": true,
+        }
+    )
     missing = draw(st.lists(st.booleans(), min_size=len(frame), max_size=len(frame)))
     missing = np.asarray(missing) & draw(st.booleans())  # about half the tables have none
     frame["n"] = frame["true"].mask(missing)
@@ -220,12 +227,16 @@ def test_no_suppressed_cell_can_be_recovered_from_published_totals(case):
     assert algebra_attack(frame, hidden) == set()
     # Nothing visible was altered.
     visible = ~hidden
-    np.testing.assert_array_equal(result.frame["n"].to_numpy()[visible],
-                                  frame["n"].to_numpy()[visible])
+    np.testing.assert_array_equal(
+        result.frame["n"].to_numpy()[visible], frame["n"].to_numpy()[visible]
+    )
 
 
-@settings(max_examples=max(_EXAMPLES // 4, 50), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=max(_EXAMPLES // 4, 50),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(hierarchies())
 def test_non_negativity_does_not_pin_down_a_suppressed_cell(case):
     frame, threshold = case
@@ -248,11 +259,16 @@ def test_two_hidden_zeros_under_a_published_total_get_a_positive_partner():
 
 def _example() -> pd.DataFrame:
     rows = [
-        ("BU00010101", "buurt", "WK000101", 4.0), ("BU00010102", "buurt", "WK000101", 50.0),
-        ("BU00010103", "buurt", "WK000101", 20.0), ("WK000101", "wijk", "WK000101", 74.0),
-        ("BU00010201", "buurt", "WK000102", 7.0), ("WK000102", "wijk", "WK000102", 7.0),
-        ("BU00010301", "buurt", "WK000103", 30.0), ("BU00010302", "buurt", "WK000103", 40.0),
-        ("WK000103", "wijk", "WK000103", 70.0), ("GM0001", "gemeente", None, 151.0),
+        ("BU00010101", "buurt", "WK000101", 4.0),
+        ("BU00010102", "buurt", "WK000101", 50.0),
+        ("BU00010103", "buurt", "WK000101", 20.0),
+        ("WK000101", "wijk", "WK000101", 74.0),
+        ("BU00010201", "buurt", "WK000102", 7.0),
+        ("WK000102", "wijk", "WK000102", 7.0),
+        ("BU00010301", "buurt", "WK000103", 30.0),
+        ("BU00010302", "buurt", "WK000103", 40.0),
+        ("WK000103", "wijk", "WK000103", 70.0),
+        ("GM0001", "gemeente", None, 151.0),
     ]
     frame = pd.DataFrame(rows, columns=["code", "level", "wijkcode", "true"])
     frame["gemeentecode"] = "GM0001"
@@ -300,14 +316,22 @@ def test_real_rijnmond_hierarchy_resists_both_attacks(shared_data):
         shared_data / "nprz-app" / "buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
         columns=["buurtcode", "wijkcode", "gemeentecode", "WmoClienten_93"],
     )
-    buurt = pd.DataFrame({"code": stats["buurtcode"], "level": "buurt",
-                          "wijkcode": stats["wijkcode"], "gemeentecode": stats["gemeentecode"],
-                          "true": (stats["WmoClienten_93"] / 5).round()})
+    buurt = pd.DataFrame(
+        {
+            "code": stats["buurtcode"],
+            "level": "buurt",
+            "wijkcode": stats["wijkcode"],
+            "gemeentecode": stats["gemeentecode"],
+            "true": (stats["WmoClienten_93"] / 5).round(),
+        }
+    )
     wijk = buurt.groupby("wijkcode", as_index=False).agg(
-        gemeentecode=("gemeentecode", "first"), true=("true", lambda v: v.sum(min_count=1)))
+        gemeentecode=("gemeentecode", "first"), true=("true", lambda v: v.sum(min_count=1))
+    )
     wijk = wijk.assign(code=wijk["wijkcode"], level="wijk")
     gemeente = wijk.groupby("gemeentecode", as_index=False).agg(
-        true=("true", lambda v: v.sum(min_count=1)))
+        true=("true", lambda v: v.sum(min_count=1))
+    )
     gemeente = gemeente.assign(code=gemeente["gemeentecode"], level="gemeente", wijkcode=None)
     frame = pd.concat([buurt, wijk, gemeente], ignore_index=True)
     frame["true"] = frame["true"].astype("float64")

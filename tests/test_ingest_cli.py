@@ -192,8 +192,9 @@ def test_usage_mistakes_are_one_line(cbs_server, capsys, argv):
 
 def test_gemeente_with_wijken_but_no_buurten_in_either_source(cbs_server, cbs_gpkg, capsys):
     """Dordrecht has wijk rows in the test sources but no buurt rows: no crash, 0 buurten."""
-    code = main(["ingest", "--year", "2024", "-m", "GM0505", "-q", "--geometry-file",
-                 str(cbs_gpkg)])
+    code = main(
+        ["ingest", "--year", "2024", "-m", "GM0505", "-q", "--geometry-file", str(cbs_gpkg)]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "0 buurt rows" in out

@@ -13,8 +13,12 @@ import pytest
 from models import run_analysis
 from tests._real import area_frame
 
-DORDT_WEST = {"Wijk 07 Wielwijk", "Wijk 08 Crabbehof/Zuidhoven", "Wijk 04 Nieuw-krispijn",
-              "Wijk 03 Oud Krispijn"}
+DORDT_WEST = {
+    "Wijk 07 Wielwijk",
+    "Wijk 08 Crabbehof/Zuidhoven",
+    "Wijk 04 Nieuw-krispijn",
+    "Wijk 03 Oud Krispijn",
+}
 
 
 @pytest.mark.shared_data
@@ -37,5 +41,7 @@ def test_dordrecht_focus_wijken_stand_out_nationally(shared_data):
     table = run_analysis(frame, scope="selection", permutations=0).table
     dordrecht = table[table["gemeentecode"] == "GM0505"].set_index("name")
     # Within all 3,393 wijken, Wielwijk and Crabbehof are in the highest 5 %.
-    assert (dordrecht.loc[["Wijk 07 Wielwijk", "Wijk 08 Crabbehof/Zuidhoven"],
-                          "stacking_percentile"] >= 95).all()
+    assert (
+        dordrecht.loc[["Wijk 07 Wielwijk", "Wijk 08 Crabbehof/Zuidhoven"], "stacking_percentile"]
+        >= 95
+    ).all()

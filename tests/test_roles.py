@@ -58,8 +58,13 @@ datasets = []
 "sg-stapelkaart-corporatie" = "corporatie"
 """
 
-INDICATORS = ["wmo_clients", "youth_care_count", "persons_bijstand", "pct_corporation_owned",
-              "population"]
+INDICATORS = [
+    "wmo_clients",
+    "youth_care_count",
+    "persons_bijstand",
+    "pct_corporation_owned",
+    "population",
+]
 
 
 @pytest.fixture
@@ -87,8 +92,10 @@ def test_roles_are_parsed_with_their_scopes(config):
         ({"email": "x@woonbron.example"}, "corporatie"),  # domain given with "@"
         # A group outranks the domain; with several groups the first role in config order wins.
         ({"email": "a@stapeldam.nl", "groups": ["sg-stapelkaart-corporatie"]}, "corporatie"),
-        ({"email": "a@x.nl", "groups": ["sg-stapelkaart-corporatie", "sg-stapelkaart-gemeente"]},
-         "gemeente"),
+        (
+            {"email": "a@x.nl", "groups": ["sg-stapelkaart-corporatie", "sg-stapelkaart-gemeente"]},
+            "gemeente",
+        ),
         ({"email": "a@x.nl", "groups": "sg-stapelkaart-corporatie"}, "corporatie"),
         ({"email": "iemand@elders.nl"}, None),  # no default role: no access
         ({"email": "evil@stapeldam.nl.attacker.example"}, None),  # not the domain
@@ -115,8 +122,11 @@ def test_default_role_and_verified_email(config):
 
 def test_filter_indicators_and_datasets(config):
     wijkteam, corporatie = config.roles["wijkteam"], config.roles["corporatie"]
-    assert filter_indicators(INDICATORS, wijkteam) == ["wmo_clients", "youth_care_count",
-                                                       "persons_bijstand"]
+    assert filter_indicators(INDICATORS, wijkteam) == [
+        "wmo_clients",
+        "youth_care_count",
+        "persons_bijstand",
+    ]
     assert filter_indicators(INDICATORS, wijkteam, purpose="export") == ["wmo_clients"]
     assert filter_indicators(INDICATORS, corporatie, purpose="export") == []
     assert filter_indicators(INDICATORS, config.roles["gemeente"]) == INDICATORS
@@ -151,8 +161,14 @@ BAD = [
     ({"roles": {"x": {"levels": "buurt"}}}, "list of names"),
     ({"roles": {"x": {"levels": ["buurt"], "indicators": ["nonsense"]}}}, "unknown name"),
     ({"roles": {"x": {"levels": ["buurt"], "export_levels": ["wijk"]}}}, "may not see"),
-    ({"roles": {"x": {"levels": ["buurt"], "indicators": ["wmo_clients"],
-                      "export_indicators": "*"}}}, "may not see"),
+    (
+        {
+            "roles": {
+                "x": {"levels": ["buurt"], "indicators": ["wmo_clients"], "export_indicators": "*"}
+            }
+        },
+        "may not see",
+    ),
     ({"roles": {"x": {"levels": ["buurt"], "upload": "yes"}}}, "true or false"),
     ({"roles": {"x": {"levels": ["buurt"], "levelz": []}}}, "unknown key"),
     ({"roles": {"x": {"levels": ["buurt"]}}, "users": {"a@b.nl": "y"}}, "unknown role"),
@@ -182,8 +198,12 @@ def test_load_from_environment_file(tmp_path, config):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "cannot read"), ("[access\nroles=", "not valid TOML"), ("[other]\n", "no \\[access\\]"),
-     ("\udcff", "not valid TOML")],
+    [
+        (None, "cannot read"),
+        ("[access\nroles=", "not valid TOML"),
+        ("[other]\n", "no \\[access\\]"),
+        ("\udcff", "not valid TOML"),
+    ],
 )
 def test_bad_environment_file(tmp_path, content, message):
     path = tmp_path / "roles.toml"
@@ -222,9 +242,15 @@ def test_local_mode_without_auth_section():
     assert _run({}, {}).text[0].value == "rol=lokaal"
 
 
-AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                 "cookie_secret": "test-only", "client_id": "x", "client_secret": "y",
-                 "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}}
+AUTH = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-only",
+        "client_id": "x",
+        "client_secret": "y",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+}
 
 
 def test_oidc_mode_asks_to_log_in_and_maps_logged_in_users():

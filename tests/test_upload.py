@@ -37,11 +37,14 @@ def kinds(result: UploadResult, severity="error") -> set[str]:
 
 
 def test_dutch_excel_csv_with_semicolons_decimal_commas_and_windows_1252():
-    text = ("Buurtcode;Buurtnaam;Wmo-cliënten;Inwoners\r\n"
-            "BU99990000;Lindenhof;12,0;1.250\r\n"
-            "BU99990001;Molenbuurt;3;800\r\n")
-    result = check(text.encode("cp1252"), known_codes=DEMO_CODES,
-                   pairs={"Wmo-cliënten": "Inwoners"})
+    text = (
+        "Buurtcode;Buurtnaam;Wmo-cliënten;Inwoners\r\n"
+        "BU99990000;Lindenhof;12,0;1.250\r\n"
+        "BU99990001;Molenbuurt;3;800\r\n"
+    )
+    result = check(
+        text.encode("cp1252"), known_codes=DEMO_CODES, pairs={"Wmo-cliënten": "Inwoners"}
+    )
     assert result.ok, result.issues
     assert result.details["encoding"] == "cp1252"
     assert result.details["delimiter"] == ";"
@@ -79,14 +82,17 @@ def test_excel_separator_hint_line_is_used_and_skipped():
 def test_amsterdam_alphanumeric_codes_are_valid():
     data = b"buurtcode;n\nBU0363AA01;40\nBU0363AB02;35\n"
     assert check(data, gemeentecode="GM0363").ok
-    wijk = validate_upload(b"wijkcode;n\nWK0363AA;40\n", "w.csv", level="wijk",
-                           gemeentecode="GM0363")
+    wijk = validate_upload(
+        b"wijkcode;n\nWK0363AA;40\n", "w.csv", level="wijk", gemeentecode="GM0363"
+    )
     assert wijk.ok
 
 
 def test_xlsx_first_sheet_is_read_and_more_sheets_give_a_warning():
-    data = xlsx([["code", "buurtnaam", "n"], ["BU99990000", "Linden", 14],
-                 ["BU99990001", "Molen", 7.0]], sheets=2)
+    data = xlsx(
+        [["code", "buurtnaam", "n"], ["BU99990000", "Linden", 14], ["BU99990001", "Molen", 7.0]],
+        sheets=2,
+    )
     result = check(data, "cijfers.xlsx")
     assert result.ok
     assert result.details["sheet"] == "Gegevens"
@@ -101,7 +107,10 @@ def test_cells_below_threshold_are_marked_for_suppression():
     assert result.ok
     below = result.below_threshold.sort_values(["column", "code"])
     assert below[["code", "column"]].values.tolist() == [
-        ["BU99990000", "a"], ["BU99990001", "a"], ["BU99990001", "b"]]
+        ["BU99990000", "a"],
+        ["BU99990001", "a"],
+        ["BU99990001", "b"],
+    ]
     assert kinds(result, "warning") == {"below_threshold"}
     assert np.isnan(result.frame.loc[2, "b"])  # an empty cell is missing, not zero
     assert check(b"code;a\nBU99990000;3\n", threshold=2).below_threshold.empty
@@ -148,12 +157,12 @@ def test_input_bytes_are_not_modified_and_result_is_reproducible():
 
 # -- escaping ------------------------------------------------------------------
 
-NASTY = '<img src=x onerror=alert(1)>'
+NASTY = "<img src=x onerror=alert(1)>"
 
 
 def test_escape_html_turns_markup_into_text():
     assert escape_html(NASTY) == "&lt;img src=x onerror=alert(1)&gt;"
-    assert escape_html('"quoted" & \'single\'') == "&quot;quoted&quot; &amp; &#x27;single&#x27;"
+    assert escape_html("\"quoted\" & 'single'") == "&quot;quoted&quot; &amp; &#x27;single&#x27;"
     assert escape_html(None) == ""
     assert escape_html(float("nan")) == ""
     assert escape_html(12) == "12"

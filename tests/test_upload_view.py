@@ -12,8 +12,9 @@ def _app():
 
     from geo_app.upload_view import render_upload
 
-    confirmed = render_upload(level="buurt", gemeentecode="GM9999",
-                              known_codes=[f"BU9999000{i}" for i in range(5)])
+    confirmed = render_upload(
+        level="buurt", gemeentecode="GM9999", known_codes=[f"BU9999000{i}" for i in range(5)]
+    )
     st.text("bevestigd: " + ("nee" if confirmed is None else ",".join(confirmed.frame["code"])))
 
 
@@ -28,8 +29,18 @@ def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    parts = [e.value for e in (*at.markdown, *at.text, *at.caption, *at.success, *at.error,
-                               *at.info, *at.warning)]
+    parts = [
+        e.value
+        for e in (
+            *at.markdown,
+            *at.text,
+            *at.caption,
+            *at.success,
+            *at.error,
+            *at.info,
+            *at.warning,
+        )
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -46,8 +57,10 @@ def test_good_file_shows_preview_and_needs_confirmation():
     assert "upload_confirmed" not in at.session_state
     at.button(key="upload_confirm").click()
     at.run()
-    assert at.session_state["upload_confirmed"].frame["code"].tolist() == ["BU99990000",
-                                                                          "BU99990001"]
+    assert at.session_state["upload_confirmed"].frame["code"].tolist() == [
+        "BU99990000",
+        "BU99990001",
+    ]
     assert at.text[-1].value == "bevestigd: BU99990000,BU99990001"
     assert "In gebruik: 2 gebieden" in _texts(at)
     assert not [b for b in at.button if b.key == "upload_confirm"]  # no second confirmation
