@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -47,6 +46,8 @@ def render(ctx: Context) -> None:
     )
     long["indicator"] = long["key"].map(labels)
     st.markdown(f"**{ctx.t('percentile_chart')}**")
+    import altair as alt  # here, not at the top: the first map does not wait for it
+
     order = [i.label for i in ctx.infos if i.label in set(long["indicator"])]
     n_areas = len(codes)
     chart = (
@@ -66,4 +67,4 @@ def render(ctx: Context) -> None:
         )
         .properties(height=max(240, (8 + 10 * n_areas) * len(order)))
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -95,6 +94,8 @@ def _chart(ctx: Context, profile: pd.DataFrame) -> None:
     data = profile[["indicator", "percentile"]].dropna().reset_index(drop=True)
     if data.empty:
         return
+    import altair as alt  # here, not at the top: the first map does not wait for it
+
     order = list(data["indicator"])
     bars = (
         alt.Chart(data)
@@ -116,7 +117,7 @@ def _chart(ctx: Context, profile: pd.DataFrame) -> None:
     middle = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(color="#888", strokeDash=[4, 3])
     st.altair_chart(
         (bars + middle.encode(x="x:Q")).properties(height=24 * len(data) + 30),
-        use_container_width=True,
+        width="stretch",
     )
 
 

@@ -82,3 +82,22 @@ def test_a_link_to_the_hotspot_layer_keeps_its_layer():
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.sidebar.selectbox(key="w_layer").value == "hotspot"
+
+
+def test_the_app_modules_leave_chart_libraries_for_the_tabs_that_draw_charts():
+    """altair (about 0.2 s to import) waits for the profile or compare tab."""
+    code = (
+        "import sys, json\n"
+        "from geo_app import _page_compare, _page_map, _page_profile, _page_table, _sidebar\n"
+        "print(json.dumps('altair' in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) is False
