@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,18 +48,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _areas  # noqa: E402
+from tests._browser import CHROMIUM, CHROMIUM_ARGS, FOLIUM_IFRAME, free_port  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IFRAME = "iframe[title='streamlit_folium.st_folium']"
+IFRAME = FOLIUM_IFRAME
 BUDGET_FIRST_S = 5.0
 BUDGET_SWITCH_S = 1.5
 
@@ -72,12 +62,6 @@ _COUNT_JS = """([sel]) => {
     return [d.querySelectorAll('path.leaflet-interactive').length,
             legend ? legend.innerText : ""];
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start_app(env: dict[str, str], port: int, log: Path, root: Path) -> subprocess.Popen:
@@ -189,7 +173,7 @@ def floor(browser) -> float:
     """
     folder = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-floor-"))
     (folder / "floor.py").write_text(_FLOOR_APP, encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "streamlit", "run", str(folder / "floor.py"),
@@ -219,7 +203,7 @@ def run_case(
     browser, label: str, env: dict[str, str], n_areas: int, switches: int, root: Path = ROOT
 ) -> dict:
     """Start the app in checkout ``root``, time the first map and ``switches`` layer switches."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-log-")) / "app.log"
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
