@@ -92,3 +92,16 @@ def test_preload_is_off_unless_asked_for(monkeypatch):
     assert not _preload.enabled()
     assert _preload.start(("json",), ("json",)) is None
     _preload.wait("first", timeout=1)  # nothing started: returns at once
+
+
+def test_the_server_asks_no_public_service_for_its_address(monkeypatch):
+    from streamlit import net_util
+
+    from geo_app import _serve
+
+    asked: list[str] = []
+    monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: asked.append(url))
+    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
+    _serve.no_external_ip_lookup()
+    assert net_util.get_external_ip() is None
+    assert asked == []
