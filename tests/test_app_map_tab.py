@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-import warnings
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_app_wiring import ROLES, ok, texts
+from test_app_wiring import run_app, texts
 
 from geo_app import _page_map
 from geo_app.i18n import cluster_label_en
 from geo_app.roles import ENV_VAR
 
-APP = _page_map.__file__.replace("_page_map.py", "app.py")
 AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
 
 
@@ -41,18 +39,7 @@ def folium_calls(monkeypatch):
 
 
 def _run(monkeypatch, tmp_path, local: str | None = None, **params: str) -> AppTest:
-    if local is not None:
-        path = tmp_path / "rollen.toml"
-        path.write_text(ROLES.format(local=local), encoding="utf-8")
-        monkeypatch.setenv(ENV_VAR, str(path))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        at.run()
-    at.caught_warnings = [str(w.message) for w in caught]
-    return ok(at)
+    return run_app(tmp_path, monkeypatch, local, record_warnings=True, **params)
 
 
 def test_map_fills_its_column_without_deprecated_arguments(monkeypatch, tmp_path, folium_calls):

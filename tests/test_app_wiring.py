@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -95,7 +96,19 @@ def ok(at: AppTest) -> AppTest:
     return at
 
 
-def run_app(tmp_path=None, monkeypatch=None, local: str | None = None, **params) -> AppTest:
+def run_app(
+    tmp_path=None,
+    monkeypatch=None,
+    local: str | None = None,
+    *,
+    record_warnings: bool = False,
+    **params,
+) -> AppTest:
+    """Run the app once with ``params`` in the URL, and local role ``local`` if given.
+
+    ``record_warnings`` keeps the run's warnings in ``at.caught_warnings`` instead of
+    letting them through to pytest.
+    """
     if local is not None:
         path = tmp_path / "rollen.toml"
         path.write_text(ROLES.format(local=local), encoding="utf-8")
@@ -103,7 +116,13 @@ def run_app(tmp_path=None, monkeypatch=None, local: str | None = None, **params)
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
+    if record_warnings:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            at.run()
+        at.caught_warnings = [str(w.message) for w in caught]
+    else:
+        at.run()
     return ok(at)
 
 
