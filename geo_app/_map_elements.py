@@ -326,6 +326,11 @@ class Legend(MacroElement):
                     div.setAttribute("data-fit", "none");  // would cost a zoom level
                 };
                 setTimeout(refit, 0);
+                // The frame can still change size after that (Streamlit lays the page out
+                // again): fit anew for the new size, as long as the person has not moved.
+                map.on("resize", function () {
+                    if (!touched) { tries = 0; setTimeout(refit, 0); }
+                });
             }
         })({{ this._parent.get_name() }});
         {% endmacro %}
