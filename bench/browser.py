@@ -34,12 +34,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,7 +46,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import _areas  # noqa: E402
-from tests._browser import CHROMIUM, CHROMIUM_ARGS, FOLIUM_IFRAME, free_port  # noqa: E402
+from tests._browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FOLIUM_IFRAME,
+    free_port,
+    stop,
+    wait_healthy,
+)
 
 IFRAME = FOLIUM_IFRAME
 BUDGET_FIRST_S = 5.0
@@ -81,32 +86,6 @@ def _start_app(env: dict[str, str], port: int, log: Path, root: Path) -> subproc
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop app and streamlit together
         )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
-
-
-def _wait_healthy(proc: subprocess.Popen, base: str, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the app was not healthy within {timeout:.0f} s")
-        time.sleep(0.05)
 
 
 def _state(page) -> tuple[int, str]:
@@ -190,13 +169,13 @@ def floor(browser) -> float:
             command, cwd=folder, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        _wait_healthy(proc, base, log)
+        wait_healthy(proc, base, log, timeout=90, poll=0.05)
         page.goto(base, wait_until="commit")
         page.locator("h1.sk-title").first.wait_for(timeout=60_000)
         return time.perf_counter() - started
     finally:
         page.close()
-        _stop(proc)
+        stop(proc, timeout=15)
 
 
 def run_case(
@@ -221,7 +200,7 @@ def run_case(
     started = time.perf_counter()
     proc = _start_app(env, port, log, root)
     try:
-        _wait_healthy(proc, base, log)
+        wait_healthy(proc, base, log, timeout=90, poll=0.05)
         healthy = time.perf_counter() - started
         page.goto(base, wait_until="commit")
         page.locator('[data-testid="stSidebar"]').first.wait_for(timeout=60_000)
@@ -242,7 +221,7 @@ def run_case(
             times.append(time.perf_counter() - t0)
     finally:
         context.close()
-        _stop(proc)
+        stop(proc, timeout=15)
     return {
         "label": label,
         "healthy": healthy,

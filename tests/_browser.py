@@ -75,33 +75,50 @@ def serve(
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the server was not healthy within {timeout:.0f} s")
-                time.sleep(0.2)
+            try:
+                wait_healthy(proc, base, log, timeout=timeout)
+            except RuntimeError as exc:
+                pytest.fail(str(exc))
             yield base
         finally:
-            _stop(proc)
+            stop(proc)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def wait_healthy(
+    proc: subprocess.Popen, base: str, log: Path, *, timeout: float = 60, poll: float = 0.2
+) -> None:
+    """Wait until the Streamlit server at ``base`` answers its health check.
+
+    Raises
+    ------
+    RuntimeError
+        With the end of ``log`` when the process exits, or when ``timeout`` passes.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server was not healthy within {timeout:.0f} s")
+        time.sleep(poll)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop the process group of ``proc`` (started with ``start_new_session=True``)."""
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout)
 
 
 def streamlit_command(script: str | Path, port: int, *extra: str) -> list[str]:

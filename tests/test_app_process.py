@@ -7,18 +7,9 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _browser import ROOT, free_port, wait_healthy
 
 
 def _listening(port: int) -> bool:
@@ -29,38 +20,16 @@ def _listening(port: int) -> bool:
 
 @pytest.mark.skipif(os.name != "posix", reason="signals as on POSIX")
 def test_sigterm_to_the_app_command_stops_the_server(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "STAPELKAART_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "geo_app",
-            "app",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "geo_app", "app", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    log = tmp_path / "app.log"
+    with log.open("wb") as handle:
+        # No process group of its own: the signal goes to the command's process only.
+        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=handle, stderr=handle)
     try:
-        health = f"http://127.0.0.1:{port}/_stcore/health"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(health, timeout=1) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None, "the app exited instead of serving"
-                assert time.monotonic() < deadline, "the app did not answer within 60 s"
-                time.sleep(0.2)
+        wait_healthy(proc, f"http://127.0.0.1:{port}", log)
         proc.terminate()
         proc.wait(timeout=20)
         deadline = time.monotonic() + 10
