@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from test_app_preload import _modules_after
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "geo_app" / "app.py")
@@ -86,18 +87,8 @@ def test_a_link_to_the_hotspot_layer_keeps_its_layer():
 
 def test_the_app_modules_leave_chart_libraries_for_the_tabs_that_draw_charts():
     """altair (about 0.2 s to import) waits for the profile or compare tab."""
-    code = (
-        "import sys, json\n"
-        "from geo_app import _page_compare, _page_map, _page_profile, _page_table, _sidebar\n"
-        "print(json.dumps('altair' in sys.modules))"
+    loaded = _modules_after(
+        "from geo_app import _page_compare, _page_map, _page_profile, _page_table, _sidebar"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) is False
+    assert "geo_app._page_profile" in loaded
+    assert "altair" not in loaded
