@@ -17,6 +17,7 @@ __all__ = [
     "check_codes",
     "check_header",
     "check_row_width",
+    "is_total",
 ]
 
 #: Valid CBS area codes per level; Amsterdam uses letters since 2023.
@@ -52,6 +53,24 @@ _LABEL_HEADERS = {
     "omschrijving",
     "areaname",
     "gmnaam",
+    "buurten",
+    "wijken",
+    "gebieden",
+}
+#: Label headers whose column can stand in for codes: area names matched to CBS names.
+_NAME_HEADERS = {
+    "buurtnaam",
+    "wijknaam",
+    "gebiedsnaam",
+    "gebied",
+    "buurt",
+    "wijk",
+    "buurten",
+    "wijken",
+    "gebieden",
+    "areaname",
+    "omschrijving",
+    "regionaam",
 }
 _PERSON_HEADERS = {
     "bsn": "BSN",
@@ -156,6 +175,12 @@ class Issues:
         return any(i.severity == "error" for i in self.items)
 
 
+def is_total(text: str) -> bool:
+    """Whether a code or name cell marks a total row ("Totaal", "Buurten totaal")."""
+    norm = _norm(text)
+    return norm in _TOTAL_ROW or bool(re.search(r"(^|[^a-z])tota(a)?l([^a-z]|$)", text.lower()))
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower().replace("ë", "e").replace("é", "e"))
 
@@ -241,24 +266,32 @@ def check_header(table: RawTable, issues: Issues, *, max_columns: int):
     code_idx = next((j for j, n in enumerate(normalised) if n in _CODE_HEADERS), None)
     if code_idx is None:
         code_idx = _guess_code_column(table)
+    name_idx = None
     if code_idx is None:
+        name_idx = table.name_column
+        if name_idx is None:
+            name_idx = next((j for j, n in enumerate(normalised) if n in _NAME_HEADERS), None)
+    if code_idx is None and name_idx is None:
         issues.add(
             "error",
             "no_code_column",
             "Geen kolom met buurt- of wijkcodes gevonden. Noem de kolom 'code', "
-            "'buurtcode' of 'wijkcode' en gebruik CBS-codes zoals BU03440000.",
-            "No column with area codes found; name it 'code', 'buurtcode' or 'wijkcode'.",
+            "'buurtcode' of 'wijkcode' en gebruik CBS-codes zoals BU03440000, of noem een "
+            "kolom met CBS-gebiedsnamen 'buurtnaam' of 'wijknaam'.",
+            "No column with area codes found; name it 'code', 'buurtcode' or 'wijkcode' "
+            "(or 'buurtnaam'/'wijknaam' for area names).",
         )
         return None
+    key_idx = code_idx if code_idx is not None else name_idx
     labels = [
         h
         for j, (h, n) in enumerate(zip(header, normalised, strict=True))
-        if j != code_idx and n in _LABEL_HEADERS
+        if j != key_idx and n in _LABEL_HEADERS
     ]
     values = [
         (j, h)
         for j, (h, n) in enumerate(zip(header, normalised, strict=True))
-        if j != code_idx and n not in _LABEL_HEADERS
+        if j != key_idx and n not in _LABEL_HEADERS
     ]
     if not values:
         issues.add(
@@ -268,7 +301,7 @@ def check_header(table: RawTable, issues: Issues, *, max_columns: int):
             "The file has no count column besides the codes.",
         )
         return None
-    return code_idx, labels, values
+    return code_idx, name_idx, labels, values
 
 
 def check_row_width(table: RawTable, issues: Issues) -> None:
