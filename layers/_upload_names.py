@@ -77,6 +77,14 @@ def check_names(
             candidates.append(i)
     _check_repeats([names[i] for i in candidates], issues, col)
     codes = [""] * len(names)
+    if not candidates and not issues.has_errors:
+        issues.add(
+            "error",
+            "no_name_matched",
+            "Het bestand heeft geen regels met een gebiedsnaam, alleen totaalregels.",
+            "The file has no rows with an area name, only total rows.",
+            column=col,
+        )
     if issues.has_errors or not candidates:
         return codes, [], candidates, None
     if area_names is None:

@@ -200,6 +200,11 @@ def test_long_layout_with_two_units_for_one_indicator_keeps_both():
             "no_name_matched",
             "geen enkele gebiedsnaam",
         ),
+        (
+            b"Buurten;wmo|2024\nBuurten totaal;4\n",
+            "no_name_matched",
+            "alleen totaalregels",
+        ),
     ],
 )
 def test_bad_name_and_swing_files_are_refused_in_dutch(data, kind, word):
