@@ -11,6 +11,7 @@ from layers._upload_read import RawTable
 from layers._upload_values import as_text, is_number
 
 __all__ = [
+    "CODE_HEADERS",
     "CODE_PATTERNS",
     "Issues",
     "UploadIssue",
@@ -18,6 +19,7 @@ __all__ = [
     "check_header",
     "check_row_width",
     "is_total",
+    "norm_header",
 ]
 
 #: Valid CBS area codes per level; Amsterdam uses letters since 2023.
@@ -27,7 +29,7 @@ CODE_PATTERNS: dict[str, re.Pattern[str]] = {
     "gemeente": re.compile(r"^GM[0-9]{4}$"),
 }
 _LEVEL_NL = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}
-_CODE_HEADERS = {
+CODE_HEADERS = {
     "code",
     "buurtcode",
     "wijkcode",
@@ -177,11 +179,12 @@ class Issues:
 
 def is_total(text: str) -> bool:
     """Whether a code or name cell marks a total row ("Totaal", "Buurten totaal")."""
-    norm = _norm(text)
+    norm = norm_header(text)
     return norm in _TOTAL_ROW or bool(re.search(r"(^|[^a-z])tota(a)?l([^a-z]|$)", text.lower()))
 
 
-def _norm(name: str) -> str:
+def norm_header(name: str) -> str:
+    """A header or code cell reduced to lower-case letters and digits, for comparison."""
     return re.sub(r"[^a-z0-9]", "", name.lower().replace("ë", "e").replace("é", "e"))
 
 
@@ -232,7 +235,7 @@ def check_header(table: RawTable, issues: Issues, *, max_columns: int):
                 f"The name of column {j + 1} is too long or has control characters.",
                 row=1,
             )
-    normalised = [_norm(h) for h in header]
+    normalised = [norm_header(h) for h in header]
     dupes = sorted(
         {h for h, n in zip(header, normalised, strict=True) if n and normalised.count(n) > 1}
     )
@@ -263,7 +266,7 @@ def check_header(table: RawTable, issues: Issues, *, max_columns: int):
         )
     if issues.has_errors:
         return None
-    code_idx = next((j for j, n in enumerate(normalised) if n in _CODE_HEADERS), None)
+    code_idx = next((j for j, n in enumerate(normalised) if n in CODE_HEADERS), None)
     if code_idx is None:
         code_idx = _guess_code_column(table)
     name_idx = None
@@ -351,7 +354,7 @@ def check_codes(table, code_col, issues, *, level, gemeentecode, known_codes):
                 column=col,
                 detail=True,
             )
-        elif _norm(code) in _TOTAL_ROW:
+        elif norm_header(code) in _TOTAL_ROW:
             issues.add(
                 "warning",
                 "total_row",

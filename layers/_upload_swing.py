@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from layers._upload_checks import CODE_HEADERS, norm_header
 from layers._upload_read import RawTable, Rejected
 from layers._upload_values import as_text, is_number
 
@@ -42,6 +43,7 @@ def _layout(table: RawTable) -> str | None:
         len(header) >= 2
         and header[0]
         and "|" not in header[0]
+        and norm_header(header[0]) not in CODE_HEADERS
         and all(h.count("|") == 1 and h.split("|")[0].strip() for h in header[1:])
     ):
         return "wide"

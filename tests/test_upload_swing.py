@@ -229,6 +229,11 @@ def test_plain_file_with_a_name_column_and_no_codes():
     assert result.details["name_column"] == "wijknaam"
 
 
+def test_code_files_with_a_bar_in_their_headers_stay_strict():
+    result = check(b"code;wmo|2024\nBU99990000;.\n")
+    assert not result.ok and "not_numeric" in kinds(result)
+
+
 def test_a_code_column_still_wins_over_names():
     result = check(b"code;buurtnaam;n\nBU99990000;Iets heel anders;12\n")
     assert result.ok and result.names is None
