@@ -36,11 +36,11 @@ _TEXTS: dict[str, dict[str, str]] = {
     "title": {"nl": "Eigen cijfers toevoegen", "en": "Add own figures"},
     "intro": {
         "nl": "Alleen geaggregeerde aantallen per {level} (één regel per gebied, een kolom met "
-        "CBS-codes en kolommen met aantallen). Nooit gegevens over personen. Cellen kleiner "
-        "dan {threshold} worden afgeschermd.",
-        "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes and "
-        "columns of counts). Never data about persons. Cells below {threshold} are "
-        "suppressed.",
+        "CBS-codes of gebiedsnamen en kolommen met aantallen; exports uit 'in Cijfers' werken "
+        "ook). Nooit gegevens over personen. Cellen kleiner dan {threshold} worden afgeschermd.",
+        "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes or "
+        "area names and columns of counts; 'in Cijfers' exports work too). Never data about "
+        "persons. Cells below {threshold} are suppressed.",
     },
     "choose": {"nl": "Kies een CSV- of Excel-bestand", "en": "Choose a CSV or Excel file"},
     "choose_help": {
