@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from layers.upload import validate_upload
 from tests.test_area_names import utrecht_buurt_names
@@ -274,3 +276,33 @@ def test_real_utrecht_in_cijfers_export(shared_data):
     assert confirmed.ok and len(confirmed.frame) == 7
     # The total row is skipped, not read as an area; the seven buurten add up to it.
     assert confirmed.frame.iloc[:, -1].sum() == 12428
+
+
+_CELLS = st.sampled_from(
+    ["Lindenhof", "Buurt Molenbuurt e.o.", "zuilen-noord", "x", "", ".", "12", "-3", "=1"]
+    + ["1,5", "1.200", "Totaal", "BU99990000", "Indicator", "gebied", "Waarde", "a|b"]
+)
+
+
+@given(
+    rows=st.lists(st.lists(_CELLS, min_size=1, max_size=5), min_size=1, max_size=7),
+    layout=st.sampled_from(["wide", "long", "plain"]),
+    accept=st.booleans(),
+)
+def test_any_name_file_gives_a_result_and_ok_means_unique_known_codes(rows, layout, accept):
+    head = {
+        "wide": ["Buurten", *["wmo|2024"] * (len(rows[0]) - 1)],
+        "long": ["Indicator", "Eenheid", "Periode", "gebied", "Waarde"],
+        "plain": ["buurtnaam", *[f"n{j}" for j in range(len(rows[0]) - 1)]],
+    }[layout]
+    data = "\n".join(";".join(r) for r in [head, *rows]).encode()
+    accepted = {"x": "BU99990002"} if accept else None
+    result = check(data, accepted_names=accepted)
+    assert all(i.message for i in result.issues)
+    if result.ok:
+        assert len(result.frame) > 0 and result.frame["code"].is_unique
+        assert set(result.frame["code"]) <= set(AREAS)
+        used = set(result.names.matched.values()) if result.names else set()
+        assert set(result.frame["code"]) <= used or result.names is None
+    else:
+        assert result.frame.empty and result.errors
