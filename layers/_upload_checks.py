@@ -60,20 +60,7 @@ _LABEL_HEADERS = {
     "gebieden",
 }
 #: Label headers whose column can stand in for codes: area names matched to CBS names.
-_NAME_HEADERS = {
-    "buurtnaam",
-    "wijknaam",
-    "gebiedsnaam",
-    "gebied",
-    "buurt",
-    "wijk",
-    "buurten",
-    "wijken",
-    "gebieden",
-    "areaname",
-    "omschrijving",
-    "regionaam",
-}
+_NAME_HEADERS = _LABEL_HEADERS - {"gemeentenaam", "gmnaam"}
 _PERSON_HEADERS = {
     "bsn": "BSN",
     "burgerservicenummer": "BSN",
