@@ -32,6 +32,9 @@ __all__ = [
     "THEMES",
     "SERIES_TABLES",
     "GEMEENTE_MERGERS",
+    "COUNT_INDICATORS",
+    "RATE_INDICATORS",
+    "SERIES_BREAKS",
     "series_table",
     "tables_for",
 ]
@@ -225,6 +228,18 @@ GEMEENTE_MERGERS: dict[str, tuple[int, str]] = {
     "GM0530": (2023, "GM1992"),  # Hellevoetsluis -> Voorne aan Zee
     "GM0614": (2023, "GM1992"),  # Westvoorne -> Voorne aan Zee
 }
+
+
+#: ``{theme: indicator}`` of the count each theme's trend rule tests.
+COUNT_INDICATORS: dict[str, str] = {t: cols[0].name for t, cols in THEMES.items()}
+
+#: ``{theme: indicator}`` of the rate CBS publishes beside the count, where it does.
+RATE_INDICATORS: dict[str, str] = {
+    t: c.name for t, cols in THEMES.items() for c in cols[1:] if c.unit != "count"
+}
+
+#: ``{theme: year}``: the definition changed with that year's table.
+SERIES_BREAKS: dict[str, int] = {t.theme: t.year for t in SERIES_TABLES.values() if t.breaks_series}
 
 
 def series_table(table_id: str) -> SeriesTable:
