@@ -13,6 +13,7 @@ clone without ``../shared`` tests them too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +132,14 @@ def series_table_from_dump(path: Path) -> FakeTable:
     return build_table(path.name.split("_")[0], header, records, title=path.stem)
 
 
-def series_tables_from_dumps(raw: Path) -> dict[str, FakeTable]:
-    """Every dump of ``raw/cbs-sociaal-domein-wijken``, by table id."""
+def series_tables_from_dumps(raw: Path, ids: Iterable[str] | None = None) -> dict[str, FakeTable]:
+    """The dumps of ``raw/cbs-sociaal-domein-wijken`` (all, or the table ``ids``), by id."""
     folder = raw / "cbs-sociaal-domein-wijken"
-    tables = (series_table_from_dump(p) for p in sorted(folder.glob("*.csv.gz")))
+    wanted = set(ids) if ids is not None else None
+    paths = sorted(folder.glob("*.csv.gz"))
+    tables = (
+        series_table_from_dump(p) for p in paths if wanted is None or p.name.split("_")[0] in wanted
+    )
     return {t.table_id: t for t in tables}
 
 

@@ -108,12 +108,20 @@ def test_unknown_gemeente_is_refused(series_server):
 
 @pytest.fixture(scope="module")
 def dump_tables():
+    """``load(theme, first, last)``: the real dumps of those tables (built once each)."""
     from conftest import SHARED_DATA
     from fake_cbs_series import series_tables_from_dumps
 
     if not SHARED_DATA.is_dir():
         pytest.skip("real CBS data not found at ../shared/data/raw")
-    return series_tables_from_dumps(SHARED_DATA)
+    built: dict = {}
+
+    def load(theme, first, last):
+        ids = [t.table_id for t in tables_for(theme, first, last) if t.table_id not in built]
+        built.update(series_tables_from_dumps(SHARED_DATA, ids))
+        return built
+
+    return load
 
 
 def _dump_rows(raw, prefix):
@@ -124,7 +132,7 @@ def _dump_rows(raw, prefix):
 
 @pytest.mark.shared_data
 def test_real_wmo_series_of_amsterdam_matches_the_dumps(series_server, dump_tables, shared_data):
-    series_server.tables.update(dump_tables)
+    series_server.tables.update(dump_tables("wmo", 2016, 2024))
     series = fetch_series("wmo", 2016, 2024, ["GM0363"])
     rows = series.rows
     assert sorted(rows["year"].unique()) == list(range(2016, 2025))
@@ -147,7 +155,7 @@ def test_real_wmo_series_of_amsterdam_matches_the_dumps(series_server, dump_tabl
 
 @pytest.mark.shared_data
 def test_real_youth_care_with_region_columns_last(series_server, dump_tables):
-    series_server.tables.update(dump_tables)
+    series_server.tables.update(dump_tables("jeugdzorg", 2019, 2024))
     series = fetch_series("jeugdzorg", 2019, 2024, ["GM1680"])
     counts = series.rows[series.rows["indicator"] == "youth_care_clients"]
     assert counts["code"].str.startswith("WK1680").sum() > 20
@@ -157,10 +165,40 @@ def test_real_youth_care_with_region_columns_last(series_server, dump_tables):
 
 @pytest.mark.shared_data
 def test_real_benefits_per_buurt_by_quarter(series_server, dump_tables):
-    series_server.tables.update(dump_tables)
+    series_server.tables.update(dump_tables("bijstand", 2019, 2024))
     series = fetch_series("bijstand", 2019, 2024, ["GM0202"], level="buurt")
     rows = series.rows
     assert set(rows["level"]) == {"gemeente", "buurt"}
     assert set(rows["period_kind"]) == {"quarter"}
     assert "2024Q4" not in set(rows["period"])  # the 2024 table stops in September
     assert rows.loc[rows["period"] == "2021Q2", "code"].str.startswith("BU0202").sum() > 50
+
+
+@pytest.mark.shared_data
+def test_real_trends_refuse_amsterdam_and_keep_a_stable_gemeente(series_server, dump_tables):
+    from cbs_ingest.series_tables import (
+        COUNT_INDICATORS,
+        GEMEENTE_MERGERS,
+        RATE_INDICATORS,
+        SERIES_BREAKS,
+    )
+    from models.trends import compute_trends
+
+    series_server.tables.update(dump_tables("wmo", 2017, 2024))
+    rows = fetch_series("wmo", 2017, 2024, ["GM0363", "GM1680"]).rows
+    options = dict(
+        counts=COUNT_INDICATORS,
+        rates=RATE_INDICATORS,
+        breaks=SERIES_BREAKS,
+        mergers=GEMEENTE_MERGERS,
+    )
+    out = compute_trends(rows, first=2017, last=2024, **options).trends
+    wijken = out[(out["level"] == "wijk") & (out["indicator"] == "wmo_clients")]
+    amsterdam = wijken[wijken["gemeentecode"] == "GM0363"]
+    # Amsterdam redrew and recoded its wijken in 2022-2023: no wijk gets a trend
+    assert len(amsterdam) > 50 and amsterdam["reason"].notna().all()
+    assert amsterdam["reason"].str.contains("2023").sum() > 50
+    assert amsterdam["trend_flag"].isna().all()
+    stable = wijken[wijken["gemeentecode"] == "GM1680"]
+    assert stable["comparable"].sum() >= 5
+    assert stable.loc[stable["comparable"], "slope"].notna().all()
