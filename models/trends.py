@@ -126,8 +126,6 @@ class TrendResult:
     trends
         One row per area, theme and indicator (:data:`TREND_COLUMNS`); ``trend_flag``
         is True (oplopend), False, or missing when the area has no trend (``reason``).
-    annual
-        The values used: the input rows of the chosen period of each year.
     rule
         The rule applied.
     first, last
@@ -135,7 +133,6 @@ class TrendResult:
     """
 
     trends: pd.DataFrame
-    annual: pd.DataFrame
     rule: TrendRule
     first: int
     last: int
@@ -166,8 +163,14 @@ def theil_sen(years: np.ndarray, values: np.ndarray) -> np.ndarray:
     i, j = np.triu_indices(len(years), k=1)
     dx = (years[j] - years[i]).astype(float)
     slopes = (values[:, j] - values[:, i]) / dx
-    with np.errstate(all="ignore"), _quiet():
-        return np.nanmedian(slopes, axis=1) if slopes.shape[1] else np.full(len(values), np.nan)
+    # a row-wise nan-median: NaNs sort last, so the median sits in the first k sorted values
+    ordered = np.sort(slopes, axis=1)
+    k = (~np.isnan(slopes)).sum(axis=1)
+    if ordered.shape[1] == 0:
+        return np.full(len(values), np.nan)
+    low = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    high = np.take_along_axis(ordered, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
+    return np.where(k > 0, (low + high) / 2, np.nan)
 
 
 class _quiet:
@@ -191,6 +194,16 @@ def poisson_interval(counts: np.ndarray, confidence: float) -> tuple[np.ndarray,
     return lower, upper
 
 
+def _annual_mask(rows: pd.DataFrame, first: int, last: int) -> np.ndarray:
+    if int(first) > int(last):
+        raise ValueError(f"Period range {first}–{last} is the wrong way round.")
+    wanted = [f"{y}{p}" for y in range(int(first), int(last) + 1) for p in _ANNUAL.values()]
+    mask = rows["period"].isin(wanted).to_numpy(dtype=bool)
+    if not mask.any():
+        raise ValueError(f"The series has no yearly values in {first}–{last}.")
+    return mask
+
+
 def annual_values(rows: pd.DataFrame, *, first: int, last: int) -> pd.DataFrame:
     """The rows of the yearly reference period (H1, or Q2 for quarters) of ``first`` … ``last``.
 
@@ -199,17 +212,7 @@ def annual_values(rows: pd.DataFrame, *, first: int, last: int) -> pd.DataFrame:
     ValueError
         A range the wrong way round, or no values in it.
     """
-    if int(first) > int(last):
-        raise ValueError(f"Period range {first}–{last} is the wrong way round.")
-    kind = rows["period_kind"].map(_ANNUAL)
-    picked = rows[
-        kind.notna()
-        & (rows["period"].str[4:] == kind)
-        & rows["year"].between(int(first), int(last))
-    ]
-    if picked.empty:
-        raise ValueError(f"The series has no yearly values in {first}–{last}.")
-    return picked
+    return rows[_annual_mask(rows, first, last)]
 
 
 def compute_trends(
@@ -253,25 +256,32 @@ def compute_trends(
     """
     rule = rule or TrendRule()
     rates = dict(rates or {})
-    annual = annual_values(rows, first=first, last=last)
-    lacking = sorted(set(annual["theme"]) - set(counts))
+    idx = np.flatnonzero(_annual_mask(rows, first, last))
+    years = np.arange(int(first), int(last) + 1)
+    # factorise the keys over the whole columns (fast on Arrow strings), then keep the rows
+    parts = [pd.factorize(rows[c]) for c in ("code", "theme", "indicator")]
+    themes, indicators = parts[1][1], parts[2][1]
+    lacking = sorted(set(themes[np.unique(parts[1][0][idx])]) - set(counts))
     if lacking:
         raise ValueError(f"No count indicator given for theme(s) {', '.join(lacking)}.")
-    years = np.arange(int(first), int(last) + 1)
-    keys = ["code", "theme", "indicator"]
-    values = annual.pivot_table(index=keys, columns="year", values="value", aggfunc="first")
-    values = values.reindex(columns=years)
-    matrix = values.to_numpy(dtype=float)
-    info = annual.drop_duplicates(keys).set_index(keys)[["name", "level", "gemeentecode"]]
-    info = info.reindex(values.index)
+    key = parts[0][0][idx].astype(np.int64)
+    for codes, uniques in parts[1:]:
+        key = key * len(uniques) + codes[idx]
+    keys, position, inverse = np.unique(key, return_index=True, return_inverse=True)
+    column = rows["year"].to_numpy()[idx] - int(first)
+    matrix = np.full((len(keys), len(years)), np.nan)
+    matrix[inverse, column] = rows["value"].to_numpy(dtype=float)[idx]
+    changes = np.full((len(keys), len(years)), np.nan)
+    changes[inverse, column] = rows["boundary_change"].to_numpy(dtype=float)[idx]
+    info = rows[["code", "name", "level", "gemeentecode"]].take(idx[position])
     out = pd.DataFrame(
         {
-            "code": values.index.get_level_values("code"),
+            "code": info["code"].to_numpy(),
             "name": info["name"].to_numpy(),
             "level": info["level"].to_numpy(),
             "gemeentecode": info["gemeentecode"].to_numpy(),
-            "theme": values.index.get_level_values("theme"),
-            "indicator": values.index.get_level_values("indicator"),
+            "theme": np.asarray(themes)[parts[1][0][idx[position]]],
+            "indicator": np.asarray(indicators)[parts[2][0][idx[position]]],
         }
     )
     valid = ~np.isnan(matrix)
@@ -291,24 +301,24 @@ def compute_trends(
     with np.errstate(all="ignore"):
         out["change_rel"] = np.where(first_value > 0, out["change"] / first_value, np.nan)
 
-    reason = _reasons(annual, out, years, rule, mergers or {}, breaks or {}, matrix, counts)
+    reason = _reasons(out, years, rule, mergers or {}, breaks or {}, matrix, changes, counts)
     flag = _flags(out, matrix, rule, counts, rates, reason)
     out["comparable"] = reason.isna().to_numpy()
     out["trend_flag"] = pd.array(np.where(reason.isna(), flag, None), dtype="boolean")
     out["reason"] = reason.to_numpy()
     for column in ("slope", "change", "change_rel"):
         out.loc[~out["comparable"], column] = np.nan
-    return TrendResult(out[list(TREND_COLUMNS)], annual, rule, int(first), int(last))
+    return TrendResult(out[list(TREND_COLUMNS)], rule, int(first), int(last))
 
 
 def _reasons(
-    annual: pd.DataFrame,
     out: pd.DataFrame,
     years: np.ndarray,
     rule: TrendRule,
     mergers: Mapping[str, tuple[int, str]],
     breaks: Mapping[str, int],
     matrix: np.ndarray,
+    changes: np.ndarray,
     counts: Mapping[str, str],
 ) -> pd.Series:
     """Dutch reason per row why there is no trend, missing where there is one."""
@@ -324,7 +334,6 @@ def _reasons(
         f"te weinig jaren met cijfers (minstens {rule.min_periods}, "
         f"en de eerste en laatste {w} jaar compleet)"
     )
-    later = annual[annual["year"] > years[0]]
     for flag, text in (
         (
             2,
@@ -337,10 +346,14 @@ def _reasons(
             "(tobler volgt later)",
         ),
     ):
-        hit = later[later["boundary_change"] == flag].groupby(["code", "theme"])["year"].min()
-        found = hit.reindex(pair).to_numpy()
-        has = ~np.isnan(found)
-        reason[has] = [text.format(y=int(y)) for y in found[has]]
+        # CBS's flag compares with the year before: only years after the first count
+        hit = changes[:, 1:] == flag
+        rows_hit = np.flatnonzero(hit.any(axis=1))
+        first_year = years[1:][hit[rows_hit].argmax(axis=1)]
+        found = pd.Series(first_year, index=pair[rows_hit]).groupby(level=[0, 1]).min()
+        spread = found.reindex(pair).to_numpy()
+        has = ~np.isnan(spread)
+        reason[has] = [text.format(y=int(y)) for y in spread[has]]
     for theme, year in breaks.items():
         if years[0] < year <= years[-1]:
             reason[out["theme"] == theme] = f"definitie van het thema gewijzigd in {year}"
@@ -365,11 +378,13 @@ def _flags(
     w, half = rule.window, rule.rounding // 2
     start = np.nansum(matrix[:, :w], axis=1)
     end = np.nansum(matrix[:, -w:], axis=1)
-    _, start_hi = poisson_interval(start + half * w, rule.confidence)
-    end_lo, _ = poisson_interval(np.maximum(end - half * w, 0), rule.confidence)
-    beyond = end_lo > start_hi
     big = end >= (1 + rule.min_effect) * start
     rising = out["slope"].to_numpy() > 0
+    beyond = np.zeros(len(out), dtype=bool)
+    test = np.flatnonzero(big & rising)  # the intervals only where they can matter
+    _, start_hi = poisson_interval(start[test] + half * w, rule.confidence)
+    end_lo, _ = poisson_interval(np.maximum(end[test] - half * w, 0), rule.confidence)
+    beyond[test] = end_lo > start_hi
     with np.errstate(all="ignore"), _quiet():
         rate_up = np.nanmean(matrix[:, -w:], axis=1) > np.nanmean(matrix[:, :w], axis=1)
     pair = _pairs(out)
