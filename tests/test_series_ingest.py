@@ -202,3 +202,28 @@ def test_real_trends_refuse_amsterdam_and_keep_a_stable_gemeente(series_server, 
     stable = wijken[wijken["gemeentecode"] == "GM1680"]
     assert stable["comparable"].sum() >= 5
     assert stable.loc[stable["comparable"], "slope"].notna().all()
+
+
+def test_a_server_rejecting_filters_gets_the_whole_table(series_server):
+    from fake_cbs_series import tiny_series_tables
+
+    series_server.tables.update(tiny_series_tables())
+    series_server.reject_filters = True
+    series = fetch_series("wmo", 2020, 2021, ["GM9999"])
+    assert len(series.notes) == 2 and "fetched it whole" in series.notes[0]
+    assert set(series.rows["gemeentecode"]) == {"GM9999"}
+
+
+def test_a_table_without_a_needed_column_is_a_source_change(series_server):
+    from fake_cbs_series import _TINY_2020, build_table, tiny_series_tables
+
+    from cbs_ingest.errors import SourceChangedError
+
+    header, records = _TINY_2020
+    keep = [i for i, name in enumerate(header) if not name.startswith("WmoClientenPer1000")]
+    thinner = build_table(
+        "84907NED", [header[i] for i in keep], [[r[i] for i in keep] for r in records]
+    )
+    series_server.tables.update(tiny_series_tables() | {"84907NED": thinner})
+    with pytest.raises(SourceChangedError, match="84907NED no longer has .*per_1000"):
+        fetch_series("wmo", 2020, 2021, ["GM9999"])
