@@ -35,6 +35,7 @@ rise of a third or more in a wijk of some size is flagged.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -171,18 +172,6 @@ def theil_sen(years: np.ndarray, values: np.ndarray) -> np.ndarray:
     low = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
     high = np.take_along_axis(ordered, np.maximum(k // 2, 0)[:, None], axis=1)[:, 0]
     return np.where(k > 0, (low + high) / 2, np.nan)
-
-
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
 
 
 def poisson_interval(counts: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
@@ -385,7 +374,8 @@ def _flags(
     _, start_hi = poisson_interval(start[test] + half * w, rule.confidence)
     end_lo, _ = poisson_interval(np.maximum(end[test] - half * w, 0), rule.confidence)
     beyond[test] = end_lo > start_hi
-    with np.errstate(all="ignore"), _quiet():
+    with warnings.catch_warnings():  # all-NaN windows: "mean of empty slice"
+        warnings.simplefilter("ignore", RuntimeWarning)
         rate_up = np.nanmean(matrix[:, -w:], axis=1) > np.nanmean(matrix[:, :w], axis=1)
     pair = _pairs(out)
     is_count = out["indicator"].to_numpy() == out["theme"].map(counts).to_numpy()
