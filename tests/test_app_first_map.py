@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_app_preload import _modules_after
+from test_app_launch import _modules_after
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "geo_app" / "app.py")

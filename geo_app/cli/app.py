@@ -46,8 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def streamlit_command(extra: list[str]) -> list[str]:
     """The command line that starts the app, with ``extra`` passed to Streamlit.
 
-    ``geo_app.cli.serve`` is ``streamlit run``, optionally importing the app's
-    modules in the background first (``geo_app._preload``).
+    ``geo_app.cli.serve`` is ``streamlit run`` without the external IP lookup.
     """
     args = [a for a in extra if a != "--"]
     return [sys.executable, "-m", "geo_app.cli.serve", "run", str(_APP), *args]

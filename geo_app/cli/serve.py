@@ -1,16 +1,13 @@
 """Launcher of the Streamlit server used by ``stapelkaart app``.
 
 ``python -m geo_app.cli.serve run geo_app/app.py [streamlit options]`` is the same
-as ``python -m streamlit run ...``, except that with ``STAPELKAART_PRELOAD=1``
-the app's modules start importing in the background (:mod:`geo_app._preload`),
-and that the server never asks a public service for its external IP address.
+as ``python -m streamlit run ...``, except that the server never asks a public
+service for its external IP address.
 """
 
 from __future__ import annotations
 
 import sys
-
-from geo_app import _preload
 
 
 def no_external_ip_lookup() -> None:
@@ -26,8 +23,7 @@ def no_external_ip_lookup() -> None:
 
 
 def main() -> int:
-    """Start the preloading, then Streamlit's own command line."""
-    _preload.start()
+    """Start Streamlit's own command line without the external IP lookup."""
     no_external_ip_lookup()
     from streamlit.web.cli import main as streamlit_main
 

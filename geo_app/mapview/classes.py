@@ -28,7 +28,6 @@ __all__ = [
     "OKABE_ITO",
     "TOL_MUTED",
     "HOTSPOT_CLASSES",
-    "NO_DATA_COLOUR",
     "Classes",
     "classify",
     "sequential_colours",
@@ -86,9 +85,6 @@ def _scheme_bins(scheme: str, data: np.ndarray, k: int) -> np.ndarray:
         return quantile_bins(data, k)
     if scheme == "equal_interval":
         return equal_interval_bins(data, k)
-    from geo_app import _preload
-
-    _preload.wait()  # see geo_app._preload: never import mapclassify twice at once
     import mapclassify
 
     return np.asarray(getattr(mapclassify, SCHEMES[scheme][1])(data, k=k).bins, dtype=float)
@@ -137,9 +133,6 @@ HOTSPOT_CLASSES: dict[str, tuple[str, str]] = {
     "not significant": ("#E8E8E8", "Niet significant"),
     "no neighbours": ("#FFFFFF", "Geen buren"),
 }
-
-#: Fill behind the hatching of areas without data.
-NO_DATA_COLOUR = "#BDBDBD"
 
 
 @dataclass(frozen=True)

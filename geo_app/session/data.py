@@ -25,14 +25,12 @@ from cbs_ingest import load as ingest_load
 from cbs_ingest.columns import table_id
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
 from cbs_ingest.errors import StapelkaartError
-from geo_app import _preload
 from geo_app.mapview import prepare_geometry
 from layers import INDICATORS, Profile, Threshold, compute_indicators, get_profile
 from layers.reference import reference_values
 from models import build_weights, run_analysis
 
 __all__ = [
-    "ANALYSIS_COLUMNS",
     "Dataset",
     "IndicatorInfo",
     "Loaded",
@@ -53,17 +51,6 @@ __all__ = [
 ]
 
 #: Columns the analysis adds; the app shows these layers only when present.
-ANALYSIS_COLUMNS: tuple[str, ...] = (
-    "stacking_score",
-    "stacking_percentile",
-    "themes_high",
-    "stacking_flag",
-    "n_indicators",
-    "cluster",
-    "cluster_label",
-    "hotspot",
-)
-
 _DEMO_YEAR = 2024
 
 #: Arguments of every :func:`analyse` computed in this process (see :func:`complete`).
@@ -390,8 +377,6 @@ def _analyse(
     *,
     full: bool,
 ) -> tuple[gpd.GeoDataFrame, Any]:
-    if full:
-        _preload.wait()  # scikit-learn, esda, libpysal: see geo_app._preload
     opts = dict(options)
     frame = _frame if _frame is not None else load(year, code, request).frames[level]
     scope = opts.get("scope", "gemeente")
