@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from geo_app.cli import app as _cmd_app
@@ -49,3 +50,25 @@ def test_the_server_asks_no_public_service_for_its_address(monkeypatch):
     _serve.no_external_ip_lookup()
     assert net_util.get_external_ip() is None
     assert asked == []
+
+
+def test_streamlit_settings_have_one_home():
+    """``.streamlit/config.toml`` is a copy of the packaged ``geo_app/streamlit.toml``."""
+    copy = ROOT / ".streamlit" / "config.toml"
+    assert tomllib.loads(copy.read_text(encoding="utf-8")) == tomllib.loads(
+        _cmd_app.SETTINGS.read_text(encoding="utf-8")
+    ), "copy geo_app/streamlit.toml to .streamlit/config.toml"
+
+
+def test_every_setting_is_a_streamlit_option_under_its_own_variable():
+    """``streamlit run`` reads each option from ``ConfigOption.env_var``; ours must match."""
+    from streamlit import config
+
+    settings = tomllib.loads(_cmd_app.SETTINGS.read_text(encoding="utf-8"))
+    wanted = {f"{s}.{k}": v for s, options in settings.items() for k, v in options.items()}
+    options = config.get_config_options()
+    assert set(wanted) <= set(options), f"not Streamlit options: {set(wanted) - set(options)}"
+    env = _cmd_app.env_defaults()
+    assert sorted(env) == sorted(options[name].env_var for name in wanted)
+    assert env["STREAMLIT_THEME_PRIMARY_COLOR"] == wanted["theme.primaryColor"]
+    assert env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] == "true"
