@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from test_app_wiring import run_app, texts
 
 from geo_app.access.roles import ENV_VAR
-from geo_app.session.i18n import cluster_label_en
+from geo_app.session.i18n import HOTSPOT_LABELS, cluster_label_en
 from geo_app.views import map as _page_map
 
 AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
@@ -66,12 +66,15 @@ def test_demo_map_credits_fictitious_data_not_cbs(monkeypatch, tmp_path, folium_
 def test_side_panel_shows_the_analysis_lines_a_role_may_see(monkeypatch, tmp_path):
     full = texts(_run(monkeypatch, tmp_path, local="gemeente", area=AREA))
     assert "Zwanenkade" in full
-    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Hotspot:"):
+    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Ruimtelijk patroon:"):
         assert line in full, line
+    pattern = next(line for line in full.splitlines() if "Ruimtelijk patroon:" in line)
+    assert any(labels["nl"] in pattern for labels in HOTSPOT_LABELS.values()), pattern
+    assert "Hotspot: hotspot" not in full
     at = _run(monkeypatch, tmp_path, local="smal", area=AREA, layer="youth_care_pct")
     narrow = texts(at)
     assert "Zwanenkade" in narrow  # the area itself is shown
-    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Hotspot:"):
+    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Ruimtelijk patroon:"):
         assert line not in narrow, line
     assert "**–**" not in narrow and ": –" not in narrow
     assert "Met stapeling" not in [m.label for m in at.metric]

@@ -137,7 +137,7 @@ def test_profile_tab_shows_area_references_and_printable_profile():
         "Percentiel stapeling",
         "Hoge thema's",
     }
-    assert "**Hotspot:**" in body
+    assert "**Ruimtelijk patroon:**" in body
     frames = [df.value for df in at.dataframe]
     themes, indicators = frames[0], frames[1]
     assert list(themes.columns) == ["thema", "indicator", "percentiel", "hoog"]

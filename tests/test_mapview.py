@@ -14,7 +14,7 @@ from shapely.geometry import box
 from cbs_ingest.errors import InputError
 from geo_app import mapview
 from geo_app.mapview import build_map, prepare_geometry
-from geo_app.mapview.classes import HOTSPOT_CLASSES, OKABE_ITO, classify, format_value
+from geo_app.mapview.classes import HOTSPOT_COLOURS, OKABE_ITO, classify, format_value
 from geo_app.mapview.elements import ChoroplethLayer, Legend, script_json
 from geo_app.mapview.encoding import decode_geometry
 
@@ -269,7 +269,7 @@ def test_hotspot_classes_are_recognised_and_labelled_in_dutch():
     classes = ["High-High", "Low-Low", "not significant"] * 3
     fmap = build_map(grid, pd.Series(classes, index=grid.index), basemap=None)
     config = json.loads(_layer(fmap).config_json)
-    assert config["colours"] == [colour for colour, _ in HOTSPOT_CLASSES.values()]
+    assert config["colours"] == list(HOTSPOT_COLOURS.values())
     legend = _legend(fmap)
     assert "Hotspot: hoog, omringd door hoog" in legend
     assert "Niet significant" in legend

@@ -109,6 +109,7 @@ def build_metadata(
 ) -> dict[str, Any]:
     """Sources, settings and column meanings of an analysis, for the export files."""
     from cbs_ingest.columns import KWB_TABLES
+    from geo_app.session.i18n import HOTSPOT_LABELS, hotspot_label
     from layers.indicators import get_indicator
 
     columns = {}
@@ -128,8 +129,8 @@ def build_metadata(
         n_indicators="Aantal thema's met gegevens waarop de score rust",
         cluster="Clusternummer (1 = meeste stapeling)",
         cluster_label="Profiel van het cluster",
-        hotspot="Local Moran's I: High-High, Low-Low, High-Low, Low-High, not significant, "
-        "no neighbours, no data",
+        hotspot="Local Moran's I: "
+        + "; ".join(f"{code} = {hotspot_label(code)}" for code in HOTSPOT_LABELS),
         gi_hotspot="Getis-Ord Gi*: hot, cold, not significant, no neighbours, no data",
     )
     table = KWB_TABLES.get(year, "onbekend")

@@ -28,7 +28,7 @@ from cbs_ingest.errors import CacheError, InputError
 from geo_app.mapview import assets
 from geo_app.mapview.basemap import DEFAULT_BASEMAP, add_basemap
 from geo_app.mapview.classes import (
-    HOTSPOT_CLASSES,
+    HOTSPOT_COLOURS,
     PALETTES,
     SCHEMES,
     auto_decimals,
@@ -57,13 +57,14 @@ from geo_app.mapview.legend import (
     legend_title,
     numeric_rows,
 )
+from geo_app.session.i18n import hotspot_label
 
 __all__ = [
     "build_map",
     "prepare_geometry",
     "SCHEMES",
     "PALETTES",
-    "HOTSPOT_CLASSES",
+    "HOTSPOT_COLOURS",
     "NO_DATA_LABEL_NL",
     "MAP_TEXTS_NL",
     "MAP_TEXTS_EN",
@@ -132,7 +133,8 @@ def build_map(
         Decimals of numbers shown; None chooses from the data.
     categories, category_labels
         Order and Dutch labels of categories (defaults: sorted values; for
-        hotspots the fixed order and labels of :data:`HOTSPOT_CLASSES`).
+        hotspots the fixed order of :data:`HOTSPOT_COLOURS` with the Dutch labels
+        of :data:`geo_app.session.i18n.HOTSPOT_LABELS`).
     suppressed
         Areas whose value was suppressed for privacy: a boolean Series (by code
         or aligned) or codes. Drawn hatched like missing values.
@@ -385,7 +387,7 @@ def _kind(kind: str, series: pd.Series) -> str:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return "numeric"
     present = set(series.dropna().astype(str))
-    if present and present <= set(HOTSPOT_CLASSES):
+    if present and present <= set(HOTSPOT_COLOURS):
         return "hotspot"
     if not present:
         return "numeric"
@@ -405,9 +407,9 @@ def _categorise(
         categories = categories if categories is not None else ["ja", "nee"]
     text = [None if pd.isna(v) else str(v) for v in raw]
     if kind == "hotspot":
-        order = list(categories) if categories is not None else list(HOTSPOT_CLASSES)
-        colours = [HOTSPOT_CLASSES.get(c, ("#999999", c))[0] for c in order]
-        default_labels = {c: HOTSPOT_CLASSES.get(c, ("", c))[1] for c in order}
+        order = list(categories) if categories is not None else list(HOTSPOT_COLOURS)
+        colours = [HOTSPOT_COLOURS.get(c, "#999999") for c in order]
+        default_labels = {c: hotspot_label(c, "nl") for c in order}
     else:
         present = sorted({v for v in text if v is not None})
         order = list(categories) if categories is not None else present

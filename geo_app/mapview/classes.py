@@ -27,7 +27,7 @@ __all__ = [
     "PALETTES",
     "OKABE_ITO",
     "TOL_MUTED",
-    "HOTSPOT_CLASSES",
+    "HOTSPOT_COLOURS",
     "Classes",
     "classify",
     "sequential_colours",
@@ -124,14 +124,16 @@ TOL_MUTED = (
     "#AA4499",
 )
 
-#: Hotspot classes (from the analysis) in legend order: key → (colour, Dutch label).
-HOTSPOT_CLASSES: dict[str, tuple[str, str]] = {
-    "High-High": ("#B2182B", "Hotspot: hoog, omringd door hoog"),
-    "High-Low": ("#F4A582", "Hoog, omringd door laag"),
-    "Low-High": ("#92C5DE", "Laag, omringd door hoog"),
-    "Low-Low": ("#2166AC", "Coldspot: laag, omringd door laag"),
-    "not significant": ("#E8E8E8", "Niet significant"),
-    "no neighbours": ("#FFFFFF", "Geen buren"),
+#: Hotspot classes (from the analysis) drawn on the map, in legend order, and their
+#: colours; their labels are :data:`geo_app.session.i18n.HOTSPOT_LABELS`. Other
+#: outcomes ("no data", "not computed") are drawn as missing.
+HOTSPOT_COLOURS: dict[str, str] = {
+    "High-High": "#B2182B",
+    "High-Low": "#F4A582",
+    "Low-High": "#92C5DE",
+    "Low-Low": "#2166AC",
+    "not significant": "#E8E8E8",
+    "no neighbours": "#FFFFFF",
 }
 
 

@@ -15,7 +15,9 @@ __all__ = [
     "SHORT_LABELS_EN",
     "TEXTS",
     "THEME_LABELS_EN",
+    "HOTSPOT_LABELS",
     "cluster_label_en",
+    "hotspot_label",
     "t",
 ]
 
@@ -55,6 +57,41 @@ THEME_LABELS_EN: dict[str, str] = {
     "Wmo": "Wmo",
     "Jeugdzorg": "Youth care",
 }
+
+#: Hotspot classes of the analysis (``hotspot`` column, Local Moran's I) in legend order,
+#: then the outcomes that are no class: the one table of their labels (legend, side
+#: panel, profile, exports).
+HOTSPOT_LABELS: dict[str, dict[str, str]] = {
+    "High-High": {
+        "nl": "Hotspot: hoog, omringd door hoog",
+        "en": "Hotspot: high, surrounded by high",
+    },
+    "High-Low": {
+        "nl": "Uitschieter: hoog, omringd door laag",
+        "en": "Outlier: high, surrounded by low",
+    },
+    "Low-High": {
+        "nl": "Uitschieter: laag, omringd door hoog",
+        "en": "Outlier: low, surrounded by high",
+    },
+    "Low-Low": {
+        "nl": "Coldspot: laag, omringd door laag",
+        "en": "Coldspot: low, surrounded by low",
+    },
+    "not significant": {"nl": "Niet significant", "en": "Not significant"},
+    "no neighbours": {"nl": "Geen buren", "en": "No neighbours"},
+    "no data": {"nl": "Geen gegevens", "en": "No data"},
+    "not computed": {"nl": "Niet berekend", "en": "Not computed"},
+}
+
+
+def hotspot_label(value: object, lang: str = "nl") -> str:
+    """The label of a hotspot class in ``lang``; an unknown value is shown as it is."""
+    labels = HOTSPOT_LABELS.get(str(value))
+    if labels is None:
+        return str(value)
+    return labels.get(lang, labels["nl"])
+
 
 TEXTS: dict[str, dict[str, str]] = {
     # Page chrome
@@ -255,7 +292,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "themes_high": {"nl": "Hoge thema's", "en": "High themes"},
     "none": {"nl": "geen", "en": "none"},
     "cluster": {"nl": "Clusterprofiel", "en": "Cluster profile"},
-    "hotspot": {"nl": "Hotspot", "en": "Hotspot"},
+    "hotspot": {"nl": "Ruimtelijk patroon", "en": "Spatial pattern"},
     "rests_on": {
         "nl": "Gebaseerd op {n} indicatoren: {names}",
         "en": "Based on {n} indicators: {names}",

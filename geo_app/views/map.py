@@ -14,8 +14,8 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import cluster_label_en
-from geo_app.views.profile_report import format_value, hotspot_nl
+from geo_app.session.i18n import HOTSPOT_LABELS, cluster_label_en, hotspot_label
+from geo_app.views.profile_report import format_value
 
 __all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
 
@@ -30,19 +30,11 @@ _KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
 _UNITS = {"themes_high": "thema's"}
 #: The analysis layers of the side panel, each shown only to a role that may see it.
 _AREA_LINES = ("stacking_score", "themes_high", "cluster_label", "hotspot")
-_HOTSPOT_EN = {
-    "High-High": "Hotspot: high, surrounded by high",
-    "High-Low": "High, surrounded by low",
-    "Low-High": "Low, surrounded by high",
-    "Low-Low": "Coldspot: low, surrounded by low",
-    "not significant": "Not significant",
-    "no neighbours": "No neighbours",
-}
 
 
 def hotspot_text(value: object, lang: str) -> str:
-    """A hotspot class in the app's language."""
-    return _HOTSPOT_EN.get(str(value), str(value)) if lang == "en" else hotspot_nl(value)
+    """A hotspot class in the app's language (:data:`~geo_app.session.i18n.HOTSPOT_LABELS`)."""
+    return hotspot_label(value, lang)
 
 
 def cluster_text(value: object, lang: str) -> str:
@@ -55,7 +47,7 @@ def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, st
     if ctx.lang != "en":
         return None
     if kind == "hotspot":
-        return _HOTSPOT_EN
+        return {c: hotspot_label(c, "en") for c in HOTSPOT_LABELS}
     return {str(v): cluster_label_en(v) for v in values.dropna().unique()}
 
 

@@ -13,10 +13,10 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import THEME_LABELS_EN
+from geo_app.session.i18n import THEME_LABELS_EN, hotspot_label
 from geo_app.views.export import export_meta, may_export
 from geo_app.views.map import cluster_text, hotspot_text
-from geo_app.views.profile_report import area_profile, format_value, hotspot_nl, profile_html
+from geo_app.views.profile_report import area_profile, format_value, profile_html
 from layers import INDICATORS
 
 __all__ = ["render", "summary", "theme_table"]
@@ -49,7 +49,7 @@ def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str
         "Hoge thema's": f"{len(high)} van {len(themes)}" + (f": {', '.join(high)}" if high else ""),
         "Stapelgebied": "ja" if bool(row.get("stacking_flag")) else "nee",
         "Clustertypologie": str(row.get("cluster_label", "–")),
-        "Hotspot": hotspot_nl(row.get("hotspot", "–")),
+        "Ruimtelijk patroon (hotspots)": hotspot_label(row.get("hotspot", "–"), "nl"),
     }
 
 
