@@ -32,10 +32,10 @@ _PAGES = (map_page, profile, compare, table, upload, about)
 def _age(delta: object, lang: str) -> str:
     minutes = getattr(delta, "total_seconds", lambda: 0.0)() / 60
     if minutes < 90:
-        return f"{max(minutes, 1):.0f} " + ("minuten" if lang == "nl" else "minutes")
+        return t("age_minutes", lang, n=f"{max(minutes, 1):.0f}")
     if minutes < 48 * 60:
-        return f"{minutes / 60:.0f} " + ("uur" if lang == "nl" else "hours")
-    return f"{minutes / 1440:.0f} " + ("dagen" if lang == "nl" else "days")
+        return t("age_hours", lang, n=f"{minutes / 60:.0f}")
+    return t("age_days", lang, n=f"{minutes / 1440:.0f}")
 
 
 _CSS = """<style>

@@ -404,9 +404,9 @@ def test_overlapping_areas_are_cleaned_into_a_coverage():
 
 
 def test_english_texts_cover_every_key():
-    assert set(mapview.MAP_TEXTS_EN) == set(mapview.MAP_TEXTS_NL)
+    assert set(mapview.map_texts("en")) == set(mapview.map_texts("nl"))
     grid = _grid()
-    legend = _legend(build_map(grid, grid["value"], texts=mapview.MAP_TEXTS_EN, basemap=None))
+    legend = _legend(build_map(grid, grid["value"], texts=mapview.map_texts("en"), basemap=None))
     assert "no data / suppressed" in legend
 
 
@@ -465,7 +465,7 @@ def test_legend_folds_keeps_clear_and_shows_the_selection_row_only_when_selected
     assert 'class="stapel-row stapel-selected-row"' in _legend(fmap)
     html = fmap.get_root().render()
     assert "stapel-legend-toggle" in html and "paddingBottomRight" in html
-    english = build_map(grid, grid["value"], texts=mapview.MAP_TEXTS_EN, basemap=None)
+    english = build_map(grid, grid["value"], texts=mapview.map_texts("en"), basemap=None)
     legend = next(c for c in english._children.values() if isinstance(c, Legend))
     assert json.loads(legend.config_json)["hideText"] == "Hide legend"
 
@@ -475,7 +475,7 @@ def test_english_map_texts_give_english_numbers_in_legend_and_tooltip():
     values = pd.Series(np.linspace(1234.5, 2345.5, len(grid)), index=grid["code"])
     dutch = build_map(grid, values, unit="per_1000", k=3, basemap=None, decimals=1)
     english = build_map(
-        grid, values, unit="per_1000", k=3, basemap=None, decimals=1, texts=mapview.MAP_TEXTS_EN
+        grid, values, unit="per_1000", k=3, basemap=None, decimals=1, texts=mapview.map_texts("en")
     )
     assert "1.234,5 per 1.000" in _legend(dutch)
     assert "1,234.5 per 1,000" in _legend(english) and "1.234,5" not in _legend(english)

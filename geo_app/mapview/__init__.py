@@ -50,11 +50,10 @@ from geo_app.mapview.elements import (
 )
 from geo_app.mapview.geometry import prepare_geometry
 from geo_app.mapview.legend import (
-    MAP_TEXTS_EN,
-    MAP_TEXTS_NL,
-    NO_DATA_LABEL_NL,
+    MAP_TEXT_KEYS,
     legend_html,
     legend_title,
+    map_texts,
     numeric_rows,
 )
 from geo_app.session.i18n import hotspot_label
@@ -65,9 +64,8 @@ __all__ = [
     "SCHEMES",
     "PALETTES",
     "HOTSPOT_COLOURS",
-    "NO_DATA_LABEL_NL",
-    "MAP_TEXTS_NL",
-    "MAP_TEXTS_EN",
+    "MAP_TEXT_KEYS",
+    "map_texts",
     "format_value",
     "SELECTED_COLOUR",
     "selection_layer",
@@ -155,9 +153,9 @@ def build_map(
     note
         Extra Dutch line under the legend (e.g. the classification used).
     texts
-        Replacements for the fixed texts of :data:`MAP_TEXTS_NL` (for another
-        language), by key. Its ``number_format`` (``"nl"`` or ``"en"``) sets the
-        decimal mark of the tooltip and legend numbers.
+        Replacements for the fixed Dutch texts, by id of :data:`MAP_TEXT_KEYS`
+        (``map_texts("en")`` has them all in English). Its ``number_format``
+        (``"nl"`` or ``"en"``) sets the decimal mark of the tooltip and legend numbers.
     asset_base
         URL of the local Leaflet folder as the browser sees it. With the
         default, the app's copy (``geo_app/static/vendor/leaflet``) is made
@@ -174,13 +172,13 @@ def build_map(
     InputError
         For an unknown scheme, palette, basemap or kind, or a bad ``k``.
     """
-    unknown = set(texts or {}) - set(MAP_TEXTS_NL)
+    unknown = set(texts or {}) - set(MAP_TEXT_KEYS)
     if unknown:
         raise InputError(
             f"Unknown map text(s): {', '.join(sorted(unknown))}.",
             nl=f"Onbekende kaarttekst(en): {', '.join(sorted(unknown))}.",
         )
-    words = {**MAP_TEXTS_NL, **(texts or {})}
+    words = {**map_texts("nl"), **(texts or {})}
     if asset_base == assets.DEFAULT_ASSET_BASE:
         _ensure_default_assets()
     if "geometry_encoded" not in geometry.columns:

@@ -81,7 +81,7 @@ def build(ctx: Context) -> folium.Map:
         basemap=_BASEMAPS[s["basemap"]],
         attribution=ctx.t("map_attribution_demo" if ctx.loaded.demo else "map_attribution"),
         note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
-        texts=mapview.MAP_TEXTS_EN if ctx.lang == "en" else None,
+        texts=mapview.map_texts(ctx.lang),
         category_labels=_category_labels(ctx, kind, values) if kind != "numeric" else None,
         height=620,
     )

@@ -13,7 +13,7 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import THEME_LABELS_EN, hotspot_label
+from geo_app.session.i18n import hotspot_label, theme_label
 from geo_app.views.export import export_meta, may_export
 from geo_app.views.map import cluster_text, hotspot_text
 from geo_app.views.profile_report import area_profile, format_value, profile_html
@@ -24,7 +24,7 @@ __all__ = ["render", "summary", "theme_table"]
 
 def theme_table(result: Any, index: Any) -> pd.DataFrame:
     """The stacking themes of one area: indicator used, percentile, high or not."""
-    rows = []
+    rows, keys = [], []
     for theme in result.profile.themes:
         if theme.key not in result.indicators:
             continue
@@ -37,7 +37,10 @@ def theme_table(result: Any, index: Any) -> pd.DataFrame:
                 "hoog": bool(result.stacking.high.at[index, theme.key]),
             }
         )
-    return pd.DataFrame(rows, columns=["thema", "indicator", "percentiel", "hoog"])
+        keys.append(theme.key)
+    return pd.DataFrame(
+        rows, columns=["thema", "indicator", "percentiel", "hoog"], index=pd.Index(keys)
+    )
 
 
 def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str]:
@@ -70,8 +73,11 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
     )
     labels = {i.key: i.label for i in ctx.infos}
     shown = themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k)))
-    if ctx.lang == "en":
-        shown["thema"] = shown["thema"].map(lambda v: THEME_LABELS_EN.get(v, v))
+    profile = ctx.result.profile
+    shown["thema"] = [
+        theme_label(profile.key, key, label, ctx.lang)
+        for key, label in zip(shown.index, shown["thema"], strict=True)
+    ]
     st.dataframe(
         shown,
         hide_index=True,
