@@ -190,23 +190,23 @@ def test_about_tab_names_sources_licence_and_privacy():
 
 def test_a_stapelkaart_error_becomes_a_dutch_message(monkeypatch):
     from cbs_ingest.errors import InputError
-    from geo_app.session import data as _data
+    from geo_app.session import analysis
 
     def broken(*args, **kwargs):
         raise InputError("broken on purpose", nl="Deze analyse kan niet: opzettelijk kapot.")
 
-    monkeypatch.setattr(_data, "analyse", broken)
+    monkeypatch.setattr(analysis, "analyse", broken)
     at = run_app()
     assert [e.value for e in at.error] == ["Deze analyse kan niet: opzettelijk kapot."]
 
 
 def test_an_unexpected_error_shows_no_traceback(monkeypatch):
-    from geo_app.session import data as _data
+    from geo_app.session import analysis
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail that must not leak")
 
-    monkeypatch.setattr(_data, "analyse", broken)
+    monkeypatch.setattr(analysis, "analyse", broken)
     at = run_app()
     assert len(at.error) == 1
     assert "internal detail" not in at.error[0].value
