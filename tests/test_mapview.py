@@ -482,3 +482,18 @@ def test_english_map_texts_give_english_numbers_in_legend_and_tooltip():
     shown = [f["properties"]["v"] for f in _features(english)]
     assert "1,234.5 per 1,000" in shown
     assert format_value(33.5, "x1000_euro", english=True) == "€ 33,500"
+
+
+def test_no_negative_zero_in_legend_tooltip_or_profile():
+    from geo_app.views.profile_report import format_value as profile_value
+
+    assert format_value(-0.04, decimals=1) == "0,0"
+    assert format_value(-0.0, "percent", decimals=1) == "0,0%"
+    assert format_value(-0.04, decimals=1, english=True) == "0.0"
+    assert format_value(-0.06, decimals=1) == "-0,1"
+    assert profile_value(-0.04) == "0,0" and profile_value(-1.26) == "-1,3"
+    grid = _grid()
+    values = pd.Series([-0.04, -0.03, -0.02, 0.01, 0.02, 0.3, 0.5, 0.9, 1.4], index=grid.index)
+    fmap = build_map(grid, values, k=3, decimals=1, basemap=None)
+    assert "-0,0" not in _legend(fmap)
+    assert all(f["properties"]["v"] != "-0,0" for f in _features(fmap))

@@ -267,7 +267,11 @@ def separating_decimals(classes: Classes, places: int, *, most: int = 3) -> int:
 
 
 def format_number(value: float, decimals: int = 1, *, english: bool = False) -> str:
-    """Format a number the Dutch way, ``1.234,5`` (``english``: ``1,234.5``)."""
+    """Format a number the Dutch way, ``1.234,5`` (``english``: ``1,234.5``).
+
+    A value that rounds to zero is written without a sign (``0,0``, never ``-0,0``).
+    """
+    value = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = f"{value:,.{decimals}f}"
     if english:
         return text

@@ -50,6 +50,7 @@ def format_value(value: object, unit: str = "", *, lang: str = "nl") -> str:
     if math.isnan(number):
         return "–"
     places = 0 if unit == "count" or number.is_integer() else 1
+    number = round(number, places) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0,0"
     text = f"{number:,.{places}f}"
     if lang == "en":
         return text
