@@ -108,3 +108,11 @@ def test_english_mode_renders_cluster_labels_and_numbers_in_english(
     _run(monkeypatch, tmp_path, layer="wmo_per_1000", lang="en")
     html = folium_calls[-1]["html"]
     assert re.search(r"\d\.\d per 1,000", html) and not re.search(r"\d,\d per 1", html)
+
+
+def test_empty_table_cells_show_a_dash_not_none(monkeypatch, tmp_path):
+    at = _run(monkeypatch, tmp_path, tab="tabel")
+    table = at.dataframe[0].value
+    assert table.isna().any().any()  # the demo has missing values: Streamlit would say "None"
+    assert all(frame.proto.placeholder == "–" for frame in at.dataframe)
+    assert not (table.astype(str) == "None").any().any()

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 __all__ = [
     "INDICATOR_LABELS_EN",
     "LANGUAGES",
     "SHORT_LABELS_EN",
     "TEXTS",
     "THEME_LABELS_EN",
+    "EMPTY",
     "HOTSPOT_LABELS",
     "cluster_label_en",
     "hotspot_label",
     "theme_label",
     "t",
 ]
+
+#: What a missing value looks like, in every language (tables, side panel, profile).
+EMPTY = "–"
 
 #: Language code → its name as shown in the language switch.
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
@@ -98,8 +104,14 @@ HOTSPOT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def hotspot_label(value: object, lang: str = "nl") -> str:
     """The label of a hotspot class in ``lang``; an unknown value is shown as it is."""
+    if _missing(value):
+        return EMPTY
     labels = HOTSPOT_LABELS.get(str(value))
     if labels is None:
         return str(value)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_app.session.context import Context, bound
+from geo_app.session.i18n import EMPTY
 from geo_app.views.profile_report import compare_table, format_value, percentile_ranks
 
 __all__ = ["render"]
@@ -33,7 +34,7 @@ def render(ctx: Context) -> None:
         return
     wide = compare_table(ctx.table, codes, ctx.infos)
     shown = wide.apply(lambda col: col.map(lambda v: format_value(v, lang=ctx.lang)))
-    st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3)
+    st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3, placeholder=EMPTY)
 
     ranks = percentile_ranks(ctx.table, [i.key for i in ctx.infos])
     labels = {i.key: i.label for i in ctx.infos}

@@ -14,7 +14,7 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import HOTSPOT_LABELS, cluster_label_en, hotspot_label
+from geo_app.session.i18n import EMPTY, HOTSPOT_LABELS, cluster_label_en, hotspot_label
 from geo_app.views.profile_report import format_value
 
 __all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
@@ -39,6 +39,8 @@ def hotspot_text(value: object, lang: str) -> str:
 
 def cluster_text(value: object, lang: str) -> str:
     """A cluster label in the app's language (the analysis and exports keep Dutch)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return EMPTY
     return cluster_label_en(value) if lang == "en" else str(value)
 
 

@@ -13,7 +13,7 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import hotspot_label, theme_label
+from geo_app.session.i18n import EMPTY, hotspot_label, theme_label
 from geo_app.views.export import export_meta, may_export
 from geo_app.views.map import cluster_text, hotspot_text
 from geo_app.views.profile_report import area_profile, format_value, profile_html
@@ -90,6 +90,7 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
             ),
             "hoog": st.column_config.CheckboxColumn(ctx.t("col_high")),
         },
+        placeholder=EMPTY,
     )
     label = ctx.t(f"scope_{ctx.settings['scope']}")
     scope = label[:1].lower() + label[1:]  # "heel Nederland", not "heel nederland"
@@ -207,6 +208,7 @@ def render(ctx: Context) -> None:
                 ctx.t("col_percentile"), min_value=0, max_value=100, format="%d"
             ),
         },
+        placeholder=EMPTY,
     )
     st.caption(_national_note(ctx, national))
     st.markdown(f"**{ctx.t('percentile_chart')}**")

@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 import pandas as pd
 import streamlit as st
 
-from geo_app.session.i18n import t
+from geo_app.session.i18n import EMPTY, t
 from layers.escape import escape_markdown
 from layers.upload import UploadResult, validate_upload
 
@@ -181,7 +181,7 @@ def _issues_en(result: UploadResult) -> pd.DataFrame:
 def _show(result: UploadResult, *, signature: tuple, key: str, lang: str = "nl") -> None:
     if not result.preview.empty:
         st.markdown(t("upload_form_preview", lang))
-        st.dataframe(result.preview, hide_index=True)
+        st.dataframe(result.preview, hide_index=True, placeholder=EMPTY)
     n_errors, n_warnings = len(result.errors), len(result.warnings)
     if result.ok:
         st.success(
@@ -192,7 +192,7 @@ def _show(result: UploadResult, *, signature: tuple, key: str, lang: str = "nl")
         st.error(t("upload_form_refused", lang, n=n_errors))
     if result.issues:
         issues = _issues_en(result) if lang == "en" else result.issues_frame()
-        st.dataframe(issues, hide_index=True)
+        st.dataframe(issues, hide_index=True, placeholder=EMPTY)
     if not result.below_threshold.empty:
         st.markdown(t("upload_form_below", lang))
         st.dataframe(
@@ -204,6 +204,7 @@ def _show(result: UploadResult, *, signature: tuple, key: str, lang: str = "nl")
                 }
             ),
             hide_index=True,
+            placeholder=EMPTY,
         )
     if result.ok and st.button(
         t("upload_form_confirm", lang), type="primary", key=f"{key}_confirm"
