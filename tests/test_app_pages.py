@@ -239,3 +239,10 @@ def test_no_streamlit_pages_folder_beside_the_app():
     app_dir = Path(APP).parent
     assert not (app_dir / "pages").exists()
     assert (app_dir / "views" / "map.py").is_file()
+
+
+def test_compare_picker_speaks_the_language_of_the_ui():
+    dutch = run_app(tab="vergelijken")
+    assert dutch.multiselect(key="w_cmp").proto.placeholder == "Kies gebieden…"
+    english = run_app(tab="vergelijken", lang="en")
+    assert english.multiselect(key="w_cmp").proto.placeholder == "Choose areas…"

@@ -332,6 +332,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # Compare page
     "compare_pick": {"nl": "Kies twee of meer gebieden", "en": "Pick two or more areas"},
+    "compare_placeholder": {"nl": "Kies gebieden…", "en": "Choose areas…"},
+    "scope_members_placeholder": {"nl": "Kies gemeenten…", "en": "Choose gemeenten…"},
     "compare_hint": {
         "nl": "Kies minstens twee gebieden om ze naast elkaar te zien.",
         "en": "Pick at least two areas to see them side by side.",

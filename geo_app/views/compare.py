@@ -25,6 +25,7 @@ def render(ctx: Context) -> None:
         options=sorted(names, key=names.get),
         format_func=lambda c: f"{names[c]} ({c})",
         max_selections=8,
+        placeholder=ctx.t("compare_placeholder"),
         to_widget=list,
         from_widget=tuple,
     )

@@ -155,6 +155,7 @@ def _scope_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -
             t("scope_members", lang),
             options=list(choices["set"]),
             format_func=lambda c: names.get(c, c),
+            placeholder=t("scope_members_placeholder", lang),
             to_widget=list,
             from_widget=tuple,
         )
