@@ -497,3 +497,9 @@ def test_no_negative_zero_in_legend_tooltip_or_profile():
     fmap = build_map(grid, values, k=3, decimals=1, basemap=None)
     assert "-0,0" not in _legend(fmap)
     assert all(f["properties"]["v"] != "-0,0" for f in _features(fmap))
+
+
+def test_the_map_zooms_in_quarter_steps_so_a_gemeente_fills_its_frame():
+    html = build_map(_grid(), None, basemap=None).get_root().render()
+    assert '"zoomSnap": 0.25' in html
+    assert '"maxCost":0.5' in html  # the legend may cost at most half a zoom level

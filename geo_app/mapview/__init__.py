@@ -68,8 +68,12 @@ __all__ = [
     "map_texts",
     "format_value",
     "SELECTED_COLOUR",
+    "ZOOM_SNAP",
     "selection_layer",
 ]
+
+#: Zoom step of fits and of the mouse wheel (Leaflet ``zoomSnap``).
+ZOOM_SNAP = 0.25
 
 #: Outline colour of the selected area(s): magenta on a white casing, unlike the
 #: black stacking outlines, the dashed wijk lines and every map palette.
@@ -336,6 +340,9 @@ def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) 
         zoom_start=12,
         tiles=None,
         height=height,
+        # Quarter zoom levels: at whole levels a gemeente can fill as little as half the
+        # frame's width and height; a quarter step leaves at most 16% unused.
+        zoom_snap=ZOOM_SNAP,
     )
     # Per instance, so folium's class-wide CDN lists stay untouched.
     fmap.default_js, fmap.default_css = assets.asset_links(asset_base)
