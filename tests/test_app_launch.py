@@ -42,12 +42,12 @@ def test_app_command_goes_through_the_launcher():
 def test_the_server_asks_no_public_service_for_its_address(monkeypatch):
     from streamlit import net_util
 
-    from geo_app.cli import serve as _serve
+    from geo_app.cli import streamlit_adapter
 
     asked: list[str] = []
     monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: asked.append(url))
     monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
-    _serve.no_external_ip_lookup()
+    assert streamlit_adapter.no_external_ip_lookup()
     assert net_util.get_external_ip() is None
     assert asked == []
 

@@ -2,24 +2,14 @@
 
 ``python -m geo_app.cli.serve run geo_app/app.py [streamlit options]`` is the same
 as ``python -m streamlit run ...``, except that the server never asks a public
-service for its external IP address.
+service for its external IP address (:mod:`geo_app.cli.streamlit_adapter`).
 """
 
 from __future__ import annotations
 
 import sys
 
-
-def no_external_ip_lookup() -> None:
-    """Keep Streamlit from asking a public web service for the machine's external IP.
-
-    A headless Streamlit server bound to all interfaces looks up its external address
-    at start, only to print an "External URL". On a municipal network that is a request
-    to a third party for nothing; the local and network URLs are still printed.
-    """
-    from streamlit import net_util
-
-    net_util.get_external_ip = lambda: None
+from geo_app.cli.streamlit_adapter import no_external_ip_lookup
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cbs_ingest.errors import CacheError
+from geo_app.mapview.folium_frame import from_frame
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -48,11 +49,9 @@ LEAFLET_LICENSE = "BSD-2-Clause"
 #: Streamlit serves this folder (next to ``geo_app/app.py``) at ``/app/static/``.
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
-#: URL of the Leaflet folder as seen from the streamlit-folium component iframe.
-#: The iframe document lives at ``<base>/component/streamlit_folium.st_folium/index.html``,
-#: so going up two levels reaches ``<base>/``; a relative URL keeps working when
-#: the app runs under a ``server.baseUrlPath``.
-DEFAULT_ASSET_BASE = "../../app/static/vendor/leaflet"
+#: URL of the Leaflet folder as seen from streamlit-folium's map frame (Streamlit
+#: serves ``STATIC_DIR`` at ``<base>/app/static/``).
+DEFAULT_ASSET_BASE = from_frame("app/static/vendor/leaflet")
 
 _FILES = ("leaflet.js", "leaflet.css")
 _IMAGE_DIR = "images"

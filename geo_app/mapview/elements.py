@@ -15,6 +15,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo_app.mapview.encoding import DECODER_JS
+from geo_app.mapview.leaflet_internals import ZOOM_ANIMATING
 
 __all__ = [
     "script_json",
@@ -302,7 +303,7 @@ class Legend(MacroElement):
                         div.setAttribute("data-fit", "none");
                         return;
                     }
-                    if (map._animatingZoom) {
+                    if ({{ this.zoom_animating }}) {
                         // Leaflet (1.9.3, pinned) is still animating the first fit's zoom;
                         // its end would undo a refit made now.
                         map.once("zoomend", function () { setTimeout(refit, 0); });
@@ -364,6 +365,7 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.html_json = script_json(html)
+        self.zoom_animating = ZOOM_ANIMATING
         self.config_json = script_json(
             {
                 "bounds": bounds,
