@@ -137,7 +137,7 @@ class FilterRejected(SourceUnavailableError):
     """The server answered 400/501 to a query option (``$filter``/``$select``)."""
 
 
-def _status_of(exc: BaseException) -> int | None:
+def _status_of(exc: BaseException | None) -> int | None:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -339,7 +339,7 @@ def pdok_get(
                 url,
                 params=params,
                 timeout=(policy.connect_timeout, policy.read_timeout),
-                proxies=proxies,
+                proxies=proxies,  # type: ignore[arg-type]  # None: no proxy for this scheme
             )
             response.raise_for_status()
             return json.loads(response.content), dict(response.headers)

@@ -23,6 +23,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Figure
 
 from cbs_ingest.errors import CacheError, InputError
 from geo_app.mapview import assets
@@ -31,6 +32,7 @@ from geo_app.mapview.classes import (
     HOTSPOT_COLOURS,
     PALETTES,
     SCHEMES,
+    Scheme,
     auto_decimals,
     category_colours,
     classify,
@@ -59,6 +61,7 @@ from geo_app.mapview.legend import (
 from geo_app.session.i18n import hotspot_label
 
 __all__ = [
+    "Scheme",
     "build_map",
     "prepare_geometry",
     "SCHEMES",
@@ -89,7 +92,7 @@ def build_map(
     title: str = "",
     unit: str | None = None,
     kind: str = "auto",
-    scheme: str = "quantiles",
+    scheme: Scheme = "quantiles",
     k: int = 5,
     palette: str = "viridis",
     reverse: bool = True,
@@ -347,7 +350,9 @@ def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) 
     # Per instance, so folium's class-wide CDN lists stay untouched.
     fmap.default_js, fmap.default_css = assets.asset_links(asset_base)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    fmap.get_root().header.add_child(css_element(), name="stapel_css")
+    root = fmap.get_root()
+    assert isinstance(root, Figure)  # folium.Map's root is always its Figure
+    root.header.add_child(css_element(), name="stapel_css")
     MetricScale().add_to(fmap)
     GeometryDecoder().add_to(fmap)
     return fmap

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from branca.colormap import LinearColormap, linear
@@ -28,6 +29,7 @@ __all__ = [
     "OKABE_ITO",
     "TOL_MUTED",
     "HOTSPOT_COLOURS",
+    "Scheme",
     "Classes",
     "classify",
     "sequential_colours",
@@ -39,7 +41,10 @@ __all__ = [
 ]
 
 #: Classification schemes: key → (Dutch label, name of the mapclassify class).
-SCHEMES: dict[str, tuple[str, str]] = {
+#: A class-break scheme (the keys of :data:`SCHEMES`).
+Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
+
+SCHEMES: dict[Scheme, tuple[str, str]] = {
     "quantiles": ("Kwantielen (even veel gebieden per klasse)", "Quantiles"),
     "fisher_jenks": ("Natuurlijke grenzen (Fisher-Jenks)", "FisherJenks"),
     "equal_interval": ("Gelijke intervallen", "EqualInterval"),
@@ -80,7 +85,7 @@ def equal_interval_bins(data: np.ndarray, k: int) -> np.ndarray:
     return cuts.copy()
 
 
-def _scheme_bins(scheme: str, data: np.ndarray, k: int) -> np.ndarray:
+def _scheme_bins(scheme: Scheme, data: np.ndarray, k: int) -> np.ndarray:
     if scheme == "quantiles":
         return quantile_bins(data, k)
     if scheme == "equal_interval":
@@ -105,7 +110,7 @@ _CIVIDIS_ANCHORS = (
 
 #: Sequential palettes (colour-blind safe, readable in greyscale).
 PALETTES: dict[str, LinearColormap] = {
-    "viridis": linear.viridis,
+    "viridis": linear.viridis,  # type: ignore[attr-defined]  # branca sets these at import
     "cividis": LinearColormap(list(_CIVIDIS_ANCHORS)),
 }
 
@@ -164,7 +169,7 @@ class Classes:
         return len(self.bins)
 
 
-def classify(values: np.ndarray, *, scheme: str = "quantiles", k: int = 5) -> Classes:
+def classify(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5) -> Classes:
     """Assign numeric values to ``k`` classes with ``mapclassify``.
 
     Parameters

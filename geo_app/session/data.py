@@ -102,9 +102,8 @@ class IndicatorInfo:
 def _cached_entries() -> list[Dataset]:
     out: list[Dataset] = []
     for entry in cached_datasets():
-        retrieved = entry.retrieved_at
-        if isinstance(retrieved, datetime):
-            retrieved = retrieved.strftime("%Y-%m-%d %H:%M")
+        at = entry.retrieved_at
+        retrieved = at.strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else at
         request = None if entry.whole_country else tuple(sorted(entry.gemeenten))
         out.extend(
             Dataset(str(code), str(name or code), int(entry.year), retrieved, request)

@@ -666,6 +666,8 @@ def cluster_label_en(label: object) -> str:
     """
     text = str(label)
     match = _CLUSTER_LABEL.match(text)
+    if match is None:  # the pattern matches any text; for the type checker
+        return text
     body, suffix = match["body"], match["suffix"] or ""
     level, sep, rest = body.partition(": ")
     if level not in _CLUSTER_WORDS_EN:

@@ -165,6 +165,7 @@ def is_valid(name: str, value: Any, choices: Mapping[str, Sequence[Any]] | None 
     if (
         spec.kind == "int"
         and spec.low is not None
+        and spec.high is not None
         and (not isinstance(value, int) or not spec.low <= value <= spec.high)
     ):
         return False
@@ -208,7 +209,7 @@ def parse_params(
             values[name] = default(name, choices)
             continue
         try:
-            values[name] = coerce(name, raw, choices)
+            values[name] = coerce(name, str(raw), choices)
         except (ValueError, TypeError):
             values[name] = default(name, choices)
             rejected.append(name)

@@ -22,7 +22,7 @@ def render(ctx: Context) -> None:
         st.multiselect,
         "cmp",
         ctx.t("compare_pick"),
-        options=sorted(names, key=names.get),
+        options=sorted(names, key=lambda c: names[c]),
         format_func=lambda c: f"{names[c]} ({c})",
         max_selections=8,
         placeholder=ctx.t("compare_placeholder"),

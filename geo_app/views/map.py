@@ -21,7 +21,8 @@ __all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
-_SCHEMES = {
+#: The sidebar's scheme ids → the map's class-break schemes.
+_SCHEMES: dict[str, mapview.Scheme] = {
     "quantiles": "quantiles",
     "natural_breaks": "fisher_jenks",
     "equal_interval": "equal_interval",

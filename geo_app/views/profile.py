@@ -151,7 +151,7 @@ def render(ctx: Context) -> None:
         "area",
         ctx.t("pick_area"),
         suffix="_profile",
-        options=sorted(names, key=names.get),
+        options=sorted(names, key=lambda c: names[c]),
         format_func=lambda c: f"{names[c]} ({c})",
         placeholder=ctx.t("search_area"),
     )

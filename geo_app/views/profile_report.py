@@ -44,7 +44,7 @@ def format_value(value: object, unit: str = "", *, lang: str = "nl") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]  # anything; refused ones are text
     except (TypeError, ValueError):
         return str(value)
     if math.isnan(number):

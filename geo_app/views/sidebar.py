@@ -198,7 +198,7 @@ def _analysis_section(values: dict[str, Any], choices: dict[str, Any], lang: str
         sb.select_slider,
         "k",
         t("n_clusters", lang),
-        options=list(SPECS["k"].choices),
+        options=list(SPECS["k"].choices or ()),
         format_func=lambda v: t("auto", lang) if v == 0 else str(v),
     )
     bound(sb.select_slider, "alpha", t("alpha", lang), options=[0.01, 0.05, 0.1])
@@ -222,7 +222,7 @@ def _map_section(
         sb.selectbox,
         "scheme",
         t("scheme", lang),
-        options=list(SPECS["scheme"].choices),
+        options=list(SPECS["scheme"].choices or ()),
         format_func=lambda v: t(f"scheme_{v}", lang),
     )
     bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9)
@@ -231,7 +231,7 @@ def _map_section(
         sb.radio,
         "basemap",
         t("basemap", lang),
-        options=list(SPECS["basemap"].choices),
+        options=list(SPECS["basemap"].choices or ()),
         format_func=lambda v: t(f"basemap_{v}", lang),
         horizontal=True,
     )
@@ -284,7 +284,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     choices: dict[str, Any] = {
         "profile": list(PROFILES),
         "method": list(METHODS),
-        "scope": list(SPECS["scope"].choices),
+        "scope": list(SPECS["scope"].choices or ()),
     }
     init_settings(
         [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from geo_app.access.resolve import ANALYSIS_GROUPS, visible
@@ -39,7 +41,7 @@ def render(ctx: Context) -> None:
         shown["hotspot"] = shown["hotspot"].map(lambda v: hotspot_text(v, ctx.lang))
     if "cluster_label" in shown.columns and ctx.lang == "en":
         shown["cluster_label"] = shown["cluster_label"].map(lambda v: cluster_text(v, "en"))
-    config = {
+    config: dict[str, Any] = {
         "name": st.column_config.TextColumn("Naam", pinned=True),
         "code": "Code",
         "wijkcode": "Wijk",

@@ -13,7 +13,7 @@ Markdown.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +25,11 @@ from layers.upload import UploadResult, validate_upload
 __all__ = ["confirmed_upload", "render_upload"]
 
 _MB = 1_000_000
+
+
+def _sequence(value: object) -> Sequence[object]:
+    """A list or tuple from an upload's details; anything else as empty."""
+    return value if isinstance(value, list | tuple) else ()
 
 
 def confirmed_upload(key: str = "upload") -> UploadResult | None:
@@ -91,7 +96,7 @@ def render_upload(
         signature, pending = _validate(
             data, uploaded.name, key=key, pairs=dict(pairs or {}), **options
         )
-        sheets = list(pending.details.get("sheets") or [])
+        sheets = [str(s) for s in _sequence(pending.details.get("sheets"))]
         if len(sheets) > 1:
             sheet = st.selectbox(
                 t("upload_form_sheet", lang),
@@ -125,7 +130,7 @@ def _choose_pairs(
     result: UploadResult, given: dict[str, str], *, key: str, lang: str = "nl"
 ) -> dict[str, str]:
     """Let the person name a denominator for each count column (checked: teller <= noemer)."""
-    columns = list(result.details.get("value_columns", []))
+    columns = [str(c) for c in _sequence(result.details.get("value_columns"))]
     if len(columns) < 2:
         return given
     none = t("upload_form_no_den", lang)
@@ -138,7 +143,7 @@ def _choose_pairs(
             choice = st.selectbox(
                 escape_markdown(column), options, index=default, key=f"{key}_pair_{i}"
             )
-            if choice != none:
+            if choice is not None and choice != none:
                 chosen[column] = choice
     return chosen
 
