@@ -493,7 +493,14 @@ secret stay empty. Own data you upload stays in this session and is neither stor
     "age_days": {"nl": "{n} dagen", "en": "{n} days"},
     # The upload form (views.upload_view).
     "upload_form_title": {"nl": "Eigen cijfers toevoegen", "en": "Add own figures"},
-    "upload_form_intro": {"nl": "Alleen geaggregeerde aantallen per {level} (één regel per gebied, een kolom met CBS-codes of gebiedsnamen en kolommen met aantallen; exports uit 'in Cijfers' werken ook). Nooit gegevens over personen. Cellen kleiner dan {threshold} worden afgeschermd.", "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes or area names and columns of counts; 'in Cijfers' exports work too). Never data about persons. Cells below {threshold} are suppressed."},
+    "upload_form_intro": {
+        "nl": "Alleen geaggregeerde aantallen per {level} (één regel per gebied, een kolom met "
+        "CBS-codes of gebiedsnamen en kolommen met aantallen; exports uit 'in Cijfers' werken "
+        "ook). Nooit gegevens over personen. Cellen kleiner dan {threshold} worden afgeschermd.",
+        "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes or area "
+        "names and columns of counts; 'in Cijfers' exports work too). Never data about persons."
+        " Cells below {threshold} are suppressed.",
+    },
     "upload_form_choose": {
         "nl": "Kies een CSV- of Excel-bestand",
         "en": "Choose a CSV or Excel file",
@@ -547,12 +554,36 @@ secret stay empty. Own data you upload stays in this session and is neither stor
     "upload_form_column": {"nl": "Kolom", "en": "Column"},
     "upload_form_value": {"nl": "Waarde", "en": "Value"},
     "upload_form_confirm": {"nl": "Gegevens gebruiken", "en": "Use the data"},
-    "upload_form_names_title": {"nl": "**Gebiedsnamen gekoppeld aan CBS-gebieden**", "en": "**Area names matched to CBS areas**"},
-    "upload_form_names_summary": {"nl": "{matched} van de {total} namen gekoppeld ({exact} precies gelijk, {normalised} na gelijktrekken van hoofdletters, 'Buurt ' en 'e.o.', {accepted} door u gekozen); {suggested} nog te kiezen, {unmatched} niet gevonden. Alleen gekoppelde regels worden gebruikt.", "en": "{matched} of the {total} names matched ({exact} exact, {normalised} after normalising case, 'Buurt ' and 'e.o.', {accepted} chosen by you); {suggested} still to choose, {unmatched} not found. Only matched rows are used."},
-    "upload_form_names_choose": {"nl": "Bijna gelijke namen: kies het juiste CBS-gebied", "en": "Near misses: choose the right CBS area"},
-    "upload_form_names_choose_help": {"nl": "Deze namen komen niet precies voor bij CBS. Kies per naam het gebied dat bedoeld is; zonder keuze wordt de regel niet gebruikt.", "en": "These names do not occur exactly at CBS. Choose the intended area for each name; without a choice the row is not used."},
+    "upload_form_names_title": {
+        "nl": "**Gebiedsnamen gekoppeld aan CBS-gebieden**",
+        "en": "**Area names matched to CBS areas**",
+    },
+    "upload_form_names_summary": {
+        "nl": "{matched} van de {total} namen gekoppeld ({exact} precies gelijk, {normalised} na "
+        "gelijktrekken van hoofdletters, 'Buurt ' en 'e.o.', {accepted} door u gekozen); "
+        "{suggested} nog te kiezen, {unmatched} niet gevonden. Alleen gekoppelde regels worden "
+        "gebruikt.",
+        "en": "{matched} of the {total} names matched ({exact} exact, {normalised} after "
+        "normalising "
+        "case, 'Buurt ' and 'e.o.', {accepted} chosen by you); {suggested} still to choose, "
+        "{unmatched} not found. Only matched rows are used.",
+    },
+    "upload_form_names_choose": {
+        "nl": "Bijna gelijke namen: kies het juiste CBS-gebied",
+        "en": "Near misses: choose the right CBS area",
+    },
+    "upload_form_names_choose_help": {
+        "nl": "Deze namen komen niet precies voor bij CBS. Kies per naam het gebied dat "
+        "bedoeld is; "
+        "zonder keuze wordt de regel niet gebruikt.",
+        "en": "These names do not occur exactly at CBS. Choose the intended area for each name; "
+        "without a choice the row is not used.",
+    },
     "upload_form_names_skip": {"nl": "(niet gebruiken)", "en": "(do not use)"},
-    "upload_form_names_unmatched": {"nl": "**Niet gevonden** (deze regels worden niet gebruikt)", "en": "**Not found** (these rows are not used)"},
+    "upload_form_names_unmatched": {
+        "nl": "**Niet gevonden** (deze regels worden niet gebruikt)",
+        "en": "**Not found** (these rows are not used)",
+    },
     "upload_form_names_file": {"nl": "Naam in het bestand", "en": "Name in the file"},
     "upload_form_names_cbs": {"nl": "CBS-naam", "en": "CBS name"},
     "upload_form_names_how": {"nl": "Koppeling", "en": "Match"},

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -155,15 +156,19 @@ def _choose_names(result: UploadResult, *, key: str, lang: str = "nl") -> dict[s
         for name, candidates in match.suggestions.items():
             labels = {c.code: f"{c.name} ({c.code}, {c.score:.0f}%)" for c in candidates}
             digest = hashlib.sha256(name.encode()).hexdigest()[:12]
-            choice = st.selectbox(
+            choice: str | None = st.selectbox(
                 escape_markdown(name),
                 [skip, *labels],
-                format_func=lambda code, labels=labels, skip=skip: labels.get(code, skip),
+                format_func=partial(_choice_label, labels=labels, skip=skip),
                 key=f"{key}_name_{digest}",
             )
-            if choice != skip:
+            if choice is not None and choice != skip:
                 chosen[name] = choice
     return chosen
+
+
+def _choice_label(code: str, *, labels: Mapping[str, str], skip: str) -> str:
+    return labels.get(code, skip)
 
 
 def _show_names(result: UploadResult, *, areas: Mapping[str, str], lang: str) -> None:
@@ -174,7 +179,8 @@ def _show_names(result: UploadResult, *, areas: Mapping[str, str], lang: str) ->
     n_matched = counts["exact"] + counts["normalised"] + counts["accepted"]
     st.markdown(t("upload_form_names_title", lang))
     st.caption(
-        t("upload_form_names_summary",
+        t(
+            "upload_form_names_summary",
             lang,
             matched=n_matched,
             total=n_matched + counts["suggested"] + counts["unmatched"],
@@ -186,16 +192,23 @@ def _show_names(result: UploadResult, *, areas: Mapping[str, str], lang: str) ->
             pd.DataFrame(
                 {
                     t("upload_form_names_file", lang): list(match.matched),
-                    t("upload_form_names_cbs", lang): [areas.get(c, "") for c in match.matched.values()],
+                    t("upload_form_names_cbs", lang): [
+                        areas.get(c, "") for c in match.matched.values()
+                    ],
                     t("upload_form_code", lang): list(match.matched.values()),
-                    t("upload_form_names_how", lang): [t(f"upload_form_how_{match.how[n]}", lang) for n in match.matched],
+                    t("upload_form_names_how", lang): [
+                        t(f"upload_form_how_{match.how[n]}", lang) for n in match.matched
+                    ],
                 }
             ),
             hide_index=True,
         )
     if match.unmatched:
         st.markdown(t("upload_form_names_unmatched", lang))
-        st.dataframe(pd.DataFrame({t("upload_form_names_file", lang): list(match.unmatched)}), hide_index=True)
+        st.dataframe(
+            pd.DataFrame({t("upload_form_names_file", lang): list(match.unmatched)}),
+            hide_index=True,
+        )
 
 
 def _choose_pairs(
