@@ -192,6 +192,9 @@ def count_basis(
         ``model="none"`` for a ``given`` indicator that is not a percentage.
     """
     rates = dict(NATIONAL_RATES_2024 if rates is None else rates)
+    if indicator.kind == "given" and indicator.unit != "percent":
+        nothing = pd.Series(np.nan, index=frame.index)
+        return CountBasis("none", _col(frame, indicator.numerator[0]), nothing, 1.0, nothing)
     den = denominators(frame, [indicator.denominator])[indicator.denominator]
     municipal = indicator.source != "CBS Kerncijfers wijken en buurten"
 
@@ -218,9 +221,6 @@ def count_basis(
         rvar = pd.Series(step(column) ** 2 / 12.0, index=frame.index)
         return CountBasis("poisson", _col(frame, column), expected.where(expected > 0), 100.0, rvar)
     value = _col(frame, indicator.numerator[0])
-    if indicator.unit != "percent":
-        nothing = pd.Series(np.nan, index=frame.index)
-        return CountBasis("none", value, nothing, 1.0, nothing)
     n = den.where(den > 0)
     rvar = (step(indicator.numerator[0]) / 100.0 * n) ** 2 / 12.0
     return CountBasis("binomial", value / 100.0 * n, n, 100.0, rvar)

@@ -14,11 +14,13 @@ stacking analysis for every area:
   as two themes, as now) or once (each at half weight), half of the draws
   each, when the profile has both.
 
-With weights, an area is a stacking area in a draw when the weighted number
-of high themes reaches the profile's minimum, the weights scaled to add up
-to the number of themes (so equal weights give the usual count). Per area the
-result is the 5-95 % interval of its stacking percentile over the draws and
-its *stability*: the share of draws in which it is a stacking area.
+The weights and the aggregation change the stacking *score* (a weighted mean
+of z-scores or of percentiles) and so its percentile. A stacking area stays
+what the profile says: enough high themes, a count that has no weights; what
+changes it in a draw is the noise, the threshold and income counted once
+(bijstand and armoede then count as one high theme when either is high). Per
+area the result is the 5-95 % interval of its stacking percentile over the
+draws and its *stability*: the share of draws in which it is a stacking area.
 
 Absolute thresholds (e.g. the Dordtse norm) keep their value; the reference
 set of a national comparison is held fixed (its own noise averages out over
@@ -309,7 +311,8 @@ def rank_uncertainty(
             raise ValueError("groups must be aligned to the index of values")
         scope = _Scope(groups.to_numpy(), None)
         ref = None
-    variants = _variants(columns, b, rng, set(columns) & set(income_themes))
+    income_cols = set(columns) & set(income_themes)
+    variants = _variants(columns, b, rng, income_cols)
     if not methods:
         variants = _fixed_variants(columns, b)
     weight = np.column_stack([variants[f"weight_{c}"].to_numpy() for c in columns])
@@ -322,7 +325,8 @@ def rank_uncertainty(
     z_sum = np.zeros((b, n))
     p_sum = np.zeros((b, n))
     w_sum = np.zeros((b, n))
-    high_w = np.zeros((b, n))
+    high_n = np.zeros((b, n))
+    income_high = np.zeros((b, n), dtype=bool)
     ref_z, ref_p = [], []
     for j, c in enumerate(columns):
         x = _draw_values(raw[:, j], bases.get(c) if noise else None, rng, b)
@@ -349,7 +353,11 @@ def rank_uncertainty(
         z_sum += np.where(has, z, 0.0) * w
         p_sum += np.where(has, p, 0.0) * w
         w_sum += w
-        high_w += (high & has) * weight[:, j : j + 1]
+        if c in income_themes and c in income_cols:
+            high_n += (high & has) & ~once[:, None]
+            income_high |= high & has
+        else:
+            high_n += high & has
         if r is not None:
             rz = scope.z(r[None, :], r)
             ref_z.append(np.clip(rz, -clip, clip) if clip and clip > 0 else rz)
@@ -367,9 +375,8 @@ def rank_uncertainty(
         pct = _against_reference_scores(
             score, ref_z, ref_p, weight, use_z[:, 0], scope, min_indicators
         )
-    k = len(columns)
-    norm = k / weight.sum(axis=1, keepdims=True)
-    flag = (high_w * norm >= flag_min_themes - 1e-9) & scored[None, :]
+    high_n += income_high & once[:, None]
+    flag = (high_n >= flag_min_themes) & scored[None, :]
 
     lo = np.full(n, np.nan)
     hi = np.full(n, np.nan)
