@@ -24,6 +24,7 @@ EXPECTED = {
     "memory": ("peak RSS", "skipped"),
     "payload": ("payload ratio", "not found"),
     "rerender": ("layer switch median",),
+    "uncertainty": ("resampling", "skipped"),
 }
 
 

@@ -191,14 +191,11 @@ def test_the_smoothed_profile_ranks_on_smoothed_values_and_the_default_does_not(
 
 
 @pytest.mark.shared_data
-def test_national_wijken_uncertainty_is_fast_enough_and_ordered(shared_data):
-    import time
-
+def test_national_wijken_flagged_ones_are_mostly_stable(shared_data):
     from tests._real import stats_frame
 
     frame = stats_frame(shared_data, "wijk")
     values, bases = _themes(frame)
-    started = time.perf_counter()
     table = rank_uncertainty(
         values,
         bases,
@@ -208,8 +205,6 @@ def test_national_wijken_uncertainty_is_fast_enough_and_ordered(shared_data):
         resamples=200,
         order=frame["code"],
     ).table
-    elapsed = time.perf_counter() - started
-    assert elapsed < 15  # budget 5 s in the benchmark; generous here for a loaded machine
     base = stacking_scores(
         values, groups=frame["gemeentecode"], min_indicators=3, flag_min_themes=3
     ).table
