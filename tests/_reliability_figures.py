@@ -150,6 +150,44 @@ def _designated(areas: pd.DataFrame, mask: pd.Series, label: str) -> list[str]:
     return out
 
 
+def decompose(frame: pd.DataFrame) -> list[str]:
+    """Interval width and stable flagged areas with only the noise or only the methods varied."""
+    from layers.indicators import compute_indicators, get_indicator
+    from layers.profiles import get_profile
+    from models import count_basis, rank_uncertainty, stacking_scores
+
+    profile = get_profile("default")
+    chosen = {t.key: t.candidates[0] for t in profile.themes}
+    values = compute_indicators(frame, list(chosen.values()))
+    themes = pd.DataFrame({t: values[k] for t, k in chosen.items()}, index=frame.index)
+    bases = {t: count_basis(frame, get_indicator(k)) for t, k in chosen.items()}
+    rules = {"groups": frame["gemeentecode"], "min_indicators": 3, "flag_min_themes": 3}
+    base = stacking_scores(themes, **rules)
+    flagged = base.table["stacking_flag"]
+    once = base.table["themes_high"] - (base.high["bijstand"] & base.high["armoede"])
+    lost = int((flagged & (once < 3)).sum())
+    lines = [
+        f"income counted once (P80, no noise): {lost} of {int(flagged.sum())} flagged areas "
+        "would no longer be stacking areas"
+    ]
+    for label, noise, methods in (
+        ("noise only", True, False),
+        ("methods only", False, True),
+        ("both", True, True),
+    ):
+        table = rank_uncertainty(
+            themes, bases, noise=noise, methods=methods, order=frame["code"], **rules
+        ).table
+        width = (table["stacking_percentile_hi"] - table["stacking_percentile_lo"]).median()
+        stable = (table.loc[flagged, "stability_class"] == "stable").sum()
+        lines.append(
+            f"{label}: median interval width {width:.1f} percentile points; "
+            f"{stable} of {int(flagged.sum())} flagged areas stable, median stability "
+            f"{table.loc[flagged, 'stacking_stability'].median():.2f}"
+        )
+    return lines
+
+
 def figures(raw_dir: Path) -> dict[str, object]:
     """Compute every figure; returns the tables and the printable lines."""
     buurt = area_frame(raw_dir, "buurt")
@@ -159,6 +197,10 @@ def figures(raw_dir: Path) -> dict[str, object]:
     lines = _summary("Rijnmond buurten (scope gemeente)", per_b, areas_b)
     lines += ["", per_b.round(3).to_string(index=False), ""]
     lines += _summary("National wijken (scope gemeente)", per_w, areas_w)
+    lines += ["", "### What drives the uncertainty (national wijken, default)"]
+    lines += decompose(wijk)
+    lines += ["", "### What drives the uncertainty (Rijnmond buurten, default)"]
+    lines += decompose(buurt)
     lines += [""]
     wijknaam = dict(zip(wijk["code"], wijk["name"], strict=False))
     for code, name in DESIGNATED["buurt_wijknaam"].items():
