@@ -125,6 +125,7 @@ def legend_html(
     note: str | None,
     texts: dict[str, str] = MAP_TEXTS_NL,
     selected_label: str | None = None,
+    doubtful_label: str | None = None,
 ) -> str:
     """The legend as HTML; every text is escaped here."""
     parts = []
@@ -135,6 +136,8 @@ def legend_html(
     parts.append(_row(texts["no_data"], swatch="stapel-hatch", count=n_missing))
     if stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
+    if doubtful_label:
+        parts.append(_row(doubtful_label, swatch="stapel-doubt"))
     if selected_label:
         # Shown by the map's script only while an area is outlined.
         parts.append(

@@ -408,6 +408,7 @@ def _analyse(
         weights=(_weights(year, code, level, request) if _frame is None and full else None),
         clustering=full,
         permutations=999 if full else 0,
+        resamples=200 if full else 0,  # rank interval and stability: after the first map
     )
     table = result.table
     values = compute_indicators(frame, extra=_extra)
