@@ -35,7 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from layers.profiles import Threshold
 from models.reliability import CountBasis
@@ -138,6 +137,8 @@ class _Scope:
                 upto = np.searchsorted(ref, x, side="right")
                 out = np.where(np.isfinite(x), 50.0 * (below + upto) / ref.size, np.nan)
             return out
+        from scipy.stats import rankdata  # here: the app's first map must not wait for scipy.stats
+
         for idx in self.blocks:
             sub = x[:, idx]
             finite = np.isfinite(sub)
