@@ -100,6 +100,19 @@ def test_table_carries_interval_stability_reliability_and_smoothed_values():
     }
 
 
+def test_compare_tab_puts_interval_and_stability_side_by_side(demo_result):
+    a, b = _area(demo_result, "stable"), _area(demo_result, "borderline")
+    at = run_app(tab="vergelijken", cmp=f"{a['code']},{b['code']}")
+    wide = at.dataframe[0].value
+    row = wide.loc["Stapelgebied in (aandeel redelijke varianten)"]
+    assert list(row) == [f"{round(100 * x['stacking_stability'])} %" for x in (a, b)]
+    interval = wide.loc["Percentiel in 90 % van de redelijke varianten"].iloc[0]
+    assert interval == (
+        f"{round(a['stacking_percentile_lo'])} tot {round(a['stacking_percentile_hi'])}"
+    )
+    assert "Betrouwbaarheid" in wide.index
+
+
 def test_exports_carry_both_figures_and_say_how_they_were_made():
     from geo_app.views.export import export_bytes
 
