@@ -159,7 +159,7 @@ def test_a_role_never_sees_the_smoothed_twin_of_a_hidden_indicator(tmp_path, mon
     assert not {"stacking_stability", "reliability", "wmo_age_index_smoothed"} & set(out)
 
 
-def test_map_outlines_doubtful_areas_dashed_and_names_them_in_the_legend():
+def test_map_outlines_doubtful_areas_dotted_and_names_them_in_the_legend():
     grid = _grid()
     values = grid.set_index("code")["value"]
     codes = list(grid["code"])
@@ -188,4 +188,4 @@ def test_doubtful_means_borderline_or_flagged_but_rarely(demo_result):
     assert not doubtful[(kind == "stable")].any()
     assert not doubtful[~flagged & (kind == "rarely")].any()
     first = demo_result.assign(stability_class="not computed")
-    assert not _doubtful(first, flagged).any()  # nothing dashed on the first map
+    assert not _doubtful(first, flagged).any()  # nothing dotted on the first map

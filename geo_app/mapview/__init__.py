@@ -144,7 +144,7 @@ def build_map(
         Dutch legend and tooltip text for stacking areas.
     doubtful, doubtful_label
         Areas whose stacking verdict is doubtful (borderline in the rank
-        uncertainty): boolean Series or codes, drawn with a dashed outline, and
+        uncertainty): boolean Series or codes, drawn with a dotted outline, and
         their legend text. A stable stacking area keeps the solid outline.
     selected_label
         Legend text for the outline of :func:`selection_layer` (None: no row).

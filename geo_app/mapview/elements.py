@@ -102,7 +102,7 @@ class ChoroplethLayer(MacroElement):
         Script-safe GeoJSON FeatureCollection text; each feature's properties
         hold ``code``, ``name``, ``v`` (formatted value), ``c`` (class index,
         -1 for no data) and optionally ``x`` (suppressed), ``s`` (stacking) and
-        ``d`` (doubtful: a dashed outline).
+        ``d`` (doubtful: a dotted outline).
     config
         Colours per class and the Dutch texts of the tooltip.
     """
@@ -129,9 +129,9 @@ class ChoroplethLayer(MacroElement):
                     fillOpacity: cfg.fillOpacity, color: cfg.lineColour, weight: 0.7, opacity: 0.9
                 };
                 if (p.s) { style.color = cfg.stackColour; style.weight = 3; style.opacity = 1; }
-                if (p.d) {
-                    style.color = cfg.stackColour; style.opacity = 1; style.dashArray = "6 4";
-                    if (!p.s) { style.weight = 2; }
+                if (p.d) {  // dotted: unlike the dashed wijk lines
+                    style.color = cfg.stackColour; style.opacity = 1; style.weight = 3.5;
+                    style.dashArray = "0.5 6"; style.lineCap = "round";
                 }
                 return style;
             };
@@ -391,7 +391,7 @@ MAP_CSS = """
   #d9d9d9 2px 6px); }
 .stapel-legend .stapel-stack { background: #fff; border: 3px solid #000; height: 8px;
   flex-basis: 14px; }
-.stapel-legend .stapel-doubt { background: #fff; border: 3px dashed #000; height: 8px;
+.stapel-legend .stapel-doubt { background: #fff; border: 3px dotted #000; height: 8px;
   flex-basis: 14px; }
 path.leaflet-interactive:focus { outline: none; }
 .stapel-legend .stapel-selected { background: #fff; border: 3px solid #E6007E; height: 8px;

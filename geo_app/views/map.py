@@ -60,7 +60,7 @@ def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, st
 
 
 def _doubtful(table: pd.DataFrame, flagged: pd.Series) -> pd.Series:
-    """Areas whose stacking verdict changes between reasonable variants (dashed outline).
+    """Areas whose stacking verdict changes between reasonable variants (dotted outline).
 
     Borderline areas (a stacking area in 20-80 % of the variants), and flagged
     areas that are a stacking area in fewer than 20 % of them. Nothing before
