@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from layers.profiles import Threshold
+from models._ranks import Scope as _Scope
 from models.reliability import CountBasis
 
 __all__ = [
@@ -47,6 +48,9 @@ __all__ = [
     "rank_uncertainty",
     "stability_class",
 ]
+
+#: Draws computed at once (memory: a few float arrays of this many rows per area).
+_CHUNK = 40
 
 #: Theme keys that measure income; counted once or twice across the variants.
 INCOME_THEMES: frozenset[str] = frozenset({"bijstand", "armoede"})
@@ -112,61 +116,6 @@ def _draw_values(
         count = rng.binomial(n, np.clip(unrounded / n, 0.0, 1.0)).astype(float) * (e / n)
     out = basis.scale * count / e
     return np.where(ok, out, np.nan)
-
-
-class _Scope:
-    """Percentiles and z-scores within groups, or against a fixed reference."""
-
-    def __init__(self, groups: np.ndarray | None, reference: Mapping[str, np.ndarray] | None):
-        self.reference = reference
-        if groups is not None:
-            codes, _ = pd.factorize(pd.Series(groups).astype(object).fillna("?"), sort=True)
-            order = np.argsort(codes, kind="stable")
-            bounds = np.flatnonzero(np.diff(codes[order])) + 1
-            self.blocks = np.split(order, bounds)
-        else:
-            self.blocks = []
-
-    def pct(self, x: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
-        """Mid-rank percentile (0-100) of each value, row by row."""
-        out = np.full(x.shape, np.nan)
-        if ref is not None:
-            ref = np.sort(ref[np.isfinite(ref)])
-            if ref.size:
-                below = np.searchsorted(ref, x, side="left")
-                upto = np.searchsorted(ref, x, side="right")
-                out = np.where(np.isfinite(x), 50.0 * (below + upto) / ref.size, np.nan)
-            return out
-        from scipy.stats import rankdata  # here: the app's first map must not wait for scipy.stats
-
-        for idx in self.blocks:
-            sub = x[:, idx]
-            finite = np.isfinite(sub)
-            count = finite.sum(axis=1, keepdims=True)
-            rank = rankdata(np.where(finite, sub, np.inf), axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[:, idx] = np.where(finite, 100.0 * (rank - 0.5) / count, np.nan)
-        return out
-
-    def z(self, x: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
-        """z-score of each value, row by row (0 where the spread is 0)."""
-        if ref is not None:
-            ref = ref[np.isfinite(ref)]
-            if not ref.size:
-                return np.full(x.shape, np.nan)
-            std = ref.std()
-            return (x - ref.mean()) / std if std > 0 else np.where(np.isfinite(x), 0.0, np.nan)
-        out = np.full(x.shape, np.nan)
-        for idx in self.blocks:
-            sub = x[:, idx]
-            finite = np.isfinite(sub)
-            count = finite.sum(axis=1, keepdims=True)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(finite, sub, 0.0).sum(axis=1, keepdims=True) / count
-                dev = np.where(finite, sub - mean, 0.0)
-                std = np.sqrt((dev**2).sum(axis=1, keepdims=True) / count)
-                out[:, idx] = np.where(std > 0, dev / std, 0.0)
-        return np.where(np.isfinite(x), out, np.nan)
 
 
 def stability_class(stability: pd.Series) -> pd.Series:
@@ -323,67 +272,78 @@ def rank_uncertainty(
             weight[:, j] = np.where(once, weight[:, j] / 2.0, weight[:, j])
     shift = variants["threshold_shift"].to_numpy()[:, None]
 
-    z_sum = np.zeros((b, n))
-    p_sum = np.zeros((b, n))
-    w_sum = np.zeros((b, n))
-    high_n = np.zeros((b, n))
-    income_high = np.zeros((b, n), dtype=bool)
-    ref_z, ref_p = [], []
-    for j, c in enumerate(columns):
-        x = _draw_values(raw[:, j], bases.get(c) if noise else None, rng, b)
-        if smoothing is not None and noise and c in smoothing[0]:
-            # The draws are raw values: smooth them as the analysis did.
-            shrink = smoothing[0][c].to_numpy(dtype=float)
-            lvl = smoothing[1][c].to_numpy(dtype=float)
-            x = np.where(np.isfinite(shrink), shrink * lvl + (1 - shrink) * x, x)
-        directed = x * directions[c]
-        r = None if ref is None else ref[c]
-        z = scope.z(directed, r)
-        if clip and clip > 0:
-            z = np.clip(z, -clip, clip)
-        p = scope.pct(directed, r)
-        th = thresholds[c]
-        if th.kind == "percentile":
-            high = p >= np.clip(th.value + shift, 0.0, 100.0)
-        elif directions[c] > 0:
-            high = x >= th.value
-        else:
-            high = x <= th.value
-        has = np.isfinite(x)
-        w = weight[:, j : j + 1] * has
-        z_sum += np.where(has, z, 0.0) * w
-        p_sum += np.where(has, p, 0.0) * w
-        w_sum += w
-        if c in income_themes and c in income_cols:
-            high_n += (high & has) & ~once[:, None]
-            income_high |= high & has
-        else:
-            high_n += high & has
-        if r is not None:
-            rz = scope.z(r[None, :], r)
-            ref_z.append(np.clip(rz, -clip, clip) if clip and clip > 0 else rz)
-            ref_p.append(scope.pct(r[None, :], r))
-
     n_avail = np.isfinite(raw).sum(axis=1)
     scored = n_avail >= min_indicators
-    use_z = (variants["aggregation"].to_numpy() == "z")[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(use_z, z_sum, p_sum) / w_sum
-    score = np.where(scored[None, :], score, np.nan)
-    if ref is None:
-        pct = scope.pct(score)
-    else:
-        pct = _against_reference_scores(
-            score, ref_z, ref_p, weight, use_z[:, 0], scope, min_indicators
-        )
-    high_n += income_high & once[:, None]
-    flag = (high_n >= flag_min_themes) & scored[None, :]
+    use_z = variants["aggregation"].to_numpy() == "z"
+    ref_z, ref_p = [], []
+    for c in columns if ref is not None else ():
+        rz = scope.z(ref[c][None, :], ref[c])
+        ref_z.append(np.clip(rz, -clip, clip) if clip and clip > 0 else rz)
+        ref_p.append(scope.pct(ref[c][None, :], ref[c]))
+
+    def draws(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Stacking percentile and flag of the draws ``rows``, each ``(len(rows), n)``."""
+        m = len(range(*rows.indices(b)))
+        w_rows, once_rows = weight[rows], once[rows][:, None]
+        z_sum, p_sum, w_sum = np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, n))
+        high_n = np.zeros((m, n), dtype=np.int8)
+        income_high = np.zeros((m, n), dtype=bool)
+        for j, c in enumerate(columns):
+            x = _draw_values(raw[:, j], bases.get(c) if noise else None, rng, m)
+            if smoothing is not None and noise and c in smoothing[0]:
+                # The draws are raw values: smooth them as the analysis did.
+                shrink = smoothing[0][c].to_numpy(dtype=float)
+                lvl = smoothing[1][c].to_numpy(dtype=float)
+                x = np.where(np.isfinite(shrink), shrink * lvl + (1 - shrink) * x, x)
+            directed = x * directions[c]
+            r = None if ref is None else ref[c]
+            z = scope.z(directed, r)
+            if clip and clip > 0:
+                z = np.clip(z, -clip, clip)
+            p = scope.pct(directed, r)
+            th = thresholds[c]
+            if th.kind == "percentile":
+                high = p >= np.clip(th.value + shift[rows], 0.0, 100.0)
+            elif directions[c] > 0:
+                high = x >= th.value
+            else:
+                high = x <= th.value
+            has = np.isfinite(x)
+            high &= has
+            w = w_rows[:, j : j + 1] * has
+            z_sum += np.where(has, z, 0.0) * w
+            p_sum += np.where(has, p, 0.0) * w
+            w_sum += w
+            if c in income_cols:
+                high_n += high & ~once_rows
+                income_high |= high
+            else:
+                high_n += high
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(use_z[rows][:, None], z_sum, p_sum) / w_sum
+        score = np.where(scored[None, :], score, np.nan)
+        if ref is None:
+            pct = scope.pct(score)
+        else:
+            pct = _against_reference_scores(
+                score, ref_z, ref_p, w_rows, use_z[rows], scope, min_indicators
+            )
+        high_n += income_high & once_rows
+        return pct, (high_n >= flag_min_themes) & scored[None, :]
+
+    # Draws in chunks: the memory stays a few arrays of CHUNK x n.
+    pct = np.empty((b, n))
+    flagged = np.zeros(n)
+    for first in range(0, b, _CHUNK):
+        rows = slice(first, min(first + _CHUNK, b))
+        pct[rows], flag = draws(rows)
+        flagged += flag.sum(axis=0)
 
     lo = np.full(n, np.nan)
     hi = np.full(n, np.nan)
     if scored.any():
         lo[scored], hi[scored] = np.percentile(pct[:, scored], [lo_q, hi_q], axis=0)
-    stability = pd.Series(np.where(scored, flag.mean(axis=0), np.nan), index=values.index)
+    stability = pd.Series(np.where(scored, flagged / b, np.nan), index=values.index)
     table = pd.DataFrame(
         {
             "stacking_percentile_lo": np.where(scored, lo, np.nan),
