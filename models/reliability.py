@@ -331,7 +331,8 @@ def smooth_rates(
             continue
         valid = raw[column].notna().to_numpy()
         s, b, m, prior = _smooth_one(basis, valid, codes, len(labels))
-        smoothed[column] = s
+        # A value without a usable count (no count model applies) stays as it is.
+        smoothed[column] = np.where(np.isfinite(s), s, raw[column].to_numpy())
         shrinkage[column] = b
         level[column] = m
         priors += [(column, labels[g], m, a, pooled) for g, m, a, pooled in prior]

@@ -115,7 +115,8 @@ def _draw_values(
         n = np.maximum(np.rint(e), 1.0).astype(np.int64)
         count = rng.binomial(n, np.clip(unrounded / n, 0.0, 1.0)).astype(float) * (e / n)
     out = basis.scale * count / e
-    return np.where(ok, out, np.nan)
+    # Without a usable count (e.g. an infinite exposure) the value is kept as it is.
+    return np.where(ok, out, raw)
 
 
 def stability_class(stability: pd.Series) -> pd.Series:

@@ -159,3 +159,16 @@ def test_real_buurten_small_populations_are_the_unreliable_ones(shared_data):
     large = frame["population"] > frame.loc[scored, "population"].quantile(0.75)
     assert rel[scored & small].mean() < rel[scored & large].mean() - 0.1
     assert rel.corr(np.log(frame["population"].clip(lower=1)), method="spearman") > 0.5
+
+
+def test_a_value_without_a_usable_count_is_kept_as_it_is():
+    from models.uncertainty import rank_uncertainty
+
+    n = 12
+    raw = pd.DataFrame({"x": np.arange(n, dtype=float), "y": np.arange(n, dtype=float)[::-1]})
+    counts = np.full(n, 5.0)
+    basis = _poisson(counts, np.full(n, np.inf))  # e.g. an absolute count ("none" denominator)
+    result = smooth_rates(raw, {"x": basis})
+    pd.testing.assert_series_equal(result.smoothed["x"], raw["x"])
+    table = rank_uncertainty(raw, {"x": basis}, methods=False, resamples=5).table
+    assert table["stacking_percentile_lo"].equals(table["stacking_percentile_hi"])
