@@ -56,6 +56,13 @@ def test_profile_says_how_sure_the_rank_is_in_plain_dutch(demo_result):
     assert len(with_value) >= 3 and (with_value["gladgestreken"] != "–").all()
 
 
+def test_map_side_panel_names_the_stability_of_the_selected_area(demo_result):
+    row = _area(demo_result, "borderline")
+    at = run_app(area=row["code"])
+    share = round(100 * row["stacking_stability"])
+    assert f"In {share} % van de redelijke varianten een stapelgebied (twijfelgeval)" in texts(at)
+
+
 def test_profile_in_english_and_a_borderline_area(demo_result):
     row = _area(demo_result, "borderline")
     at = run_app(tab="profiel", area=row["code"], lang="en")

@@ -162,6 +162,11 @@ def _summary(ctx: Context) -> None:
         "cluster_label": f"{ctx.t('cluster')}: {cluster_text(row['cluster_label'], ctx.lang)}",
         "hotspot": f"{ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}",
     }
+    stability = row.get("stacking_stability")
+    if stability is not None and not pd.isna(stability):
+        kind = ctx.t(f"stability_{row.get('stability_class', 'unknown')}")
+        share = round(100 * float(stability))
+        lines["stacking_score"] += "  \n  " + ctx.t("stability_sentence", share=share, label=kind)
     shown_lines = [f"- {text}" for key, text in lines.items() if shown[key]]
     if shown_lines:
         st.markdown("\n".join(shown_lines))
