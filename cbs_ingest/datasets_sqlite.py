@@ -243,7 +243,8 @@ class SqliteDatasetStore:
             sql = f"SELECT {', '.join(columns)} FROM audit ORDER BY id DESC"
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
-            return pd.DataFrame(con.execute(sql).fetchall(), columns=columns)
+            frame = pd.DataFrame(con.execute(sql).fetchall(), columns=columns)
+        return frame.astype({"year": "Int64", "version": "Int64"})
 
     # -- writes -----------------------------------------------------------------------
     def add(

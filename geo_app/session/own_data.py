@@ -34,6 +34,7 @@ from layers.upload import UploadResult
 __all__ = [
     "STATE_KEY",
     "build_entries",
+    "dataset_slug",
     "entries",
     "join_error_nl",
     "remove",
@@ -59,6 +60,11 @@ BASE_NAMES = frozenset(
         "dwellings",
     }
 )
+
+
+def dataset_slug(name: str) -> str:
+    """A dataset name as stored and named in the roles file: a-z, 0-9 and _, at most 40."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")[:40] or "eigen_gegevens"
 
 
 def _specs(columns: list[str], pairs: Mapping[str, str]) -> dict[str, MunicipalSpec]:

@@ -10,7 +10,6 @@ removing the confirmed file removes the joined data.
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePath
 
 import streamlit as st
@@ -26,10 +25,6 @@ __all__ = ["render"]
 _JOINED = "upload_joined"  # (year, gemeente) → (signature, result) of the joined upload
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")[:40] or "eigen_gegevens"
-
-
 def _dataset_name(ctx: Context, key: str) -> str | None:
     role = ctx.role
     if role.datasets is not None:
@@ -39,7 +34,11 @@ def _dataset_name(ctx: Context, key: str) -> str | None:
             return None
         return st.selectbox(ctx.t("upload_name"), allowed, key=f"{key}_name")
     uploaded = st.session_state.get(f"{key}_file")
-    default = _slug(PurePath(uploaded.name).stem) if uploaded is not None else "eigen_gegevens"
+    default = (
+        _own_data.dataset_slug(PurePath(uploaded.name).stem)
+        if uploaded is not None
+        else "eigen_gegevens"
+    )
     name = st.text_input(
         ctx.t("upload_name"),
         value=default,
@@ -47,7 +46,7 @@ def _dataset_name(ctx: Context, key: str) -> str | None:
         key=f"{key}_name_{default}",
         help=ctx.t("upload_name_help"),
     )
-    return _slug(name)
+    return _own_data.dataset_slug(name)
 
 
 def _sync(ctx: Context, key: str, name: str) -> None:
