@@ -18,6 +18,7 @@ from cbs_ingest.errors import StapelkaartError
 from geo_app.access.resolve import view_table, visible
 from geo_app.access.roles import LOCAL_ROLE, Role, allowed_datasets
 from geo_app.session import data as _data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound, init_settings, settings
 from geo_app.session.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
 from geo_app.session.state import SPECS
@@ -310,6 +311,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     choices["level"] = levels
     init_settings(["level"], choices)
 
+    _shared.sync(loaded.year, loaded.code, loaded.frames, role)  # datasets stored by anyone
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
     if upload and allowed_datasets(upload["names"], role) != list(upload["names"]):
         upload = None  # a dataset this role may not see is not joined at all

@@ -1,0 +1,140 @@
+"""The shared store of municipal datasets inside the app (Streamlit session glue).
+
+Every rerun calls :func:`sync`: it reads the store's catalogue generation (one
+small query) and, only when it changed, loads the current datasets of the
+gemeente-year that the role may see and puts them where the pages read own data
+(``st.session_state["upload"]``, see :mod:`geo_app.session.own_data`). So a
+dataset confirmed or removed in another session or app process shows on the
+next rerun of this one, without a restart.
+
+Confirming stores a new dataset or a new version (:func:`save`), carrying the
+version the person saw; removing (:func:`remove`) does the same. A clash is a
+:class:`~cbs_ingest.errors.DatasetConflictError` with a Dutch message, and
+nothing is written. Every change and download goes to the audit log with the
+logged-in person's e-mail address (``lokaal`` in local mode) and role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from cbs_ingest.datasets import DatasetVersion, open_store
+from cbs_ingest.errors import DatasetError
+from geo_app.access.roles import Role
+from geo_app.session import own_data as _own_data
+from geo_app.session.stored import entries_from_stored, to_new_dataset
+from layers.upload import UploadResult
+
+__all__ = ["download_logger", "log_download", "remove", "save", "state", "sync", "who"]
+
+_STATE = "datasets_shared"  # (year, gemeente) → {"token", "versions", "skipped", "error"}
+LOCAL_USER = "lokaal"
+
+
+def who() -> str:
+    """The logged-in person's e-mail address, or ``lokaal`` without login."""
+    try:
+        user = st.user.to_dict() if hasattr(st.user, "to_dict") else dict(st.user)
+    except Exception:  # no user information outside a login session
+        return LOCAL_USER
+    if user.get("is_logged_in") and user.get("email"):
+        return str(user["email"])
+    return LOCAL_USER
+
+
+def state(year: int, code: str) -> dict[str, Any]:
+    """What :func:`sync` last loaded for a gemeente-year (``versions``, ``skipped``, ``error``)."""
+    return st.session_state.setdefault(_STATE, {}).get(
+        (int(year), code), {"token": None, "versions": {}, "skipped": [], "error": None}
+    )
+
+
+def sync(year: int, code: str, frames: Mapping[str, Any], role: Role) -> dict[str, Any]:
+    """Load the current allowed datasets of a gemeente-year when the store changed."""
+    states = st.session_state.setdefault(_STATE, {})
+    key = (int(year), code)
+    allowed = None if role.datasets is None else tuple(sorted(role.datasets))
+    store = open_store()
+    try:
+        token = (store.generation(), role.name, allowed)
+        if states.get(key, {}).get("token") == token:
+            return states[key]
+        stored = store.latest(code, int(year), allowed=allowed)
+    except DatasetError as exc:
+        _own_data.remove(year, code)
+        states[key] = {"token": None, "versions": {}, "skipped": [], "error": exc.nl}
+        return states[key]
+    built, skipped = entries_from_stored(frames, stored)
+    _own_data.store(year, code, built)
+    states[key] = {
+        "token": token,
+        "versions": {d.meta.name: d.meta for d in stored},
+        "skipped": skipped,
+        "error": None,
+    }
+    return states[key]
+
+
+def _forget(year: int, code: str) -> None:
+    st.session_state.setdefault(_STATE, {}).pop((int(year), code), None)
+
+
+def save(
+    year: int,
+    code: str,
+    built: Mapping[str, Mapping[str, Any]],
+    result: UploadResult,
+    *,
+    name: str,
+    file_name: str,
+    data: bytes,
+    role: Role,
+    replaces: int | None,
+) -> DatasetVersion:
+    """Store a confirmed, protected upload (a new dataset, or a version replacing ``replaces``).
+
+    Raises
+    ------
+    DatasetError
+        The store is unreadable, or (``DatasetConflictError``) the dataset
+        exists already or changed since ``replaces``; nothing is written.
+    """
+    new = to_new_dataset(
+        built, result, gemeente=code, year=year, name=name, file_name=file_name, data=data
+    )
+    try:
+        return open_store().add(new, replaces=replaces, who=who(), role=role.name)
+    finally:
+        _forget(year, code)  # the next sync reloads whatever is current now
+
+
+def remove(year: int, code: str, name: str, *, role: Role, expected: int) -> DatasetVersion:
+    """Remove a dataset for everyone (refused when it changed since version ``expected``)."""
+    try:
+        return open_store().remove(
+            name, gemeente=code, year=int(year), who=who(), role=role.name, expected=expected
+        )
+    finally:
+        _forget(year, code)
+
+
+def log_download(role: Role, *, year: int, code: str, what: str, action: str = "download") -> None:
+    """Record a download in the audit log; a broken store is shown, never raised."""
+    try:
+        open_store().audit(
+            action, who=who(), role=role.name, gemeente=code, year=int(year), detail=what
+        )
+    except DatasetError as exc:
+        st.toast(exc.nl)
+
+
+def download_logger(role: Role, *, year: int, code: str, what: str):
+    """An ``on_click`` callback for a download button that records the download."""
+
+    def _log() -> None:
+        log_download(role, year=year, code=code, what=what)
+
+    return _log
