@@ -15,6 +15,7 @@ import streamlit as st
 from geo_app.access.resolve import export_table
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context
 from layers import export
 from layers.disclosure import DEFAULT_THRESHOLD
@@ -117,7 +118,9 @@ def render_downloads(ctx: Context) -> None:
             mime=mime,
             key=f"dl_{fmt}",
             icon=":material/download:",
-            on_click="ignore",
+            on_click=_shared.download_logger(  # the audit log records every download
+                ctx.role, year=ctx.loaded.year, code=ctx.loaded.code, what=f"{base}.{fmt}"
+            ),
             width="stretch",
         )
     st.caption(ctx.t("export_note"))

@@ -12,6 +12,7 @@ from cbs_ingest.demo import DEMO_NOTICE_NL
 from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound
 from geo_app.session.i18n import THEME_LABELS_EN
 from geo_app.views.export import export_meta, may_export
@@ -234,6 +235,8 @@ def render(ctx: Context) -> None:
         mime="text/html",
         key="dl_profile",
         icon=":material/print:",
-        on_click="ignore",
+        on_click=_shared.download_logger(  # the audit log records every download
+            ctx.role, year=ctx.loaded.year, code=ctx.loaded.code, what=f"{safe}.html"
+        ),
         type="primary",
     )
