@@ -168,8 +168,12 @@ def test_a_dataset_stored_by_another_process_appears_without_restart(tmp_path, m
 def test_the_audit_log_is_shown_to_audit_roles_only_and_records_downloads(tmp_path, monkeypatch):
     officer = session(tmp_path, monkeypatch, "gemeente", tab="data")
     confirm(upload(officer, "wmo_2024.csv", good_csv()))
-    # A download button's callback records the download (as the export buttons do).
-    _shared.download_logger(LOCAL_ROLE, year=2024, code="GM9999", what="stapelkaart.csv")()
+    # The data of a download button is handed out, and recorded, when it is clicked.
+    data = _shared.audited(
+        b"x;y", role=LOCAL_ROLE, year=2024, code="GM9999", what="stapelkaart.csv"
+    )
+    assert len(open_store().audit_log()) == 1  # nothing recorded before the click
+    assert data() == b"x;y"
     rerun(officer, tmp_path, monkeypatch, "gemeente")
     shown = next(d.value for d in officer.dataframe if "action" in d.value.columns)
     assert shown["action"].tolist() == ["download", "upload"]

@@ -33,6 +33,8 @@ local_role = "{local}"
 [access.roles.gemeente]
 levels = ["buurt", "wijk", "gemeente"]
 indicators = "*"
+export_levels = ["buurt", "wijk"]
+export_indicators = "*"
 datasets = "*"
 upload = true
 audit = true
@@ -93,7 +95,7 @@ def _layers(page) -> list[str]:
 
 
 def test_a_dataset_confirmed_in_one_process_appears_and_disappears_in_the_other(
-    two_apps, monkeypatch
+    two_apps, monkeypatch, tmp_path
 ):
     urls, store = two_apps
     with chromium() as browser:
@@ -119,6 +121,16 @@ def test_a_dataset_confirmed_in_one_process_appears_and_disappears_in_the_other(
         b.get_by_text("versie 1 · 60 rijen").wait_for(timeout=30_000)
         assert LAYER in _layers(b)
 
+        # A download in A is handed out and recorded in the audit log at the click.
+        _tab(a, "Tabel")
+        button = a.get_by_role("button", name="CSV", exact=True)
+        button.wait_for(timeout=30_000)
+        with a.expect_download(timeout=30_000) as info:
+            button.click()
+        target = tmp_path / info.value.suggested_filename
+        info.value.save_as(target)
+        assert "gem_wmo" in target.read_text(encoding="utf-8")
+        _tab(a, "Eigen data")
         a.get_by_role("button", name="Verwijderen voor iedereen").click()
         a.get_by_text("'wmo' (versie 1) is verwijderd voor iedereen").wait_for(timeout=30_000)
         _tab(b, "Kaart")
@@ -130,5 +142,6 @@ def test_a_dataset_confirmed_in_one_process_appears_and_disappears_in_the_other(
         context_b.close()
     monkeypatch.setenv("STAPELKAART_DATASETS_FILE", str(store))
     log = open_store().audit_log()
-    assert log["action"].tolist() == ["remove", "upload"]
+    assert log["action"].tolist() == ["remove", "download", "upload"]
+    assert log["detail"].iloc[1] == target.name
     assert set(log["role"]) == {"gemeente"} and set(log["who"]) == {"lokaal"}

@@ -16,7 +16,8 @@ logged-in person's e-mail address (``lokaal`` in local mode) and role.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -28,7 +29,9 @@ from geo_app.session import own_data as _own_data
 from geo_app.session.stored import entries_from_stored, to_new_dataset
 from layers.upload import UploadResult
 
-__all__ = ["download_logger", "log_download", "remove", "save", "state", "sync", "who"]
+__all__ = ["audited", "remove", "save", "state", "sync", "who"]
+
+_LOG = logging.getLogger("stapelkaart.datasets")
 
 _STATE = "datasets_shared"  # (year, gemeente) → {"token", "versions", "skipped", "error"}
 LOCAL_USER = "lokaal"
@@ -121,20 +124,31 @@ def remove(year: int, code: str, name: str, *, role: Role, expected: int) -> Dat
         _forget(year, code)
 
 
-def log_download(role: Role, *, year: int, code: str, what: str, action: str = "download") -> None:
-    """Record a download in the audit log; a broken store is shown, never raised."""
-    try:
-        open_store().audit(
-            action, who=who(), role=role.name, gemeente=code, year=int(year), detail=what
-        )
-    except DatasetError as exc:
-        st.toast(exc.nl)
+def audited(
+    data: bytes,
+    *,
+    role: Role,
+    year: int,
+    code: str,
+    what: str,
+    action: str = "download",
+) -> Callable[[], bytes]:
+    """``data`` for ``st.download_button``, recorded in the audit log when it is downloaded.
 
+    Streamlit calls the returned function when the person clicks the button, in
+    another thread and without a rerun, so who and which role are taken now. When
+    the log cannot be written the download still goes ahead, and the server log
+    says so (a broken store is shown in the Eigen data tab).
+    """
+    user = who()
 
-def download_logger(role: Role, *, year: int, code: str, what: str):
-    """An ``on_click`` callback for a download button that records the download."""
+    def _data() -> bytes:
+        try:
+            open_store().audit(
+                action, who=user, role=role.name, gemeente=code, year=int(year), detail=what
+            )
+        except DatasetError as exc:
+            _LOG.warning("download of %s not recorded in the audit log: %s", what, exc.message)
+        return data
 
-    def _log() -> None:
-        log_download(role, year=year, code=code, what=what)
-
-    return _log
+    return _data

@@ -95,20 +95,16 @@ def render_audit(ctx: Context) -> None:
         st.dataframe(log.head(500), hide_index=True, key="audit_table")
         st.download_button(
             ctx.t("audit_download"),
-            log.to_csv(index=False).encode("utf-8"),
+            _shared.audited(
+                log.to_csv(index=False).encode("utf-8"),
+                role=ctx.role,
+                year=ctx.loaded.year,
+                code=ctx.loaded.code,
+                what="stapelkaart_auditlog.csv",
+                action="audit_export",
+            ),
             file_name="stapelkaart_auditlog.csv",
             mime="text/csv",
             key="audit_download",
-            on_click=_audit_export(ctx),
+            on_click="ignore",
         )
-
-
-def _audit_export(ctx: Context):
-    role, year, code = ctx.role, ctx.loaded.year, ctx.loaded.code
-
-    def _log() -> None:
-        _shared.log_download(
-            role, year=year, code=code, what="stapelkaart_auditlog.csv", action="audit_export"
-        )
-
-    return _log

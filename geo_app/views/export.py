@@ -113,14 +113,18 @@ def render_downloads(ctx: Context) -> None:
     for col, (fmt, label, mime) in zip(cols, formats, strict=True):
         col.download_button(
             ctx.t(label),
-            export_bytes(ctx, fmt, meta),
+            _shared.audited(  # handed out on click, and recorded in the audit log then
+                export_bytes(ctx, fmt, meta),
+                role=ctx.role,
+                year=ctx.loaded.year,
+                code=ctx.loaded.code,
+                what=f"{base}.{fmt}",
+            ),
             file_name=f"{base}.{fmt}",
             mime=mime,
             key=f"dl_{fmt}",
             icon=":material/download:",
-            on_click=_shared.download_logger(  # the audit log records every download
-                ctx.role, year=ctx.loaded.year, code=ctx.loaded.code, what=f"{base}.{fmt}"
-            ),
+            on_click="ignore",
             width="stretch",
         )
     st.caption(ctx.t("export_note"))

@@ -230,13 +230,17 @@ def render(ctx: Context) -> None:
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", f"gebiedsprofiel_{code}_{row['name']}")
     st.download_button(
         ctx.t("download_profile"),
-        page.encode("utf-8"),
+        _shared.audited(  # handed out on click, and recorded in the audit log then
+            page.encode("utf-8"),
+            role=ctx.role,
+            year=ctx.loaded.year,
+            code=ctx.loaded.code,
+            what=f"{safe}.html",
+        ),
         file_name=f"{safe}.html",
         mime="text/html",
         key="dl_profile",
         icon=":material/print:",
-        on_click=_shared.download_logger(  # the audit log records every download
-            ctx.role, year=ctx.loaded.year, code=ctx.loaded.code, what=f"{safe}.html"
-        ),
+        on_click="ignore",
         type="primary",
     )
