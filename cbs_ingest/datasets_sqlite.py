@@ -27,6 +27,12 @@ from cbs_ingest.errors import DatasetConflictError, DatasetError
 __all__ = ["SqliteDatasetStore"]
 
 _SCHEMA = 1
+#: The columns of a version without its values, in the order of :class:`DatasetVersion`.
+_META_COLUMNS = (  # noqa: SIM905
+    "id gemeente year name version level file_name file_sha256 rows areas columns pairs "
+    "threshold suppression uploaded_by role created_at payload_sha256"
+).split()
+_AUDIT_COLUMNS = "at who role action gemeente year dataset version detail".split()  # noqa: SIM905
 _BUSY_MS = 15_000
 
 _DDL = (
@@ -226,17 +232,7 @@ class SqliteDatasetStore:
 
     def audit_log(self, *, limit: int | None = None) -> pd.DataFrame:
         """See :meth:`cbs_ingest.datasets.DatasetStore.audit_log`."""
-        columns = [
-            "at",
-            "who",
-            "role",
-            "action",
-            "gemeente",
-            "year",
-            "dataset",
-            "version",
-            "detail",
-        ]
+        columns = _AUDIT_COLUMNS
         with self._connect(write=False) as con:
             if not self._has_tables(con):
                 return pd.DataFrame(columns=columns)
@@ -410,55 +406,15 @@ class SqliteDatasetStore:
 
     @staticmethod
     def _meta_cols(alias: str) -> str:
-        names = [
-            "id",
-            "gemeente",
-            "year",
-            "name",
-            "version",
-            "level",
-            "file_name",
-            "file_sha256",
-            "rows",
-            "areas",
-            "columns",
-            "pairs",
-            "threshold",
-            "suppression",
-            "uploaded_by",
-            "role",
-            "created_at",
-            "payload_sha256",
-        ]
-        return ", ".join(f"{alias}.{n}" for n in names)
+        return ", ".join(f"{alias}.{n}" for n in _META_COLUMNS)
 
     @staticmethod
     def _meta(row: tuple) -> DatasetVersion:
-        (id_, gem, year, name, version, level, fname, fsha, rows, areas, cols, pairs, thr, sup) = (
-            row[:14]
-        )
-        by, role, created, payload, current = row[14:19]
-        return DatasetVersion(
-            id=int(id_),
-            gemeente=gem,
-            year=int(year),
-            name=name,
-            version=int(version),
-            level=level,
-            file_name=fname,
-            file_sha256=fsha,
-            rows=int(rows),
-            areas=int(areas),
-            columns=tuple(json.loads(cols)),
-            pairs=dict(json.loads(pairs)),
-            threshold=int(thr),
-            suppression=dict(json.loads(sup)),
-            uploaded_by=by,
-            role=role,
-            created_at=created,
-            payload_sha256=payload,
-            current=bool(current),
-        )
+        meta = dict(zip(_META_COLUMNS, row, strict=False))
+        for key in ("columns", "pairs", "suppression"):
+            meta[key] = json.loads(meta[key])
+        meta["columns"] = tuple(meta["columns"])
+        return DatasetVersion(**meta, current=bool(row[len(_META_COLUMNS)]))
 
     def _current(
         self, con: sqlite3.Connection, gemeente: str, year: int, name: str

@@ -108,3 +108,15 @@ def test_analyse_includes_the_stored_datasets_as_gem_columns(tmp_path, capsys):
     population = make_demo()["buurt"].set_index("code")["population"].reindex(counts.index)
     shown = rates.notna()
     assert rates[shown].round(6).tolist() == (counts / population * 1000)[shown].round(6).tolist()
+
+
+def test_a_broken_store_file_ends_with_one_line_and_is_left_alone(tmp_path, capsys):
+    from cbs_ingest.datasets import store_path
+
+    store_path().write_bytes(b"kapot" * 500)
+    before = store_path().read_bytes()
+    for argv in (_add(_csv(tmp_path)), ["datasets", "list"], ["datasets", "audit"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "is unreadable" in err[0] and "nothing was changed" in err[0]
+    assert store_path().read_bytes() == before
