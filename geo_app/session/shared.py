@@ -17,6 +17,7 @@ logged-in person's e-mail address (``lokaal`` in local mode) and role.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,7 +30,10 @@ from geo_app.session import own_data as _own_data
 from geo_app.session.stored import entries_from_stored, to_new_dataset
 from layers.upload import UploadResult
 
-__all__ = ["audited", "remove", "save", "state", "sync", "who"]
+__all__ = ["POLL_ENV", "audited", "remove", "save", "state", "sync", "watch", "who"]
+
+#: Seconds between background checks of the store for changes by others (0: only on reruns).
+POLL_ENV = "STAPELKAART_DATASETS_POLL"
 
 _LOG = logging.getLogger("stapelkaart.datasets")
 
@@ -79,6 +83,41 @@ def sync(year: int, code: str, frames: Mapping[str, Any], role: Role) -> dict[st
         "error": None,
     }
     return states[key]
+
+
+def _poll_seconds() -> float:
+    try:
+        return max(float(os.environ.get(POLL_ENV, "30")), 0.0)
+    except ValueError:
+        return 30.0
+
+
+def _changed(year: int, code: str) -> None:
+    """Rerun the page when the store changed since this session last loaded it."""
+    token = state(year, code)["token"]
+    try:
+        changed = token is not None and open_store().generation() != token[0]
+    except DatasetError:
+        return  # shown by the next sync
+    if changed:
+        st.rerun()
+
+
+def watch(year: int, code: str) -> None:
+    """Check the store every ``$STAPELKAART_DATASETS_POLL`` seconds (default 30) in the background.
+
+    A change by anyone (another session or app process) reruns this page, so a
+    new or removed dataset shows within that time even when the person does not
+    click anything. The check is one small query; between checks nothing runs.
+    """
+    seconds = _poll_seconds()
+    if seconds > 0:
+        if seconds not in _WATCHERS:
+            _WATCHERS[seconds] = st.fragment(run_every=seconds)(_changed)
+        _WATCHERS[seconds](year, code)
+
+
+_WATCHERS: dict[float, Callable[..., None]] = {}
 
 
 def _forget(year: int, code: str) -> None:
