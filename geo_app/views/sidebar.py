@@ -312,7 +312,8 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     init_settings(["level"], choices)
 
     _shared.sync(loaded.year, loaded.code, loaded.frames, role)  # datasets stored by anyone
-    _shared.watch(loaded.year, loaded.code)  # ... and changed later, without a click
+    with st.sidebar:  # an empty block; in the main area it would shift the map
+        _shared.watch(loaded.year, loaded.code)  # ... and changed later, without a click
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
     if upload and allowed_datasets(upload["names"], role) != list(upload["names"]):
         upload = None  # a dataset this role may not see is not joined at all
