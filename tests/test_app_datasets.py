@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -198,3 +199,33 @@ def test_a_broken_store_file_gives_a_dutch_message_and_the_map_still_works(tmp_p
     assert "beschadigd of onleesbaar" in texts(at)
     assert GEM_WMO not in layer_options(at)
     assert store_path().read_bytes() == before
+
+
+def test_two_people_creating_the_same_new_name_at_once_the_second_is_told(tmp_path, monkeypatch):
+    anna = session(tmp_path, monkeypatch, "gemeente", tab="data")
+    bert = session(tmp_path, monkeypatch, "gemeente", tab="data")
+    upload(anna, "wmo_2024.csv", good_csv())
+    upload(bert, "wmo_2024.csv", good_csv() + b"\n")
+    confirm(anna)
+    confirm(bert)
+    body = texts(bert)
+    assert "Er bestaat al een dataset 'wmo_2024'" in body and "niets opgeslagen" in body
+    assert [(v.version, v.file_sha256) for v in open_store().list(all_versions=True)] == [
+        (1, hashlib.sha256(good_csv()).hexdigest())
+    ]
+
+
+def test_the_audit_option_of_a_role():
+    import pytest
+
+    from cbs_ingest.errors import InputError
+    from geo_app.access.roles import parse_access_config
+
+    def role(**spec):
+        roles = {"r": {"levels": ["buurt"], **spec}}
+        return parse_access_config({"roles": roles}).roles["r"]
+
+    assert role().audit is False and role(audit=True).audit is True
+    assert LOCAL_ROLE.audit is True  # the person at the keyboard holds the data already
+    with pytest.raises(InputError, match="audit must be true or false"):
+        role(audit="ja")
