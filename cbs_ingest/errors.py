@@ -12,6 +12,8 @@ __all__ = [
     "SourceUnavailableError",
     "SourceChangedError",
     "CacheError",
+    "DatasetError",
+    "DatasetConflictError",
 ]
 
 
@@ -46,3 +48,11 @@ class SourceChangedError(SourceUnavailableError):
 
 class CacheError(StapelkaartError, OSError):
     """The local cache could not be read or written."""
+
+
+class DatasetError(StapelkaartError):
+    """The store of municipal datasets is unreadable, or a dataset cannot be stored or found."""
+
+
+class DatasetConflictError(DatasetError):
+    """A dataset changed since the caller saw it (name clash, concurrent replace)."""

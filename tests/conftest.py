@@ -138,3 +138,9 @@ def pdok_server(cbs_layers_2024, monkeypatch):
     with FakePdokServer(cbs_layers_2024) as server:
         monkeypatch.setenv("STAPELKAART_PDOK_URL", server.url)
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _isolated_datasets(tmp_path, monkeypatch):
+    """Each test has its own store of municipal datasets (no dataset leaks between tests)."""
+    monkeypatch.setenv("STAPELKAART_DATASETS_FILE", str(tmp_path / "datasets.sqlite"))

@@ -57,6 +57,7 @@ _ROLE_KEYS = {
     "export_indicators",
     "datasets",
     "upload",
+    "audit",
 }
 _ACCESS_KEYS = {
     "roles",
@@ -86,6 +87,7 @@ class Role:
     export_indicators: frozenset[str] | None
     datasets: frozenset[str] | None
     upload: bool
+    audit: bool = False  # may view and export the audit log
 
     def may_see(
         self, *, level: str, indicator: str | None = None, purpose: Purpose = "view"
@@ -106,7 +108,7 @@ class Role:
 
 #: The role of local single-user mode when the configuration names none.
 LOCAL_ROLE = Role(
-    "lokaal", "Lokaal gebruik", frozenset(LEVELS), None, frozenset(LEVELS), None, None, True
+    "lokaal", "Lokaal gebruik", frozenset(LEVELS), None, frozenset(LEVELS), None, None, True, True
 )
 
 
@@ -200,10 +202,13 @@ def _role(name: str, spec: Any, *, indicators: Iterable[str] | None) -> Role:
     upload = spec.get("upload", False)
     if not isinstance(upload, bool):
         raise _error(f"roles.{name}.upload must be true or false")
+    audit = spec.get("audit", False)
+    if not isinstance(audit, bool):
+        raise _error(f"roles.{name}.audit must be true or false")
     label = spec.get("label", name)
     if not isinstance(label, str):
         raise _error(f"roles.{name}.label must be text")
-    return Role(name, label, levels, view, export_levels, export, datasets, upload)
+    return Role(name, label, levels, view, export_levels, export, datasets, upload, audit)
 
 
 def parse_access_config(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -97,6 +98,43 @@ def _load(year: int, codes: list[str] | None) -> tuple[dict[str, Any], dict[str,
             file=sys.stderr,
         )
     return result.frames, info
+
+
+def _with_datasets(
+    frames: dict[str, Any], codes: list[str], *, year: int, level: str
+) -> tuple[Any, tuple[Any, ...], list[str]]:
+    """The level's frame with the stored datasets of each gemeente joined as ``gem_`` columns.
+
+    Only the protected values are stored, so nothing here can undo disclosure control.
+    """
+    import pandas as pd
+
+    from cbs_ingest.datasets import open_store
+    from geo_app.session.stored import entries_from_stored
+
+    store = open_store()
+    parts, extra, included = [], {}, []
+    for code in codes:
+        own = {
+            lv: f[f["gemeentecode"] == code].reset_index(drop=True)
+            if "gemeentecode" in f.columns
+            else f
+            for lv, f in frames.items()
+        }
+        stored = store.latest(code, year, allowed=None)
+        merged, skipped = entries_from_stored(own, stored)
+        for name in skipped:
+            print(
+                f"stapelkaart: warning: stored dataset {name} of {code} not used.", file=sys.stderr
+            )
+        entry = merged.get(level)
+        parts.append(entry["frame"] if entry else own[level])
+        if entry:
+            extra.update({i.key: i for i in entry["extra"]})
+            versions = {d.meta.name: d.meta.version for d in stored}
+            included += [f"{code}/{n} v{versions[n]}" for n in entry["names"]]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return frame, tuple(extra.values()), included
 
 
 def build_metadata(
@@ -194,6 +232,10 @@ def run(args: argparse.Namespace) -> int:
             f"No {args.level} areas found for {', '.join(codes)} in {args.year}.",
             nl=f"Geen gebieden ({args.level}) gevonden voor {', '.join(codes)} in {args.year}.",
         )
+    frame, extra, included = _with_datasets(frames, codes, year=args.year, level=args.level)
+    if included:
+        info["eigen_gegevens"] = included
+        print(f"Including stored datasets: {', '.join(included)}", file=sys.stderr)
     reference = None
     if args.scope == "national":
         reference = _load(args.year, None)[0][args.level]
@@ -214,9 +256,18 @@ def run(args: argparse.Namespace) -> int:
             fdr=args.fdr,
             seed=args.seed,
             progress=progress,
+            extra_indicators=extra,
         )
     except ValueError as exc:
         raise InputError(f"Analysis not possible: {exc}") from exc
+    table = result.table
+    if extra:  # the own indicators (``gem_`` columns) beside the analysis, as the app shows them
+        from layers.indicators import compute_indicators
+
+        own = compute_indicators(frame, [i.key for i in extra], extra=extra)
+        result = dataclasses.replace(
+            result, table=table.join(own.drop(columns=table.columns, errors="ignore"))
+        )
     metadata = build_metadata(
         result, year=args.year, codes=codes, level=args.level, provenance=info
     )

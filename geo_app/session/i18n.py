@@ -445,6 +445,56 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Het bestand heeft wijkcodes; op buurtniveau zijn er geen eigen gegevens.",
         "en": "The file has wijk codes; there is no own data at buurt level.",
     },
+    # Stored datasets (shared by every allowed user) and the audit log
+    "ds_title": {"nl": "Opgeslagen eigen gegevens", "en": "Stored own data"},
+    "ds_intro": {
+        "nl": "Bevestigde gegevens worden na afscherming opgeslagen en zijn zichtbaar voor "
+        "iedereen wiens rol dat toestaat. Alleen de nieuwste versie wordt getoond.",
+        "en": "Confirmed data is stored after suppression and is visible to everyone whose "
+        "role allows it. Only the latest version is shown.",
+    },
+    "ds_none": {
+        "nl": "Voor deze gemeente en dit jaar zijn geen opgeslagen eigen gegevens die u mag zien.",
+        "en": "There is no stored own data for this gemeente and year that you may see.",
+    },
+    "ds_row": {
+        "nl": "**{name}** · versie {version} · {rows} rijen ({level}) · {cells} cel(len) "
+        "afgeschermd · van {by} ({role}) · {at} · bestand {file}",
+        "en": "**{name}** · version {version} · {rows} rows ({level}) · {cells} cell(s) "
+        "suppressed · by {by} ({role}) · {at} · file {file}",
+    },
+    "ds_remove": {"nl": "Verwijderen voor iedereen", "en": "Remove for everyone"},
+    "ds_removed": {
+        "nl": "'{name}' (versie {version}) is verwijderd voor iedereen.",
+        "en": "'{name}' (version {version}) was removed for everyone.",
+    },
+    "ds_saved": {
+        "nl": "Opgeslagen als '{name}', versie {version}. Iedereen wiens rol dit toestaat ziet "
+        "het bij de volgende actie, zonder zelf iets te uploaden.",
+        "en": "Stored as '{name}', version {version}. Everyone whose role allows it sees it on "
+        "their next action, without uploading anything.",
+    },
+    "ds_replaces": {
+        "nl": "Er bestaat al een dataset '{name}' (versie {version}, van {by}). Bevestigen maakt "
+        "versie {next}; de oude versie blijft alleen in het auditlog.",
+        "en": "A dataset '{name}' exists (version {version}, by {by}). Confirming makes version "
+        "{next}; the old version stays in the audit log only.",
+    },
+    "ds_skipped": {
+        "nl": "Niet getoond omdat een kolomnaam al door een andere dataset gebruikt wordt of de "
+        "gebieden niet passen: {names}.",
+        "en": "Not shown because a column name is taken by another dataset or the areas do not "
+        "fit: {names}.",
+    },
+    "audit_title": {"nl": "Auditlog", "en": "Audit log"},
+    "audit_intro": {
+        "nl": "Elke upload, vervanging, verwijdering en download: wie, wat, wanneer en met "
+        "welke rol. Het log kan vanuit de app alleen worden aangevuld.",
+        "en": "Every upload, replacement, removal and download: who, what, when and with which "
+        "role. The app can only add to the log.",
+    },
+    "audit_download": {"nl": "Auditlog downloaden (CSV)", "en": "Download audit log (CSV)"},
+    "audit_empty": {"nl": "Het auditlog is nog leeg.", "en": "The audit log is empty."},
     "suppressed_caption": {
         "nl": "Lege cellen bij eigen gegevens zijn onderdrukt (kleine aantallen): {n} cel(len).",
         "en": "Empty cells of own data are suppressed (small numbers): {n} cell(s).",

@@ -15,6 +15,7 @@ import streamlit as st
 from geo_app.access.resolve import export_table
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context
 from layers import export
 from layers.disclosure import DEFAULT_THRESHOLD
@@ -125,7 +126,13 @@ def render_downloads(ctx: Context) -> None:
     for col, (fmt, label, mime) in zip(cols, formats, strict=True):
         col.download_button(
             ctx.t(label),
-            export_bytes(ctx, fmt, meta),
+            _shared.audited(  # handed out on click, and recorded in the audit log then
+                export_bytes(ctx, fmt, meta),
+                role=ctx.role,
+                year=ctx.loaded.year,
+                code=ctx.loaded.code,
+                what=f"{base}.{fmt}",
+            ),
             file_name=f"{base}.{fmt}",
             mime=mime,
             key=f"dl_{fmt}",

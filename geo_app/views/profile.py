@@ -12,6 +12,7 @@ from cbs_ingest.demo import DEMO_NOTICE_NL
 from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound
 from geo_app.session.i18n import EMPTY, hotspot_label, t, theme_label
 from geo_app.views.export import export_meta, may_export
@@ -306,7 +307,13 @@ def render(ctx: Context) -> None:
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", f"gebiedsprofiel_{code}_{row['name']}")
     st.download_button(
         ctx.t("download_profile"),
-        page.encode("utf-8"),
+        _shared.audited(  # handed out on click, and recorded in the audit log then
+            page.encode("utf-8"),
+            role=ctx.role,
+            year=ctx.loaded.year,
+            code=ctx.loaded.code,
+            what=f"{safe}.html",
+        ),
         file_name=f"{safe}.html",
         mime="text/html",
         key="dl_profile",

@@ -19,6 +19,7 @@ from geo_app.access.resolve import view_table, visible
 from geo_app.access.roles import LOCAL_ROLE, Role, allowed_datasets
 from geo_app.session import analysis
 from geo_app.session import data as _data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound, init_settings, settings
 from geo_app.session.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
 from geo_app.session.state import SPECS
@@ -312,6 +313,9 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     choices["level"] = levels
     init_settings(["level"], choices)
 
+    _shared.sync(loaded.year, loaded.code, loaded.frames, role)  # datasets stored by anyone
+    with st.sidebar:  # an empty block; in the main area it would shift the map
+        _shared.watch(loaded.year, loaded.code)  # ... and changed later, without a click
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
     if upload and allowed_datasets(upload["names"], role) != list(upload["names"]):
         upload = None  # a dataset this role may not see is not joined at all
