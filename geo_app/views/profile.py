@@ -15,7 +15,7 @@ from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
 from geo_app.session.i18n import EMPTY, hotspot_label, theme_label
 from geo_app.views.export import export_meta, may_export
-from geo_app.views.map import cluster_text, hotspot_text
+from geo_app.views.map import cluster_names, cluster_text, hotspot_text
 from geo_app.views.profile_report import area_profile, format_value, profile_html
 from layers import INDICATORS
 
@@ -67,8 +67,9 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
     )
     cols[2].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
     cols[3].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
+    cluster = cluster_text(row.get("cluster_label"), cluster_names(ctx.result, lang))
     st.markdown(
-        f"**{ctx.t('cluster')}:** {cluster_text(row.get('cluster_label', '–'), lang)}  \n"
+        f"**{ctx.t('cluster')}:** {cluster}  \n"
         f"**{ctx.t('hotspot')}:** {hotspot_text(row.get('hotspot', '–'), ctx.lang)}"
     )
     labels = {i.key: i.label for i in ctx.infos}
