@@ -580,6 +580,7 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "nl": "nl",
         "en": "en",
     },  # "nl": 1.234,5 – "en": 1,234.5 (tooltips and legend)
+    "map_unit_percent": {"nl": "%", "en": "%"},
     "map_unit_count": {"nl": "aantal", "en": "number"},
     "map_unit_per_1000": {"nl": "per 1.000 inwoners", "en": "per 1,000 inhabitants"},
     "map_unit_x1000_euro": {"nl": "euro", "en": "euro"},
