@@ -19,7 +19,7 @@ Areas with a missing indicator get no cluster (``<NA>``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -28,7 +28,15 @@ import pandas as pd
 # scikit-learn is imported where it is used: importing it takes about a second,
 # and the app draws its first map (stacking scores only) before clustering.
 
-__all__ = ["METHODS", "Method", "TypologyResult", "cluster_areas", "NO_CLUSTER_LABEL"]
+__all__ = [
+    "CLUSTER_LEVELS_NL",
+    "METHODS",
+    "ClusterLabel",
+    "Method",
+    "TypologyResult",
+    "cluster_areas",
+    "NO_CLUSTER_LABEL",
+]
 
 #: A clustering method (the keys of :data:`METHODS`).
 Method = Literal["kmeans", "ward", "gmm"]
@@ -42,6 +50,49 @@ METHODS: dict[Method, str] = {
 
 #: Label of areas that could not be clustered.
 NO_CLUSTER_LABEL = "onvoldoende gegevens"
+
+#: The head words of a cluster label, by stable id, in Dutch.
+CLUSTER_LEVELS_NL: dict[str, str] = {
+    "high_stacking": "hoge stapeling",
+    "elevated": "verhoogd",
+    "few_problems": "weinig opgaven",
+    "average": "gemiddeld",
+    "average_low": "gemiddeld, laag",
+    "all_themes": "alle thema's",
+}
+
+
+@dataclass(frozen=True)
+class ClusterLabel:
+    """The parts of a cluster's label, so that it can be written in any language.
+
+    Attributes
+    ----------
+    level
+        Id of the head words (a key of :data:`CLUSTER_LEVELS_NL`).
+    themes
+        The clustered columns the label names, in order: the high ones (highest
+        first, at most four), or for ``average_low`` the low ones (at most three).
+    all_themes
+        Every theme is high ("alle thema's" instead of their names).
+    number
+        The cluster number, added when another cluster would read the same.
+    """
+
+    level: str
+    themes: tuple[str, ...] = ()
+    all_themes: bool = False
+    number: int | None = None
+
+    def text(self, words: Mapping[str, str], names: Mapping[str, str]) -> str:
+        """The label with ``words`` (by level id) and ``names`` (by column)."""
+        head = words[self.level]
+        if self.all_themes:
+            head = f"{head}: {words['all_themes']}"
+        elif self.themes:
+            head = f"{head}: {' + '.join(names.get(c, c) for c in self.themes)}"
+        return head if self.number is None else f"{head} ({self.number})"
+
 
 _HIGH = 0.5  # a theme is "high" in a cluster when its mean z is at least this
 _LOW = -0.5
@@ -57,6 +108,10 @@ class TypologyResult:
         Cluster number (1..k, nullable Int64) per area, aligned to the input index.
     label_nl
         Dutch profile label per cluster number.
+    label_parts
+        The same labels in parts (:class:`ClusterLabel`), for other languages.
+    short_labels
+        The short Dutch name per clustered column used in the labels.
     k
         Number of clusters.
     method
@@ -81,6 +136,8 @@ class TypologyResult:
     scores: pd.DataFrame
     model: Any = field(repr=False)
     scaler: Any = field(repr=False)
+    label_parts: dict[int, ClusterLabel] = field(default_factory=dict)
+    short_labels: dict[str, str] = field(default_factory=dict)
 
 
 def _fit(method: Method, k: int, x: np.ndarray, seed: int) -> tuple[np.ndarray, Any]:
@@ -113,25 +170,25 @@ def _diagnostics(
     return row
 
 
-def _describe(means: pd.Series, short: Mapping[str, str]) -> str:
+def _describe(means: pd.Series) -> ClusterLabel:
     overall = float(means.mean())
-    highs = [short.get(c, c) for c in means.sort_values(ascending=False).index if means[c] >= _HIGH]
+    highs = [c for c in means.sort_values(ascending=False).index if means[c] >= _HIGH]
     if len(highs) >= 3 or (len(highs) == 2 and overall >= 0.75):
-        level = "hoge stapeling"
+        level = "high_stacking"
     elif highs:
-        level = "verhoogd"
+        level = "elevated"
     elif overall <= _LOW:
-        level = "weinig opgaven"
+        level = "few_problems"
     else:
-        level = "gemiddeld"
+        level = "average"
     if highs and len(highs) == len(means) and len(means) > 2:
-        return f"{level}: alle thema's"
+        return ClusterLabel(level, all_themes=True)
     if highs:
-        return f"{level}: {' + '.join(highs[:4])}"
-    lows = [short.get(c, c) for c in means.sort_values().index if means[c] <= _LOW]
-    if level == "gemiddeld" and lows:
-        return f"gemiddeld, laag: {' + '.join(lows[:3])}"
-    return level
+        return ClusterLabel(level, tuple(highs[:4]))
+    lows = [c for c in means.sort_values().index if means[c] <= _LOW]
+    if level == "average" and lows:
+        return ClusterLabel("average_low", tuple(lows[:3]))
+    return ClusterLabel(level)
 
 
 def cluster_areas(
@@ -232,11 +289,13 @@ def cluster_areas(
 
     short = dict(short_labels or {})
     label_nl: dict[int, str] = {}
+    label_parts: dict[int, ClusterLabel] = {}
     for cluster in means.index:
-        text = _describe(means.loc[cluster, columns], short)
-        if text in label_nl.values():
-            text = f"{text} ({cluster})"
-        label_nl[int(cluster)] = text
+        parts = _describe(means.loc[cluster, columns])
+        if parts.text(CLUSTER_LEVELS_NL, short) in label_nl.values():
+            parts = replace(parts, number=int(cluster))
+        label_parts[int(cluster)] = parts
+        label_nl[int(cluster)] = parts.text(CLUSTER_LEVELS_NL, short)
 
     out = pd.Series(pd.NA, index=values.index, dtype="Int64")
     out.iloc[positions] = numbered
@@ -249,4 +308,6 @@ def cluster_areas(
         scores=scores,
         model=model,
         scaler=scaler,
+        label_parts=label_parts,
+        short_labels=short,
     )

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from test_app_wiring import run_app, texts
 
 from geo_app.access.roles import ENV_VAR
-from geo_app.session.i18n import HOTSPOT_LABELS, cluster_label_en
+from geo_app.session.i18n import CLUSTER_WORDS_EN, HOTSPOT_LABELS
 from geo_app.views import map as _page_map
 
 AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
@@ -91,15 +91,17 @@ def test_english_mode_renders_cluster_labels_and_numbers_in_english(
     assert "," in score and "." not in score.split("**")[1]  # e.g. **-0,5**
     at = _run(monkeypatch, tmp_path, area=AREA, lang="en")
     english = texts(at)
-    assert f"Cluster profile: {cluster_label_en(label_nl)}" in english
-    assert label_nl not in english and cluster_label_en(label_nl) != label_nl
+    label_en = next(x for x in english.splitlines() if "Cluster profile:" in x)
+    label_en = label_en.split("Cluster profile: ", 1)[1].strip()
+    assert label_nl not in english and label_en != label_nl
+    assert label_en.split(":")[0] in CLUSTER_WORDS_EN.values()
     score = next(x for x in english.splitlines() if "Stacking score:" in x)
     assert "." in score.split("**")[1] and "," not in score.split("**")[1]  # e.g. **-0.5**
     # The map of the cluster layer: English legend labels and decimal points in English.
     folium_calls.clear()
     _run(monkeypatch, tmp_path, layer="cluster_label", lang="en")
     html = folium_calls[-1]["html"]
-    assert cluster_label_en(label_nl) in html and f'"{label_nl}"' not in html
+    assert label_en in html and f'"{label_nl}"' not in html
     folium_calls.clear()
     _run(monkeypatch, tmp_path, layer="pct_rental", lang="en")
     html = folium_calls[-1]["html"]

@@ -122,17 +122,40 @@ def test_format_value_english_uses_a_decimal_point():
     assert fmt(float("nan"), lang="en") == "–"
 
 
-def test_cluster_labels_in_english_for_the_app_only():
-    from geo_app.session.i18n import cluster_label_en
+def test_cluster_labels_are_translated_from_their_parts():
+    from types import SimpleNamespace
 
-    assert (
-        cluster_label_en("hoge stapeling: bijstand + corporatiebezit")
-        == "high stacking: social assistance + corporation housing"
-    )
-    assert cluster_label_en("verhoogd: jeugdzorg (3)") == "elevated: youth care (3)"
-    assert cluster_label_en("gemiddeld, laag: huur + armoede") == "average, low: rental + poverty"
-    assert cluster_label_en("hoge stapeling: alle thema's") == "high stacking: all themes"
-    assert cluster_label_en("weinig opgaven") == "few problems"
-    assert cluster_label_en("onvoldoende gegevens") == "insufficient data"
-    assert cluster_label_en("verhoogd: gem_wmo") == "elevated: gem_wmo"  # own data: its own name
-    assert cluster_label_en("iets anders") == "iets anders"
+    from geo_app.session.i18n import CLUSTER_WORDS_EN, SHORT_LABELS_EN
+    from geo_app.views.map import cluster_names
+    from layers import INDICATORS
+    from models.typology import CLUSTER_LEVELS_NL, NO_CLUSTER_LABEL, ClusterLabel
+
+    parts = {
+        1: ClusterLabel("high_stacking", ("bijstand", "wonen")),
+        2: ClusterLabel("elevated", ("jeugd",), number=2),
+        3: ClusterLabel("average_low", ("huur", "armoede")),
+        4: ClusterLabel("high_stacking", all_themes=True),
+        5: ClusterLabel("few_problems"),
+        6: ClusterLabel("elevated", ("gem_wmo",)),
+    }
+    short = {"bijstand": "bijstand", "wonen": "corporatiebezit", "jeugd": "jeugdzorg",
+             "huur": "huur", "armoede": "armoede", "gem_wmo": "gem_wmo"}  # fmt: skip
+    label_nl = {c: p.text(CLUSTER_LEVELS_NL, short) for c, p in parts.items()}
+    result = SimpleNamespace(
+        typology=SimpleNamespace(label_parts=parts, short_labels=short, label_nl=label_nl),
+        indicators={"bijstand": "bijstand_per_1000_15_65", "wonen": "pct_corporation_owned",
+                    "jeugd": "youth_care_pct", "huur": "pct_rental",
+                    "armoede": "pct_persons_poverty", "gem_wmo": "gem_wmo"},
+    )  # fmt: skip
+    names = cluster_names(result, "en")
+    assert label_nl[1] == "hoge stapeling: bijstand + corporatiebezit"
+    assert names[label_nl[1]] == "high stacking: social assistance + corporation housing"
+    assert names["verhoogd: jeugdzorg (2)"] == "elevated: youth care (2)"
+    assert names["gemiddeld, laag: huur + armoede"] == "average, low: rental + poverty"
+    assert names["hoge stapeling: alle thema's"] == "high stacking: all themes"
+    assert names["weinig opgaven"] == "few problems"
+    assert names["verhoogd: gem_wmo"] == "elevated: gem_wmo"  # own data: its own name
+    assert names[NO_CLUSTER_LABEL] == "insufficient data"
+    assert cluster_names(result, "nl") == {}  # Dutch: the table's own label
+    assert set(CLUSTER_WORDS_EN) == set(CLUSTER_LEVELS_NL) | {"insufficient"}
+    assert set(SHORT_LABELS_EN) == set(INDICATORS)

@@ -152,17 +152,17 @@ def test_a_role_never_sees_the_smoothed_twin_of_a_hidden_indicator(tmp_path, mon
     assert smoothed == {"pct_corporation_owned_smoothed", "bijstand_per_1000_15_65_smoothed"}
     assert "stacking_stability" in columns  # the corporatie may see the stacking score
 
-    from geo_app.access.resolve import export_table, view_table
+    from geo_app.access.resolve import filter_table
     from geo_app.access.roles import load_access_config
 
     ctx, _ = _ctx_after_upload()
     roles = load_access_config(
         environ={}, secrets={"access": _roles_dict("smal")}, indicators=None
     ).roles
-    seen = view_table(ctx.table, roles["smal"])
+    seen = filter_table(ctx.table, roles["smal"])
     assert "wmo_age_index_smoothed" not in seen and "stacking_stability" in seen
     assert seen["stacking_stability"].isna().all()  # blanked with the stacking score
-    out = export_table(seen, roles["smal"])
+    out = filter_table(seen, roles["smal"], purpose="export")
     assert not {"stacking_stability", "reliability", "wmo_age_index_smoothed"} & set(out)
 
 

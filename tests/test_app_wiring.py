@@ -355,7 +355,7 @@ def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path
 
 
 def test_export_respects_the_role():
-    from geo_app.access.resolve import export_table
+    from geo_app.access.resolve import filter_table
     from geo_app.access.roles import load_access_config
 
     ctx, _ = _ctx_after_upload()
@@ -363,7 +363,7 @@ def test_export_respects_the_role():
         environ={}, secrets={"access": _roles_dict("wijkteam")}, indicators=None
     )
     role = config.roles["wijkteam"]
-    out = export_table(ctx.table, role)
+    out = filter_table(ctx.table, role, purpose="export")
     assert "gem_wmo" in out.columns and "wmo_per_1000" in out.columns
     assert "youth_care_pct" not in out.columns and "pct_rental" not in out.columns
     assert "stacking_score" not in out.columns and "geometry" in out.columns

@@ -11,7 +11,6 @@ from geo_app.access.roles import (
     ENV_VAR,
     LOCAL_ROLE,
     allowed_datasets,
-    filter_frame,
     filter_indicators,
     load_access_config,
     parse_access_config,
@@ -137,20 +136,22 @@ def test_filter_indicators_and_datasets(config):
         filter_indicators(INDICATORS, wijkteam, purpose="print")
 
 
-def test_filter_frame_drops_levels_and_columns_without_mutating(config, demo_frames):
+def test_filter_table_drops_levels_and_columns_without_mutating(config, demo_frames):
+    from geo_app.access.resolve import filter_table
+
     frame = pd.concat([demo_frames[k] for k in ("buurt", "wijk", "gemeente")])
     before = frame.copy()
-    corporatie = filter_frame(frame, config.roles["corporatie"])
+    corporatie = filter_table(frame, config.roles["corporatie"])
     assert set(corporatie["level"]) == {"wijk", "gemeente"}
     assert "pct_corporation_owned" in corporatie and "wmo_clients" not in corporatie
     assert {"code", "name", "geometry"} <= set(corporatie.columns)
-    assert filter_frame(frame, config.roles["corporatie"], purpose="export").empty
-    export = filter_frame(frame, config.roles["wijkteam"], purpose="export")
+    assert filter_table(frame, config.roles["corporatie"], purpose="export").empty
+    export = filter_table(frame, config.roles["wijkteam"], purpose="export")
     assert set(export["level"]) == {"wijk"}
     kept = [c for c in export.columns if c in INDICATORS]
     assert kept == ["wmo_clients"]
     pd.testing.assert_frame_equal(frame, before)
-    assert filter_frame(frame, LOCAL_ROLE).shape == frame.shape
+    assert filter_table(frame, LOCAL_ROLE).shape == frame.shape
 
 
 BAD = [

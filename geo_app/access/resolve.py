@@ -36,11 +36,10 @@ from layers.municipal import PREFIX
 from models.analysis import SMOOTHED_SUFFIX
 
 __all__ = [
+    "filter_table",
     "ANALYSIS_GROUPS",
-    "export_table",
     "known_keys",
     "resolve",
-    "view_table",
     "visible",
 ]
 
@@ -105,28 +104,33 @@ def _blank(table: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
     return table
 
 
-def view_table(table: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:
-    """The analysis table as a role may see it (a copy)."""
+def filter_table(
+    table: gpd.GeoDataFrame, role: Role, *, purpose: Purpose = "view"
+) -> gpd.GeoDataFrame:
+    """The table as a role may see (``purpose="view"``) or export it: the one role filter.
+
+    Rows of levels the role may not see or export are dropped (when the table has a
+    ``level`` column), and so are indicator columns it may not see or export. The
+    columns of a hidden analysis layer (:data:`ANALYSIS_GROUPS`) are blanked for
+    viewing, so the pages keep working and show nothing, and dropped for export.
+    Never modifies ``table``.
+    """
     out = table.copy()
-    hidden = [c for c, k in _indicator_columns(out.columns).items() if not visible(role, k)]
-    out = out.drop(columns=hidden)
-    for key, columns in ANALYSIS_GROUPS.items():
-        if not visible(role, key):
-            out = _blank(out, columns)
-    return out
-
-
-def export_table(table: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:
-    """The (already view-filtered) table as a role may export it (a copy)."""
+    if "level" in out.columns:
+        levels, _ = role._scope(purpose)
+        out = out.loc[out["level"].isin(levels)]
     hidden = [
         c
-        for c, k in _indicator_columns(table.columns).items()
-        if not visible(role, k, purpose="export")
+        for c, k in _indicator_columns(out.columns).items()
+        if not visible(role, k, purpose=purpose)
     ]
     for key, columns in ANALYSIS_GROUPS.items():
-        if not visible(role, key, purpose="export"):
-            hidden += [c for c in columns if c in table.columns]
-    return table.drop(columns=hidden)
+        if not visible(role, key, purpose=purpose):
+            if purpose == "export":
+                hidden += [c for c in columns if c in out.columns]
+            else:
+                out = _blank(out, columns)
+    return out.drop(columns=hidden)
 
 
 def _account(session, lang: str) -> None:

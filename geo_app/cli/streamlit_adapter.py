@@ -1,6 +1,6 @@
 """The one place that changes Streamlit's internals: its external IP lookup.
 
-Supported: Streamlit >=1.50,<2 (pyproject.toml). ``tests/test_dependency_adapters.py``
+Supported: Streamlit >=1.52,<2 (pyproject.toml). ``tests/test_dependency_adapters.py``
 fails, naming the function, when Streamlit no longer has it.
 """
 

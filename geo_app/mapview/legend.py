@@ -28,6 +28,7 @@ MAP_TEXT_KEYS: tuple[str, ...] = (
     "legend_hide",
     "legend_show",
     "number_format",
+    "unit_percent",
     "unit_count",
     "unit_per_1000",
     "unit_x1000_euro",
@@ -40,17 +41,6 @@ MAP_TEXT_KEYS: tuple[str, ...] = (
 def map_texts(lang: str = "nl") -> dict[str, str]:
     """The map's fixed texts in ``lang``, by id (for ``build_map(texts=...)``)."""
     return {key: t(f"map_{key}", lang) for key in MAP_TEXT_KEYS}
-
-
-_UNIT_CAPTION = {
-    "percent": "%",
-    "count": "aantal",
-    "per_1000": "per 1.000 inwoners",
-    "x1000_euro": "euro",
-    "ha": "hectare",
-    "per_km2": "inwoners per km²",
-    "index": "index",
-}
 
 
 def numeric_rows(
@@ -73,7 +63,8 @@ def numeric_rows(
 
 def legend_title(title: str, unit: str | None, texts: dict[str, str] | None = None) -> str:
     """The title with its unit in brackets, unless the title already names it."""
-    captions = {**_UNIT_CAPTION, **{k[5:]: v for k, v in (texts or {}).items() if k[:5] == "unit_"}}
+    words = texts if texts is not None else map_texts()
+    captions = {k[5:]: v for k, v in words.items() if k[:5] == "unit_"}
     caption = captions.get(unit or "", unit or "")
     if caption and caption not in title:
         return f"{title} ({caption})" if title else caption

@@ -7,8 +7,6 @@ is visible but never crashes the app.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 __all__ = [
@@ -19,7 +17,7 @@ __all__ = [
     "THEME_LABELS_EN",
     "EMPTY",
     "HOTSPOT_LABELS",
-    "cluster_label_en",
+    "CLUSTER_WORDS_EN",
     "hotspot_label",
     "theme_label",
     "t",
@@ -715,6 +713,7 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "nl": "nl",
         "en": "en",
     },  # "nl": 1.234,5 – "en": 1,234.5 (tooltips and legend)
+    "map_unit_percent": {"nl": "%", "en": "%"},
     "map_unit_count": {"nl": "aantal", "en": "number"},
     "map_unit_per_1000": {"nl": "per 1.000 inwoners", "en": "per 1,000 inhabitants"},
     "map_unit_x1000_euro": {"nl": "euro", "en": "euro"},
@@ -748,67 +747,33 @@ def t(key: str, lang: str = "nl", **values: object) -> str:
     return text.format(**values) if values else text
 
 
-#: English short names of the built-in indicators, by their Dutch ``short_nl``
-#: (``layers.INDICATORS``); cluster labels are built from these.
+#: Short English names of the built-in indicators (``layers.INDICATORS``) for cluster
+#: labels, by indicator key; own indicators keep their own name.
 SHORT_LABELS_EN: dict[str, str] = {
-    "corporatiebezit": "corporation housing",
-    "huur": "rental",
-    "bijstand": "social assistance",
-    "AO/WW": "disability/unemployment benefits",
-    "uitkeringen": "benefits",
-    "Wmo": "Wmo",
-    "jeugdzorg": "youth care",
-    "armoede": "poverty",
-    "sociaal minimum": "social minimum",
-    "laag inkomen": "low income",
-    "lage inkomens": "low incomes",
-    "inkomen": "income",
+    "pct_corporation_owned": "corporation housing",
+    "pct_rental": "rental",
+    "bijstand_per_1000_15_65": "social assistance",
+    "other_benefits_per_1000_15_65": "disability/unemployment benefits",
+    "benefits_per_1000_15_65": "benefits",
+    "wmo_per_1000": "Wmo",
+    "wmo_age_index": "Wmo",
+    "youth_care_pct": "youth care",
+    "youth_care_age_index": "youth care",
+    "pct_persons_poverty": "poverty",
+    "pct_households_social_minimum": "social minimum",
+    "pct_households_low_income": "low income",
+    "pct_households_lowest_income_40": "low incomes",
+    "avg_income_per_inhabitant": "income",
 }
 
-#: The levels of ``models.typology`` cluster labels and the no-cluster label, in English.
-_CLUSTER_WORDS_EN: dict[str, str] = {
-    "hoge stapeling": "high stacking",
-    "verhoogd": "elevated",
-    "weinig opgaven": "few problems",
-    "gemiddeld": "average",
-    "gemiddeld, laag": "average, low",
-    "alle thema's": "all themes",
-    "onvoldoende gegevens": "insufficient data",
+#: English head words of cluster labels, by the ids of ``models.typology.CLUSTER_LEVELS_NL``
+#: (``insufficient``: areas without a cluster, ``models.typology.NO_CLUSTER_LABEL``).
+CLUSTER_WORDS_EN: dict[str, str] = {
+    "high_stacking": "high stacking",
+    "elevated": "elevated",
+    "few_problems": "few problems",
+    "average": "average",
+    "average_low": "average, low",
+    "all_themes": "all themes",
+    "insufficient": "insufficient data",
 }
-_CLUSTER_LABEL = re.compile(r"^(?P<body>.*?)(?P<suffix> \(\d+\))?$", re.DOTALL)
-
-
-def cluster_label_en(label: object) -> str:
-    """English rendering of a Dutch cluster label of :func:`models.typology.cluster_areas`.
-
-    ``"hoge stapeling: bijstand + corporatiebezit"`` becomes ``"high stacking:
-    social assistance + corporation housing"``. Only the app's display changes;
-    the analysis table and exports keep the Dutch label. Names not in
-    :data:`SHORT_LABELS_EN` (own data) stay as they are; anything that is not
-    such a label is returned unchanged.
-
-    Parameters
-    ----------
-    label
-        A Dutch cluster label (or a missing value).
-
-    Returns
-    -------
-    str
-        The label in English.
-    """
-    text = str(label)
-    match = _CLUSTER_LABEL.match(text)
-    if match is None:  # the pattern matches any text; for the type checker
-        return text
-    body, suffix = match["body"], match["suffix"] or ""
-    level, sep, rest = body.partition(": ")
-    if level not in _CLUSTER_WORDS_EN:
-        return text
-    if not sep:
-        return _CLUSTER_WORDS_EN[level] + suffix
-    if rest in _CLUSTER_WORDS_EN:
-        parts = _CLUSTER_WORDS_EN[rest]
-    else:
-        parts = " + ".join(SHORT_LABELS_EN.get(p, p) for p in rest.split(" + "))
-    return f"{_CLUSTER_WORDS_EN[level]}: {parts}{suffix}"

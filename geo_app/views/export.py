@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from geo_app.access.resolve import export_table
+from geo_app.access.resolve import filter_table
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session import shared as _shared
@@ -92,7 +92,7 @@ def may_export(ctx: Context) -> bool:
 
 def export_frame(ctx: Context):
     """The protected table as the role may export it."""
-    return export_table(ctx.table, ctx.role)
+    return filter_table(ctx.table, ctx.role, purpose="export")
 
 
 def export_bytes(ctx: Context, fmt: str, meta: dict[str, Any] | None = None) -> bytes:

@@ -14,10 +14,17 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import EMPTY, HOTSPOT_LABELS, cluster_label_en, hotspot_label
+from geo_app.session.i18n import (
+    CLUSTER_WORDS_EN,
+    EMPTY,
+    HOTSPOT_LABELS,
+    SHORT_LABELS_EN,
+    hotspot_label,
+)
 from geo_app.views.profile_report import format_value
+from models.typology import NO_CLUSTER_LABEL
 
-__all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
+__all__ = ["render", "build", "cluster_names", "cluster_text", "hotspot_text", "selection"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
@@ -38,11 +45,33 @@ def hotspot_text(value: object, lang: str) -> str:
     return hotspot_label(value, lang)
 
 
-def cluster_text(value: object, lang: str) -> str:
-    """A cluster label in the app's language (the analysis and exports keep Dutch)."""
+def cluster_names(result: Any, lang: str) -> dict[str, str]:
+    """Each cluster label of the analysis table → the label in ``lang``.
+
+    Built from the labels' parts (``typology.label_parts``), never by reading the
+    Dutch text; Dutch is the table's own label (the analysis and exports keep it).
+    """
+    if lang == "nl":
+        return {}
+    names = {NO_CLUSTER_LABEL: CLUSTER_WORDS_EN["insufficient"]}
+    typology = getattr(result, "typology", None)
+    if typology is None:
+        return names
+    indicators = getattr(result, "indicators", {})
+    short = {
+        column: SHORT_LABELS_EN.get(indicators.get(column, ""), name)
+        for column, name in typology.short_labels.items()
+    }
+    for cluster, parts in typology.label_parts.items():
+        names[typology.label_nl[cluster]] = parts.text(CLUSTER_WORDS_EN, short)
+    return names
+
+
+def cluster_text(value: object, names: dict[str, str]) -> str:
+    """A cluster label as :func:`cluster_names` says it."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return EMPTY
-    return cluster_label_en(value) if lang == "en" else str(value)
+    return names.get(str(value), str(value))
 
 
 def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, str] | None:
@@ -51,7 +80,8 @@ def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, st
         return None
     if kind == "hotspot":
         return {c: hotspot_label(c, "en") for c in HOTSPOT_LABELS}
-    return {str(v): cluster_label_en(v) for v in values.dropna().unique()}
+    names = cluster_names(ctx.result, ctx.lang)
+    return {str(v): cluster_text(v, names) for v in values.dropna().unique()}
 
 
 def _doubtful(table: pd.DataFrame, flagged: pd.Series) -> pd.Series:
@@ -154,7 +184,8 @@ def _summary(ctx: Context) -> None:
         f"**{format_value(row['stacking_score'], lang=ctx.lang)}**",
         "themes_high": f"{ctx.t('themes_high')}: "
         f"**{format_value(row['themes_high'], lang=ctx.lang)}**",
-        "cluster_label": f"{ctx.t('cluster')}: {cluster_text(row['cluster_label'], ctx.lang)}",
+        "cluster_label": f"{ctx.t('cluster')}: "
+        f"{cluster_text(row['cluster_label'], cluster_names(ctx.result, ctx.lang))}",
         "hotspot": f"{ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}",
     }
     stability = row.get("stacking_stability")

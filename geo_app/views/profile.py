@@ -16,7 +16,7 @@ from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound
 from geo_app.session.i18n import EMPTY, hotspot_label, t, theme_label
 from geo_app.views.export import export_meta, may_export
-from geo_app.views.map import cluster_text, hotspot_text
+from geo_app.views.map import cluster_names, cluster_text, hotspot_text
 from geo_app.views.profile_report import area_profile, format_value, profile_html
 from layers import INDICATORS
 from models.analysis import SMOOTHED_SUFFIX
@@ -132,8 +132,9 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
         st.markdown("  \n".join(certain))
         if not pd.isna(row.get("stacking_stability")):
             st.caption(ctx.t("stability_how", n=ctx.result.settings.get("resamples", 0)))
+    cluster = cluster_text(row.get("cluster_label"), cluster_names(ctx.result, lang))
     st.markdown(
-        f"**{ctx.t('cluster')}:** {cluster_text(row.get('cluster_label', '–'), lang)}  \n"
+        f"**{ctx.t('cluster')}:** {cluster}  \n"
         f"**{ctx.t('hotspot')}:** {hotspot_text(row.get('hotspot', '–'), ctx.lang)}"
     )
     labels = {i.key: i.label for i in ctx.infos}

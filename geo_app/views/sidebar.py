@@ -15,7 +15,7 @@ import streamlit as st
 from cbs_ingest.columns import KWB_TABLES
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.errors import StapelkaartError
-from geo_app.access.resolve import view_table, visible
+from geo_app.access.resolve import filter_table, visible
 from geo_app.access.roles import LOCAL_ROLE, Role, allowed_datasets
 from geo_app.session import analysis
 from geo_app.session import data as _data
@@ -337,7 +337,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
             frame=upload["frame"] if upload else None,
             extra=upload["extra"] if upload else (),
         )
-    table = view_table(table, role)
+    table = filter_table(table, role)
     infos = _data.indicators(table.columns, extra=upload["extra"] if upload else ())
     if lang == "en":  # built-in indicators in English; own indicators keep their own names
         infos = [replace(i, label=INDICATOR_LABELS_EN.get(i.key, i.label)) for i in infos]

@@ -11,7 +11,7 @@ from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context
 from geo_app.session.i18n import EMPTY
 from geo_app.views.export import render_downloads
-from geo_app.views.map import cluster_text, hotspot_text
+from geo_app.views.map import cluster_names, cluster_text, hotspot_text
 from models.analysis import SMOOTHED_SUFFIX
 
 __all__ = ["render"]
@@ -53,8 +53,9 @@ def render(ctx: Context) -> None:
         )
     if "hotspot" in shown.columns:
         shown["hotspot"] = shown["hotspot"].map(lambda v: hotspot_text(v, ctx.lang))
-    if "cluster_label" in shown.columns and ctx.lang == "en":
-        shown["cluster_label"] = shown["cluster_label"].map(lambda v: cluster_text(v, "en"))
+    if "cluster_label" in shown.columns:
+        names = cluster_names(ctx.result, ctx.lang)
+        shown["cluster_label"] = shown["cluster_label"].map(lambda v: cluster_text(v, names))
     config: dict[str, Any] = {
         "name": st.column_config.TextColumn("Naam", pinned=True),
         "code": "Code",
