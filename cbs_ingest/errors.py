@@ -12,6 +12,7 @@ __all__ = [
     "SourceUnavailableError",
     "SourceChangedError",
     "CacheError",
+    "StoreError",
     "StapelkaartWarning",
 ]
 
@@ -47,6 +48,10 @@ class SourceChangedError(SourceUnavailableError):
 
 class CacheError(StapelkaartError, OSError):
     """The local cache could not be read or written."""
+
+
+class StoreError(CacheError):
+    """The area store (its catalogue or one of its files) is damaged or cannot be used."""
 
 
 class StapelkaartWarning(UserWarning):

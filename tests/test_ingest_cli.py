@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fake_cbs import Fault
 
-from cbs_ingest import cache
+from cbs_ingest import store
 from geo_app.cli import main
 
 pytestmark = pytest.mark.shared_data
@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _nothing_written() -> bool:
-    folder = cache.cache_dir()
-    return not folder.exists() or not any(folder.iterdir())
+    folder = store.data_dir()
+    return not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
 
 
 def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
@@ -44,7 +44,7 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
     assert "149 buurt rows; join 149/149 matched (100.0%)" in out
     assert "21 wijk rows; join 21/21 matched (100.0%)" in out
     cache_line = lines[-1]
-    assert cache_line.startswith("Cache: ") and Path(cache_line[7:]).is_file()
+    assert cache_line.startswith("Cache: ") and Path(cache_line[7:]).is_dir()
 
     assert (
         main(
@@ -169,7 +169,7 @@ def test_command_line_process(cbs_server, cbs_gpkg, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "19 buurt rows; join 19/19 matched (100.0%)" in run.stdout
-    assert str(tmp_path / "cli-data" / "kwb") in run.stdout
+    assert str(tmp_path / "cli-data" / "store") in run.stdout
 
 
 @pytest.mark.parametrize(
