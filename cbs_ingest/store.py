@@ -36,6 +36,9 @@ __all__ = [
     "data_dir",
     "open_store",
     "gemeente_of",
+    "AreaPart",
+    "split_put",
+    "describe",
     "split_report",
     "merge_reports",
 ]
@@ -232,3 +235,110 @@ def merge_reports(reports: Sequence[JoinReport]) -> JoinReport:
             water_only=sorted(c for p in parts for c in p.water_only),
         )
     return JoinReport(levels)
+
+
+@dataclass(frozen=True)
+class AreaPart:
+    """One gemeente of a put, as every backend stores it.
+
+    Attributes
+    ----------
+    code, name
+        The gemeente.
+    rows
+        Rows per level.
+    report
+        The gemeente's own join report.
+    missing
+        Missing-value reasons and counts per column; None when unknown.
+    """
+
+    code: str
+    name: str
+    rows: dict[str, int]
+    report: JoinReport
+    missing: dict[str, dict[str, int]] | None
+
+
+def split_put(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    report: JoinReport,
+    codes: Sequence[str],
+    missing_by_gemeente: Mapping[str, Mapping[str, Mapping[str, int]]] | None,
+) -> list[AreaPart]:
+    """Split a put into gemeenten: those in ``codes``, in a frame or in the join report."""
+    involved = set(codes)
+    for level in LEVELS:
+        involved.update(frames[level]["gemeentecode"].dropna())
+        j = report[level]
+        involved.update(gemeente_of(c) for c in [*j.only_in_data, *j.only_in_geometry])
+        involved.update(gemeente_of(c) for c in j.water_only)
+    names = dict(zip(frames["gemeente"]["code"], frames["gemeente"]["name"], strict=True))
+    for level in ("wijk", "buurt"):
+        pairs = zip(frames[level]["gemeentecode"], frames[level]["gemeentenaam"], strict=True)
+        for code, name in pairs:
+            names.setdefault(code, name)
+    ordered = sorted(involved)
+    reports = split_report(report, frames, ordered)
+    counts = {lvl: frames[lvl]["gemeentecode"].value_counts().to_dict() for lvl in LEVELS}
+    return [
+        AreaPart(
+            code=code,
+            name=str(names.get(code) or ""),
+            rows={lvl: int(counts[lvl].get(code, 0)) for lvl in LEVELS},
+            report=reports[code],
+            missing=None
+            if missing_by_gemeente is None
+            else {k: dict(v) for k, v in missing_by_gemeente.get(code, {}).items()},
+        )
+        for code in ordered
+    ]
+
+
+def describe(
+    frames: dict[str, gpd.GeoDataFrame],
+    held: Sequence[tuple[AreaRecord, AreaPart, dict[str, Any], list[str]]],
+    *,
+    whole_country: bool,
+) -> StoredAreas:
+    """Assemble what a backend read into :class:`StoredAreas`.
+
+    ``held`` has, per gemeente, its record, its part, its ingest's provenance
+    and its ingest's notes. The provenance is that of the newest ingest involved, with the gemeenten
+    served, the oldest retrieval time, per-gemeente ``areas`` provenance and the
+    summed missing-value counts (left out, with a note, when one is unknown).
+    """
+    records = {rec.code: rec for rec, _, _, _ in held}
+    newest = max(held, key=lambda h: h[0].retrieved_at)
+    provenance = dict(newest[2])
+    provenance.update(
+        year=newest[0].year,
+        gemeenten={rec.code: rec.name for rec, _, _, _ in held},
+        municipalities=None if whole_country else sorted(records),
+        retrieved_at=min(r.retrieved_at for r in records.values()).isoformat(),
+        areas={
+            code: {
+                "table_id": rec.table_id,
+                "cbs_url": rec.cbs_url,
+                "retrieved_at": rec.retrieved_at.isoformat(),
+                "geometry_source": rec.geometry_source,
+            }
+            for code, rec in records.items()
+        },
+    )
+    notes: list[str] = []
+    for *_, ingest_notes in held:
+        notes.extend(n for n in ingest_notes if n not in notes)
+    if all(part.missing is not None for _, part, _, _ in held):
+        missing: dict[str, dict[str, int]] = {}
+        for _, part, _, _ in held:
+            for column, counts in (part.missing or {}).items():
+                into = missing.setdefault(column, {})
+                for reason, n in counts.items():
+                    into[reason] = into.get(reason, 0) + int(n)
+        provenance["missing"] = missing
+    else:
+        provenance.pop("missing", None)
+        notes.append("Missing-value counts are unknown for gemeenten migrated from the old cache.")
+    report = merge_reports([part.report for _, part, _, _ in held])
+    return StoredAreas(frames, records, report, provenance, notes)

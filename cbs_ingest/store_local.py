@@ -19,12 +19,8 @@ each file's size and checksum, as the old cache did.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
 import sqlite3
-import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -36,13 +32,12 @@ import pandas as pd
 from cbs_ingest.columns import LEVELS
 from cbs_ingest.errors import StoreError
 from cbs_ingest.join import JoinReport
-from cbs_ingest.store import AreaRecord, StoredAreas, gemeente_of, merge_reports, split_report
+from cbs_ingest.store import AreaPart, AreaRecord, StoredAreas, describe, split_put
+from cbs_ingest.store_files import file_ok, read_areas, remove_leftovers, write_areas
 
 __all__ = ["LocalStore", "STORE_VERSION"]
 
 STORE_VERSION = 1
-_ROW_GROUP = 1000
-_LEFTOVER_SECONDS = 3600.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ingests (
@@ -79,14 +74,6 @@ SELECT a.year, a.code, a.name, a.rows, a.report, a.missing, i.id, i.file, i.sha2
        i.whole_country, i.provenance, i.notes
 FROM areas a JOIN ingests i ON a.ingest_id = i.id
 """
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _damaged(what: str, exc: BaseException | str) -> StoreError:
@@ -213,19 +200,6 @@ class LocalStore:
                 return set()
             return {int(r[0]) for r in con.execute("SELECT year FROM complete_years")}
 
-    def _read_file(self, name: str, sha: str, size: int, codes: list[str]):
-        path = self.root / name
-        try:
-            if path.stat().st_size != size or _sha256(path) != sha:
-                raise _damaged(f"file {name} fails its checksum", "size or SHA-256 differs")
-            return gpd.read_parquet(path, filters=[("gemeentecode", "in", codes)])
-        except StoreError:
-            raise
-        except FileNotFoundError as exc:
-            raise _damaged(f"file {name} is missing", exc) from exc
-        except Exception as exc:  # pyarrow raises several types on damaged files
-            raise _damaged(f"file {name} cannot be read", exc) from exc
-
     def get_areas(self, year: int, gemeenten: Sequence[str] | None) -> StoredAreas:
         """Read gemeenten of a year (``None``: every gemeente stored for it).
 
@@ -264,7 +238,8 @@ class LocalStore:
         for name, group in by_file.items():
             # A file may still hold rows of gemeenten another ingest replaced: always filter.
             codes = sorted(r[1] for r in group)
-            parts.append(self._read_file(name, group[0][8], int(group[0][9]), codes))
+            sha, size = group[0][8], int(group[0][9])
+            parts.append(read_areas(self.root / name, sha, size, codes, damaged=_damaged))
         combined = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         combined = combined.astype({"wijkcode": "object"})  # files hold only wanted rows
         combined["wijkcode"] = combined["wijkcode"].where(combined["wijkcode"].notna(), None)
@@ -272,47 +247,22 @@ class LocalStore:
         for level in LEVELS:
             part = combined[combined["level"] == level]
             frames[level] = part.sort_values("code", kind="stable").reset_index(drop=True)
-        return self._describe(year, chosen, frames, complete and len(chosen) == len(rows))
-
-    def _describe(
-        self, year: int, chosen: list[tuple], frames: dict, whole_country: bool
-    ) -> StoredAreas:
-        records = {r[1]: self._record(r) for r in chosen}
-        newest = max(chosen, key=lambda r: r[14])
-        provenance = json.loads(newest[16])
-        provenance.update(
-            year=year,
-            gemeenten={r[1]: r[2] for r in chosen},
-            municipalities=None if whole_country else sorted(records),
-            retrieved_at=min(r.retrieved_at for r in records.values()).isoformat(),
-            areas={
-                code: {
-                    "table_id": rec.table_id,
-                    "cbs_url": rec.cbs_url,
-                    "retrieved_at": rec.retrieved_at.isoformat(),
-                    "geometry_source": rec.geometry_source,
-                }
-                for code, rec in records.items()
-            },
-        )
-        notes: list[str] = []
-        for row in chosen:
-            notes.extend(n for n in json.loads(row[17]) if n not in notes)
-        missing: dict[str, dict[str, int]] = {}
-        if all(r[5] is not None for r in chosen):
-            for row in chosen:
-                for column, counts in json.loads(row[5]).items():
-                    into = missing.setdefault(column, {})
-                    for reason, n in counts.items():
-                        into[reason] = into.get(reason, 0) + int(n)
-            provenance["missing"] = missing
-        else:
-            provenance.pop("missing", None)
-            notes.append(
-                "Missing-value counts are unknown for gemeenten migrated from the old cache."
+        held = [
+            (
+                self._record(r),
+                AreaPart(
+                    code=r[1],
+                    name=r[2],
+                    rows=json.loads(r[3]),
+                    report=JoinReport.from_dict(json.loads(r[4])),
+                    missing=None if r[5] is None else json.loads(r[5]),
+                ),
+                json.loads(r[16]),
+                json.loads(r[17]),
             )
-        report = merge_reports([JoinReport.from_dict(json.loads(r[4])) for r in chosen])
-        return StoredAreas(frames, records, report, provenance, notes)
+            for r in chosen
+        ]
+        return describe(frames, held, whole_country=complete and len(chosen) == len(rows))
 
     # --- writing -------------------------------------------------------------------
 
@@ -340,63 +290,23 @@ class LocalStore:
             The store is not writable or its catalogue is damaged; nothing changed.
         """
         year = int(provenance["year"])
-        involved = set(codes)
-        for level in LEVELS:
-            involved.update(frames[level]["gemeentecode"].dropna())
-            j = report[level]
-            involved.update(gemeente_of(c) for c in [*j.only_in_data, *j.only_in_geometry])
-            involved.update(gemeente_of(c) for c in j.water_only)
-        involved_codes = sorted(involved)
-        names = dict(zip(frames["gemeente"]["code"], frames["gemeente"]["name"], strict=True))
-        for level in ("wijk", "buurt"):
-            for code, name in zip(
-                frames[level]["gemeentecode"], frames[level]["gemeentenaam"], strict=True
-            ):
-                names.setdefault(code, name)
-        reports = split_report(report, frames, involved_codes)
-        written = self._write_file(year, frames)
+        parts = split_put(frames, report, codes, missing_by_gemeente)
+        path, digest, size = write_areas(self.root / str(year), frames, unwritable=self._unwritable)
+        written = (f"{year}/{path.name}", digest, size)
         try:
             with self._connect(write=True) as con:
                 replaced = self._commit(
-                    con, year, written, involved_codes, names, reports, provenance,
-                    geometry_key, whole_country, notes, missing_by_gemeente, frames,
-                )  # fmt: skip
+                    con, year, written, parts, provenance, geometry_key, whole_country, notes
+                )
         except BaseException:
             self._drop_unreferenced([written[0]])
             raise
         self._drop_unreferenced(replaced)
         self._tidy(year)
 
-    def _write_file(
-        self, year: int, frames: Mapping[str, gpd.GeoDataFrame]
-    ) -> tuple[str, str, int]:
-        """Write the frames to a new file; returns its name, SHA-256 and size."""
-        folder = self.root / str(year)
-        combined = gpd.GeoDataFrame(
-            pd.concat([frames[level] for level in LEVELS], ignore_index=True),
-            geometry="geometry",
-            crs=28992,
-        ).sort_values(["gemeentecode", "level", "code"], kind="stable")
-        staging = folder / f".areas-{uuid.uuid4().hex[:12]}.parquet.tmp"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            combined.to_parquet(staging, index=False, row_group_size=_ROW_GROUP)
-            with staging.open("rb+") as handle:
-                os.fsync(handle.fileno())
-            digest = _sha256(staging)
-            target = folder / f"areas-{digest[:16]}-{uuid.uuid4().hex[:8]}.parquet"
-            os.replace(staging, target)
-        except OSError as exc:
-            raise self._unwritable(exc) from exc
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                staging.unlink()
-        return f"{year}/{target.name}", digest, target.stat().st_size
-
     def _commit(
-        self, con, year, written, codes, names, reports, provenance, geometry_key, whole_country,
-        notes, missing_by_gemeente, frames,
-    ) -> list[str]:  # fmt: skip
+        self, con, year, written, parts, provenance, geometry_key, whole_country, notes
+    ) -> list[str]:
         """Catalogue rows of one put; returns the files no ingest refers to any more."""
         name, digest, size = written
         kept = {k: v for k, v in provenance.items() if k not in ("missing", "gemeenten")}
@@ -413,18 +323,14 @@ class LocalStore:
             ),
         )  # fmt: skip
         ingest_id = cursor.lastrowid
-        counts = {lvl: frames[lvl]["gemeentecode"].value_counts().to_dict() for lvl in LEVELS}
-        for code in codes:
-            missing = None
-            if missing_by_gemeente is not None:
-                missing = json.dumps(dict(missing_by_gemeente.get(code, {})))
+        for part in parts:
             con.execute(
                 "INSERT OR REPLACE INTO areas (year, code, name, ingest_id, rows, report, missing)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    year, code, str(names.get(code) or ""), ingest_id,
-                    json.dumps({lvl: int(counts[lvl].get(code, 0)) for lvl in LEVELS}),
-                    json.dumps(reports[code].to_dict()), missing,
+                    year, part.code, part.name, ingest_id, json.dumps(part.rows),
+                    json.dumps(part.report.to_dict()),
+                    None if part.missing is None else json.dumps(part.missing),
                 ),
             )  # fmt: skip
         if whole_country:
@@ -458,16 +364,7 @@ class LocalStore:
             if con is None:
                 return []
             files = con.execute("SELECT DISTINCT file, sha256, size FROM ingests").fetchall()
-        out = []
-        for name, sha, size in files:
-            path = self.root / name
-            try:
-                ok = path.stat().st_size == size and _sha256(path) == sha
-            except OSError:
-                ok = False
-            if not ok:
-                out.append(name)
-        return out
+        return [name for name, sha, size in files if not file_ok(self.root / name, sha, size)]
 
     # --- tidying -------------------------------------------------------------------
 
@@ -486,23 +383,9 @@ class LocalStore:
                         (self.root / name).unlink()
 
     def _tidy(self, year: int) -> None:
-        """Delete leftovers of killed writes: temporary files and files never committed.
-
-        Only files older than an hour go: a younger one may belong to a write
-        that has not committed yet.
-        """
-        folder = self.root / str(year)
-        if not folder.is_dir():
-            return
-        referenced = self._referenced()
-        now = time.time()
-        for path in folder.iterdir():
-            with contextlib.suppress(OSError):
-                if (
-                    f"{year}/{path.name}" not in referenced
-                    and now - path.stat().st_mtime > _LEFTOVER_SECONDS
-                ):
-                    path.unlink()
+        """Delete leftovers of killed writes in a year's folder (see ``remove_leftovers``)."""
+        with contextlib.suppress(StoreError):
+            remove_leftovers(self.root / str(year), self._referenced())
 
 
 def _delete_orphans(con: sqlite3.Connection) -> list[str]:
