@@ -209,12 +209,12 @@ class LocalStore:
             A gemeente is not stored, or a file is missing or fails its checksum.
         """
         complete = int(year) in self.complete_years()
-        for attempt in (1, 2):  # a writer may delete a replaced file between the two reads
+        for attempt in range(1, 4):  # a writer may delete a replaced file between the reads
             rows = self._rows(year, None)
             try:
                 return self._assemble(int(year), rows, gemeenten, complete)
             except StoreError:
-                if attempt == 2 or self._rows(year, None) == rows:
+                if attempt == 3 or self._rows(year, None) == rows:
                     raise
         raise AssertionError("unreachable")
 

@@ -187,3 +187,54 @@ def test_refreshing_one_gemeente_of_the_whole_country(backend, cbs_server, cbs_g
     assert after["GM0606"] > before["GM0606"] and after["GM0622"] == before["GM0622"]
     assert len(list((store.data_dir() / "store" / "2024").iterdir())) == 2
     assert again.provenance["municipalities"] is None
+
+
+def test_concurrent_writers_and_a_reader_see_whole_gemeenten(backend, cbs_gpkg):
+    """Two writers replace gemeenten while a reader reads them: no error, never a partial set."""
+    import threading
+
+    both = cbs_ingest.load(2024, ["GM0606", "GM0622"], geometry_file=cbs_gpkg)
+    expected = {lvl: len(both.frames[lvl]) for lvl in both.frames}
+    parts = {code: cbs_ingest.load(2024, [code]) for code in ("GM0606", "GM0622")}
+    errors: list[BaseException] = []
+    seen: list[dict[str, int]] = []
+
+    def write(code: str) -> None:
+        try:
+            for _ in range(6):
+                result = parts[code]
+                store.open_store().put_areas(
+                    result.frames,
+                    provenance={**result.provenance, "retrieved_at": _now()},
+                    report=result.report,
+                    geometry_key={"pdok": "test", "year": 2024},
+                    whole_country=False,
+                    codes=[code],
+                )
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def read() -> None:
+        try:
+            for _ in range(12):
+                got = store.open_store().get_areas(2024, ["GM0606", "GM0622"])
+                seen.append({lvl: len(frame) for lvl, frame in got.frames.items()})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(c,)) for c in parts]
+    threads.append(threading.Thread(target=read))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert seen and all(counts == expected for counts in seen)
+    assert store.open_store().damaged() == []
+    assert len(list((store.data_dir() / "store" / "2024").glob("areas-*.parquet"))) == 2
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
