@@ -210,11 +210,11 @@ class LocalStore:
         """
         complete = int(year) in self.complete_years()
         for attempt in range(1, 4):  # a writer may delete a replaced file between the reads
-            rows = self._rows(year, None)
+            rows = self._rows(year, gemeenten)
             try:
                 return self._assemble(int(year), rows, gemeenten, complete)
             except StoreError:
-                if attempt == 3 or self._rows(year, None) == rows:
+                if attempt == 3 or self._rows(year, gemeenten) == rows:
                     raise
         raise AssertionError("unreachable")
 
@@ -225,11 +225,12 @@ class LocalStore:
         chosen = [r for r in rows if r[1] in wanted]
         absent = sorted(wanted - {r[1] for r in chosen})
         if absent or not chosen:
-            what = ", ".join(absent) if absent else "no gemeente"
+            what = ", ".join(absent) if absent else "any gemeente"
+            nl = f"{', '.join(absent)} niet" if absent else "geen gemeenten"
             raise StoreError(
-                f"The area store holds {what} for {year}; ingest it first "
+                f"The area store does not hold {what} for {year}; ingest it first "
                 f"(stapelkaart ingest --year {year} ...).",
-                nl=f"De gebiedsopslag bevat {what} voor {year} niet; haal de gegevens eerst op.",
+                nl=f"De gebiedsopslag bevat {nl} voor {year}; haal de gegevens eerst op.",
             )
         by_file: dict[str, list[tuple]] = {}
         for row in chosen:
@@ -262,7 +263,7 @@ class LocalStore:
             )
             for r in chosen
         ]
-        return describe(frames, held, whole_country=complete and len(chosen) == len(rows))
+        return describe(frames, held, whole_country=complete and gemeenten is None)
 
     # --- writing -------------------------------------------------------------------
 
