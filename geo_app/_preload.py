@@ -3,7 +3,7 @@
 Streamlit runs ``app.py`` only when the first browser connects, and that first
 run used to spend seconds importing geopandas, folium, scipy, scikit-learn,
 esda/libpysal and mapclassify before it could draw anything. The launcher
-(:mod:`geo_app._serve`) calls :func:`start` before it starts the server; the
+(:mod:`geo_app.cli.serve`) calls :func:`start` before it starts the server; the
 thread waits until the server runs (importing holds the interpreter lock and
 would slow the server's own start), then imports while the browser loads the
 page, in two stages:

@@ -1,8 +1,8 @@
 """Stapelkaart, the Streamlit app: ``streamlit run geo_app/app.py`` or ``stapelkaart app``.
 
-The page is thin: the sidebar (``_sidebar``) builds a context from the
-settings, cached data and the cached analysis; each tab is a ``_page_*``
-module. Only the open tab runs. Errors that Stapelkaart raises on purpose are
+The page is thin: the sidebar (``views.sidebar``) builds a context from the
+settings, cached data and the cached analysis; each tab is a module of
+``geo_app.views``. Only the open tab runs. Errors that Stapelkaart raises on purpose are
 shown in Dutch, anything else as a short message without a traceback.
 """
 
@@ -20,25 +20,19 @@ import logging  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from cbs_ingest.errors import StapelkaartError  # noqa: E402
-from geo_app import (  # noqa: E402
-    _page_about,
-    _page_compare,
-    _page_map,
-    _page_profile,
-    _page_table,
-    _page_upload,
-    assets,
-)
-from geo_app._access import resolve  # noqa: E402
-from geo_app._context import Context, pop_notices, settings, write_url  # noqa: E402
-from geo_app._sidebar import build_context, language  # noqa: E402
-from geo_app.i18n import t  # noqa: E402
-from geo_app.state import TAB_IDS  # noqa: E402
+from geo_app.access.resolve import resolve  # noqa: E402
+from geo_app.mapview import assets  # noqa: E402
+from geo_app.session.context import Context, pop_notices, settings, write_url  # noqa: E402
+from geo_app.session.i18n import t  # noqa: E402
+from geo_app.session.state import TAB_IDS  # noqa: E402
+from geo_app.views import about, compare, profile, table, upload  # noqa: E402
+from geo_app.views import map as map_page  # noqa: E402
+from geo_app.views.sidebar import build_context, language  # noqa: E402
 
 _LOG = logging.getLogger("stapelkaart.app")
 
 _TAB_KEYS = ("tab_map", "tab_profile", "tab_compare", "tab_table", "tab_upload", "tab_about")
-_PAGES = (_page_map, _page_profile, _page_compare, _page_table, _page_upload, _page_about)
+_PAGES = (map_page, profile, compare, table, upload, about)
 
 
 def _age(delta: object, lang: str) -> str:

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 import cbs_ingest
 from cbs_ingest.errors import InputError, SourceUnavailableError
-from geo_app import _cmd_analyse
+from geo_app.cli import analyse as _cmd_analyse
 from geo_app.cli import main
 from layers.export import read_csv_table
 from tests._real import area_frame

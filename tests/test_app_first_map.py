@@ -21,8 +21,8 @@ HEAVY = ("sklearn", "esda", "libpysal", "mapclassify", "scipy.stats")
 _FIRST = """
 import json, sys
 HEAVY = json.loads(sys.argv[1])
-from geo_app import _data
-from geo_app._sidebar import analysis_options
+from geo_app.session import data as _data
+from geo_app.views.sidebar import analysis_options
 values = {"profile": "default", "threshold": 80, "scope": "gemeente", "method": "kmeans",
           "k": 0, "alpha": 0.05}
 table, result = _data.analyse_first(2024, "GM9999", "buurt", analysis_options(values),
@@ -87,8 +87,6 @@ def test_a_link_to_the_hotspot_layer_keeps_its_layer():
 
 def test_the_app_modules_leave_chart_libraries_for_the_tabs_that_draw_charts():
     """altair (about 0.2 s to import) waits for the profile or compare tab."""
-    loaded = _modules_after(
-        "from geo_app import _page_compare, _page_map, _page_profile, _page_table, _sidebar"
-    )
-    assert "geo_app._page_profile" in loaded
+    loaded = _modules_after("from geo_app.views import compare, map, profile, sidebar, table")
+    assert "geo_app.views.profile" in loaded
     assert "altair" not in loaded

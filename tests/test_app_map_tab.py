@@ -9,9 +9,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_app_wiring import run_app, texts
 
-from geo_app import _page_map
-from geo_app.i18n import cluster_label_en
-from geo_app.roles import ENV_VAR
+from geo_app.access.roles import ENV_VAR
+from geo_app.session.i18n import cluster_label_en
+from geo_app.views import map as _page_map
 
 AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
 

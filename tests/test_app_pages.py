@@ -190,7 +190,7 @@ def test_about_tab_names_sources_licence_and_privacy():
 
 def test_a_stapelkaart_error_becomes_a_dutch_message(monkeypatch):
     from cbs_ingest.errors import InputError
-    from geo_app import _data
+    from geo_app.session import data as _data
 
     def broken(*args, **kwargs):
         raise InputError("broken on purpose", nl="Deze analyse kan niet: opzettelijk kapot.")
@@ -201,7 +201,7 @@ def test_a_stapelkaart_error_becomes_a_dutch_message(monkeypatch):
 
 
 def test_an_unexpected_error_shows_no_traceback(monkeypatch):
-    from geo_app import _data
+    from geo_app.session import data as _data
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail that must not leak")
@@ -226,9 +226,16 @@ def test_english_profile_names_indicators_and_themes_in_english():
 def test_printable_profile_keeps_dutch_indicator_names():
     import pandas as pd
 
-    from geo_app._page_profile import _dutch_labels
+    from geo_app.views.profile import _dutch_labels
 
     english = pd.DataFrame(
         {"key": ["pct_rental", "gem_wmo"], "indicator": ["Rented dwellings (%)", "gem_wmo"]}
     )
     assert list(_dutch_labels(english)["indicator"]) == ["Huurwoningen (%)", "gem_wmo"]
+
+
+def test_no_streamlit_pages_folder_beside_the_app():
+    """A ``pages/`` folder next to ``app.py`` turns on Streamlit's multipage navigation."""
+    app_dir = Path(APP).parent
+    assert not (app_dir / "pages").exists()
+    assert (app_dir / "views" / "map.py").is_file()

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from geo_app import _cmd_app, _preload
+from geo_app import _preload
+from geo_app.cli import app as _cmd_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,13 +29,13 @@ def _modules_after(code: str, **env: str) -> set[str]:
 
 
 def test_the_cli_imports_no_data_stack_before_dispatching():
-    loaded = _modules_after("import geo_app.cli, geo_app._cmd_app, geo_app._serve")
+    loaded = _modules_after("import geo_app.cli, geo_app.cli.app, geo_app.cli.serve")
     assert not {"geopandas", "pandas", "sklearn", "esda", "cbs_ingest"} & loaded
 
 
 def test_app_command_goes_through_the_preloading_launcher():
     command = _cmd_app.streamlit_command(["--server.port", "8599"])
-    assert command[1:5] == ["-m", "geo_app._serve", "run", str(ROOT / "geo_app" / "app.py")]
+    assert command[1:5] == ["-m", "geo_app.cli.serve", "run", str(ROOT / "geo_app" / "app.py")]
     assert command[-2:] == ["--server.port", "8599"]
 
 
@@ -97,7 +98,7 @@ def test_preload_is_off_unless_asked_for(monkeypatch):
 def test_the_server_asks_no_public_service_for_its_address(monkeypatch):
     from streamlit import net_util
 
-    from geo_app import _serve
+    from geo_app.cli import serve as _serve
 
     asked: list[str] = []
     monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: asked.append(url))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo_app import state
+from geo_app.session import state
 
 CHOICES = {
     "gm": ["GM0505", "GM9999"],

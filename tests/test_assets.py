@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cbs_ingest.errors import CacheError
-from geo_app import assets
+from geo_app.mapview import assets
 
 
 def _copied(folder: Path) -> dict[str, bytes]:
@@ -93,3 +93,11 @@ def test_links_are_local_leaflet_only():
 def test_vendor_folder_is_git_ignored():
     ignore = (Path(__file__).resolve().parents[1] / ".gitignore").read_text().split()
     assert "geo_app/static/vendor/" in ignore
+
+
+def test_static_folder_is_the_one_streamlit_serves_beside_app_py():
+    """Streamlit serves ``static/`` next to the script it runs (``geo_app/app.py``)."""
+    from geo_app.cli import app as cmd_app
+
+    assert cmd_app._APP.resolve().parent / "static" == assets.STATIC_DIR
+    assert (assets.STATIC_DIR / ".gitkeep").is_file()

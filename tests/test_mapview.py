@@ -13,10 +13,10 @@ from shapely.geometry import box
 
 from cbs_ingest.errors import InputError
 from geo_app import mapview
-from geo_app._map_classes import HOTSPOT_CLASSES, OKABE_ITO, classify, format_value
-from geo_app._map_elements import ChoroplethLayer, Legend, script_json
-from geo_app._map_encoding import decode_geometry
 from geo_app.mapview import build_map, prepare_geometry
+from geo_app.mapview.classes import HOTSPOT_CLASSES, OKABE_ITO, classify, format_value
+from geo_app.mapview.elements import ChoroplethLayer, Legend, script_json
+from geo_app.mapview.encoding import decode_geometry
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

@@ -14,8 +14,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from cbs_ingest.demo import make_demo
-from geo_app.assets import ensure_assets
 from geo_app.mapview import build_map, prepare_geometry
+from geo_app.mapview.assets import ensure_assets
 
 #: A buurt name that would run script if it were ever treated as HTML.
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 __all__ = ["add_parser", "run", "streamlit_command"]
 
-_APP = Path(__file__).with_name("app.py")
+_APP = Path(__file__).parents[1] / "app.py"
 #: Settings of the project's .streamlit/config.toml, applied wherever the command runs.
 _ENV_DEFAULTS = {
     "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "none",
@@ -46,11 +46,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def streamlit_command(extra: list[str]) -> list[str]:
     """The command line that starts the app, with ``extra`` passed to Streamlit.
 
-    ``geo_app._serve`` is ``streamlit run``, optionally importing the app's
+    ``geo_app.cli.serve`` is ``streamlit run``, optionally importing the app's
     modules in the background first (``geo_app._preload``).
     """
     args = [a for a in extra if a != "--"]
-    return [sys.executable, "-m", "geo_app._serve", "run", str(_APP), *args]
+    return [sys.executable, "-m", "geo_app.cli.serve", "run", str(_APP), *args]
 
 
 def run(args: argparse.Namespace) -> int:

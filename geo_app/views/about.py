@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo_app import _data
-from geo_app._context import Context
-from geo_app._export import export_meta
+from geo_app.session import data as _data
+from geo_app.session.context import Context
+from geo_app.views.export import export_meta
 
 __all__ = ["render"]
 

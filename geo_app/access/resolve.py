@@ -1,6 +1,6 @@
 """Roles in the running app: resolve the role, show login state, filter what a role sees.
 
-The rules themselves live in :mod:`geo_app.roles` (``docs/trust.md`` section 3).
+The rules themselves live in :mod:`geo_app.access.roles` (``docs/trust.md`` section 3).
 This module applies them to the app's analysis table:
 
 * indicator columns (``layers.INDICATORS``, CBS columns and ``gem_`` columns of
@@ -21,8 +21,7 @@ import streamlit as st
 
 from cbs_ingest.columns import COLUMNS_BY_NAME
 from cbs_ingest.errors import InputError
-from geo_app.i18n import t
-from geo_app.roles import (
+from geo_app.access.roles import (
     LOCAL_ROLE,
     Role,
     current_session,
@@ -30,6 +29,7 @@ from geo_app.roles import (
     load_access_config,
     require_role,
 )
+from geo_app.session.i18n import t
 from layers import INDICATORS
 from layers.municipal import PREFIX
 

@@ -44,7 +44,7 @@ LEAFLET_VERSION = "1.9.3"
 LEAFLET_LICENSE = "BSD-2-Clause"
 
 #: Streamlit serves this folder (next to ``geo_app/app.py``) at ``/app/static/``.
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 #: URL of the Leaflet folder as seen from the streamlit-folium component iframe.
 #: The iframe document lives at ``<base>/component/streamlit_folium.st_folium/index.html``,

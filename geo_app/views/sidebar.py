@@ -15,12 +15,12 @@ import streamlit as st
 from cbs_ingest.columns import KWB_TABLES
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.errors import StapelkaartError
-from geo_app import _data
-from geo_app._access import view_table, visible
-from geo_app._context import Context, bound, init_settings, settings
-from geo_app.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
-from geo_app.roles import LOCAL_ROLE, Role, allowed_datasets
-from geo_app.state import SPECS
+from geo_app.access.resolve import view_table, visible
+from geo_app.access.roles import LOCAL_ROLE, Role, allowed_datasets
+from geo_app.session import data as _data
+from geo_app.session.context import Context, bound, init_settings, settings
+from geo_app.session.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
+from geo_app.session.state import SPECS
 from layers import PROFILES
 from models import METHODS
 

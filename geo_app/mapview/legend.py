@@ -6,7 +6,7 @@ import html
 
 import numpy as np
 
-from geo_app._map_classes import Classes, format_value
+from geo_app.mapview.classes import Classes, format_value
 
 __all__ = [
     "MAP_TEXTS_NL",

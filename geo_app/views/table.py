@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo_app import _own_data
-from geo_app._access import ANALYSIS_GROUPS, visible
-from geo_app._context import Context
-from geo_app._export import render_downloads
-from geo_app._page_map import cluster_text, hotspot_text
+from geo_app.access.resolve import ANALYSIS_GROUPS, visible
+from geo_app.session import own_data as _own_data
+from geo_app.session.context import Context
+from geo_app.views.export import render_downloads
+from geo_app.views.map import cluster_text, hotspot_text
 
 __all__ = ["render"]
 

@@ -14,7 +14,7 @@ import re
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo_app._map_encoding import DECODER_JS
+from geo_app.mapview.encoding import DECODER_JS
 
 __all__ = [
     "script_json",

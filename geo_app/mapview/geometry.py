@@ -7,7 +7,7 @@ border shared by two buurten is simplified once and both sides keep the same
 vertices: no slivers or gaps appear between neighbours. The tolerance is in
 metres (EPSG:28992). The result is reprojected to EPSG:4326 and rounded to
 ``precision`` decimals (5 decimals ≈ 1 m), and each geometry's compact text
-(encoded polylines, see :mod:`geo_app._map_encoding`) is kept, so that
+(encoded polylines, see :mod:`geo_app.mapview.encoding`) is kept, so that
 switching indicator only restyles and never re-serialises geometry. The app
 caches the result once per gemeente and level.
 """
@@ -22,7 +22,7 @@ import shapely
 import shapely.errors
 
 from cbs_ingest.errors import InputError
-from geo_app._map_encoding import encode_geometries
+from geo_app.mapview.encoding import encode_geometries
 
 __all__ = ["RD_CRS", "prepare_geometry", "DEFAULT_TOLERANCE_M", "DEFAULT_PRECISION"]
 

@@ -1,6 +1,6 @@
-"""The ``stapelkaart`` command line.
+"""The ``stapelkaart`` command line: one module per subcommand.
 
-Each subcommand lives in its own ``geo_app._cmd_<name>`` module with two
+Each subcommand lives in its own ``geo_app.cli.<name>`` module with two
 functions: ``add_parser(subparsers)`` and ``run(args) -> int``. Errors that
 Stapelkaart raises on purpose end as one clear line on stderr and a non-zero
 exit code, never as a traceback.
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in _COMMANDS:
-        module = importlib.import_module(f"geo_app._cmd_{name}")
+        module = importlib.import_module(f"geo_app.cli.{name}")
         sub = module.add_parser(subparsers)
         sub.set_defaults(_run=module.run)
     return parser
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_in[:1] == ["app"]:
         # Fast path: building every subcommand's parser imports the analysis
         # stack (seconds); `app` passes all its arguments on to Streamlit.
-        from geo_app import _cmd_app
+        from geo_app.cli import app as _cmd_app
 
         return int(_cmd_app.run(argparse.Namespace(streamlit_args=args_in[1:])) or 0)
     # Imported here, not at the top: cbs_ingest pulls in geopandas (over a

@@ -1,6 +1,6 @@
 """The Eigen data tab: the municipality's own aggregated figures.
 
-``geo_app.upload_view.render_upload`` validates the file and shows the preview
+``geo_app.views.upload_view.render_upload`` validates the file and shows the preview
 and the Dutch findings; only its *Gegevens gebruiken* button confirms. This page
 then joins the confirmed figures at every level and protects them
 (``_own_data.build_entries``), stores them where the sidebar reads them, and
@@ -15,9 +15,9 @@ from pathlib import PurePath
 
 import streamlit as st
 
-from geo_app import _own_data
-from geo_app._context import Context
-from geo_app.upload_view import render_upload
+from geo_app.session import own_data as _own_data
+from geo_app.session.context import Context
+from geo_app.views.upload_view import render_upload
 from layers.disclosure import DEFAULT_THRESHOLD
 from layers.escape import escape_markdown
 

@@ -1,7 +1,7 @@
 """Settings in session state, their widgets, and the context every page reads.
 
 Settings live in ``st.session_state["settings"]`` (one dict, names of
-:data:`geo_app.state.SPECS`). They are read from the URL on the first run of a
+:data:`geo_app.session.state.SPECS`). They are read from the URL on the first run of a
 session, checked against the current choices on every run, and written back to
 the URL at the end of every run. Widgets are bound to a setting with
 :func:`bound`, so a widget that is not drawn (a hidden tab) loses nothing.
@@ -16,10 +16,11 @@ from typing import Any
 import geopandas as gpd
 import streamlit as st
 
-from geo_app import _data, state
-from geo_app._data import IndicatorInfo, Loaded
-from geo_app.i18n import t
-from geo_app.roles import LOCAL_ROLE, Role
+from geo_app.access.roles import LOCAL_ROLE, Role
+from geo_app.session import data as _data
+from geo_app.session import state
+from geo_app.session.data import IndicatorInfo, Loaded
+from geo_app.session.i18n import t
 
 __all__ = ["Context", "bound", "init_settings", "settings", "write_url"]
 
@@ -43,7 +44,7 @@ class Context:
     upload_names: list[str] = field(default_factory=list)
     request: tuple[str, ...] | None = None
     role: Role = LOCAL_ROLE
-    upload: dict[str, Any] | None = None  # the joined own data of this level (``_own_data``)
+    upload: dict[str, Any] | None = None  # the joined own data of this level (``session.own_data``)
     #: When ``analysed`` is False: runs the rest of the analysis and reruns the page.
     complete: Callable[[], None] | None = None
 

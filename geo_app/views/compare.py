@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_app._context import Context, bound
-from geo_app.profile_report import compare_table, format_value, percentile_ranks
+from geo_app.session.context import Context, bound
+from geo_app.views.profile_report import compare_table, format_value, percentile_ranks
 
 __all__ = ["render"]
 

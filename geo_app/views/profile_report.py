@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from geo_app._data import IndicatorInfo
+from geo_app.session.data import IndicatorInfo
 from models import HOTSPOT_LABELS_NL
 
 __all__ = [

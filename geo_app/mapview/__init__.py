@@ -8,7 +8,7 @@ Two steps, cached separately by the app:
    prepared geometry. It only joins small property objects to the cached
    geometry text, so switching indicator is cheap.
 
-The map loads Leaflet from the app itself (see :mod:`geo_app.assets`) and
+The map loads Leaflet from the app itself (see :mod:`geo_app.mapview.assets`) and
 nothing else: no jQuery, Bootstrap, icon fonts or d3. Show it with
 ``streamlit_folium.st_folium(fmap, ...)``; every feature's properties carry
 ``code``, so the clicked area is in ``last_active_drawing["properties"]["code"]``.
@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from cbs_ingest.errors import CacheError, InputError
-from geo_app import assets
-from geo_app._map_classes import (
+from geo_app.mapview import assets
+from geo_app.mapview.basemap import DEFAULT_BASEMAP, add_basemap
+from geo_app.mapview.classes import (
     HOTSPOT_CLASSES,
     PALETTES,
     SCHEMES,
@@ -37,7 +38,7 @@ from geo_app._map_classes import (
     separating_decimals,
     sequential_colours,
 )
-from geo_app._map_elements import (
+from geo_app.mapview.elements import (
     ChoroplethLayer,
     GeometryDecoder,
     Legend,
@@ -47,8 +48,8 @@ from geo_app._map_elements import (
     feature_collection,
     script_json,
 )
-from geo_app._map_geometry import prepare_geometry
-from geo_app._map_legend import (
+from geo_app.mapview.geometry import prepare_geometry
+from geo_app.mapview.legend import (
     MAP_TEXTS_EN,
     MAP_TEXTS_NL,
     NO_DATA_LABEL_NL,
@@ -56,7 +57,6 @@ from geo_app._map_legend import (
     legend_title,
     numeric_rows,
 )
-from geo_app.basemap import DEFAULT_BASEMAP, add_basemap
 
 __all__ = [
     "build_map",
@@ -159,7 +159,7 @@ def build_map(
     asset_base
         URL of the local Leaflet folder as the browser sees it. With the
         default, the app's copy (``geo_app/static/vendor/leaflet``) is made
-        once per process if missing (:func:`geo_app.assets.ensure_assets`).
+        once per process if missing (:func:`geo_app.mapview.assets.ensure_assets`).
     height
         Map height (pixels or CSS size).
 

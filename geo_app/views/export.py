@@ -12,9 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from geo_app import _data, _own_data
-from geo_app._access import export_table
-from geo_app._context import Context
+from geo_app.access.resolve import export_table
+from geo_app.session import data as _data
+from geo_app.session import own_data as _own_data
+from geo_app.session.context import Context
 from layers import export
 from layers.disclosure import DEFAULT_THRESHOLD
 from layers.escape import escape_markdown

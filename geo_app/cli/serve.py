@@ -1,6 +1,6 @@
 """Launcher of the Streamlit server used by ``stapelkaart app``.
 
-``python -m geo_app._serve run geo_app/app.py [streamlit options]`` is the same
+``python -m geo_app.cli.serve run geo_app/app.py [streamlit options]`` is the same
 as ``python -m streamlit run ...``, except that with ``STAPELKAART_PRELOAD=1``
 the app's modules start importing in the background (:mod:`geo_app._preload`),
 and that the server never asks a public service for its external IP address.

@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from cbs_ingest.demo import DEMO_NOTICE_NL
-from geo_app import _data, _own_data
-from geo_app._access import visible
-from geo_app._context import Context, bound
-from geo_app._export import export_meta, may_export
-from geo_app._page_map import cluster_text, hotspot_text
-from geo_app.i18n import THEME_LABELS_EN
-from geo_app.profile_report import area_profile, format_value, hotspot_nl, profile_html
+from geo_app.access.resolve import visible
+from geo_app.session import data as _data
+from geo_app.session import own_data as _own_data
+from geo_app.session.context import Context, bound
+from geo_app.session.i18n import THEME_LABELS_EN
+from geo_app.views.export import export_meta, may_export
+from geo_app.views.map import cluster_text, hotspot_text
+from geo_app.views.profile_report import area_profile, format_value, hotspot_nl, profile_html
 from layers import INDICATORS
 
 __all__ = ["render", "summary", "theme_table"]

@@ -9,11 +9,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo_app import _data, _own_data, mapview
-from geo_app._access import visible
-from geo_app._context import Context, bound
-from geo_app.i18n import cluster_label_en
-from geo_app.profile_report import format_value, hotspot_nl
+from geo_app import mapview
+from geo_app.access.resolve import visible
+from geo_app.session import data as _data
+from geo_app.session import own_data as _own_data
+from geo_app.session.context import Context, bound
+from geo_app.session.i18n import cluster_label_en
+from geo_app.views.profile_report import format_value, hotspot_nl
 
 __all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
 
