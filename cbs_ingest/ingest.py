@@ -39,6 +39,7 @@ __all__ = [
     "stored_areas",
     "remove_areas",
     "MAX_AGE_ENV",
+    "normalise_codes",
 ]
 
 Progress = Callable[[float, str], None]
@@ -108,12 +109,19 @@ class CachedDataset:
         return datetime.now(UTC) - self.retrieved_at
 
 
-def _codes(municipalities: Sequence[str] | str | None) -> list[str] | None:
+def normalise_codes(municipalities: Sequence[str] | str | None) -> list[str] | None:
+    """Gemeente codes normalised (``gm505``, ``505`` -> ``GM0505``), sorted and unique.
+
+    Raises
+    ------
+    InputError
+        A value is not a gemeente code, or the list is empty.
+    """
     if municipalities is None:
         return None
     if isinstance(municipalities, str):
         municipalities = [municipalities]
-    codes = []
+    out = []
     for raw in municipalities:
         code = str(raw).strip().upper()
         if code.isdigit() and len(code) <= 4:
@@ -123,13 +131,13 @@ def _codes(municipalities: Sequence[str] | str | None) -> list[str] | None:
                 f"{raw!r} is not a gemeente code; use GM followed by four digits, e.g. GM0505.",
                 nl=f"{raw!r} is geen gemeentecode; gebruik GM en vier cijfers, bijv. GM0505.",
             )
-        codes.append(code)
-    if not codes:
+        out.append(code)
+    if not out:
         raise InputError(
             "No gemeente given; pass at least one code or None for the whole country.",
             nl="Geen gemeente opgegeven.",
         )
-    return sorted(set(codes))
+    return sorted(set(out))
 
 
 def _max_age() -> timedelta:
@@ -274,7 +282,7 @@ def load(
         The area store is damaged or could not be written (a :class:`CacheError`).
     """
     progress = _monotonic(progress)
-    codes = _codes(municipalities)
+    codes = normalise_codes(municipalities)
     if codes == [DEMO_GEMEENTE_CODE]:
         return _demo(int(year), progress)
     if codes and DEMO_GEMEENTE_CODE in codes:
@@ -435,5 +443,4 @@ def remove_areas(year: int, municipalities: Sequence[str] | None = None) -> int:
     int
         The number of gemeente-years removed.
     """
-    codes = _codes(municipalities)
-    return open_store().remove(int(year), codes)
+    return open_store().remove(int(year), normalise_codes(municipalities))

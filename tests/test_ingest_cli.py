@@ -43,8 +43,8 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
     assert "KWB 2024 (85984NED) for GM0502 Capelle aan den IJssel, GM0606 Schiedam" in out
     assert "149 buurt rows; join 149/149 matched (100.0%)" in out
     assert "21 wijk rows; join 21/21 matched (100.0%)" in out
-    cache_line = lines[-1]
-    assert cache_line.startswith("Cache: ") and Path(cache_line[7:]).is_dir()
+    store_line = lines[-1]
+    assert store_line.startswith("Store: ") and Path(store_line[7:]).is_dir()
 
     assert (
         main(
@@ -64,7 +64,7 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
         == 0
     )
     out, _ = capsys.readouterr()
-    assert "served from cache" in out and "[" not in out.splitlines()[0]
+    assert "served from the area store" in out and "[" not in out.splitlines()[0]
 
 
 def _error_line(capsys) -> str:
@@ -125,7 +125,7 @@ def test_failing_server_then_stale_copy(cbs_server, cbs_gpkg, capsys):
     cbs_server.faults.append(Fault("TypedDataSet", "500", times=99))
     assert main(args + ["--refresh"]) == 0
     out, _ = capsys.readouterr()
-    assert "WARNING: source unavailable (CBS at" in out and "served the cached copy" in out
+    assert "WARNING: source unavailable (CBS at" in out and "served the stored copy" in out
 
 
 def test_whole_country(cbs_server, cbs_gpkg, capsys):

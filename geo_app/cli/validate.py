@@ -29,11 +29,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("file", type=Path, help=".csv or .xlsx file")
     parser.add_argument(
         "--level",
+        "-l",
         choices=("buurt", "wijk"),
         default="buurt",
         help="level of the codes (default: buurt)",
     )
-    parser.add_argument("--gemeente", metavar="GMxxxx", help="codes must belong to this gemeente")
+    parser.add_argument(
+        "--municipality",
+        "-m",
+        "--gemeente",
+        dest="gemeente",
+        metavar="GMxxxx",
+        help="codes must belong to this gemeente",
+    )
     parser.add_argument(
         "--codes", type=Path, metavar="FILE", help="file with the known area codes, one per line"
     )
