@@ -318,7 +318,12 @@ def load(
     try:
         _fetch_and_store(store, year, tid, wanted, path, geometry, progress, notes)
     except SourceUnavailableError as exc:
-        if not present or damaged:
+        if damaged:
+            raise SourceUnavailableError(
+                f"{exc.message} The stored copy cannot be used: {notes[-1]}",
+                nl=f"{exc.nl} De opgeslagen kopie is beschadigd en kan niet gebruikt worden.",
+            ) from exc
+        if not present:
             raise
         stored = store.get_areas(year, codes)
         days = (datetime.now(UTC) - stored.oldest).total_seconds() / 86400

@@ -172,8 +172,10 @@ def test_corrupt_store_file_and_source_down_is_an_error(cbs_server, cbs_gpkg):
     _damage(_parquet_files()[0])
     files = _cache_files()
     cbs_server.faults.append(Fault("TypedDataSet", "503", times=99))
-    with pytest.raises(SourceUnavailableError):
+    with pytest.raises(SourceUnavailableError) as info:
         cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    assert "HTTP 503" in info.value.message and "fails its checksum" in info.value.message
+    assert "opgeslagen kopie is beschadigd" in info.value.nl
     assert _cache_files() == files
 
 
