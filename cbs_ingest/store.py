@@ -24,7 +24,6 @@ import geopandas as gpd
 import platformdirs
 
 from cbs_ingest.columns import LEVELS
-from cbs_ingest.errors import StoreError
 from cbs_ingest.join import JoinReport, LevelJoin
 
 __all__ = [
@@ -164,29 +163,28 @@ class Store(Protocol):
 def open_store(*, data_directory: Path | None = None) -> Store:
     """The store chosen by the environment.
 
-    ``STAPELKAART_DATABASE_URL`` selects a database backend (not yet available);
-    otherwise the embedded store in the data directory is used. An old cache
+    ``STAPELKAART_DATABASE_URL`` selects the PostgreSQL/PostGIS store
+    (:mod:`cbs_ingest.store_postgres`); otherwise the embedded store in the data
+    directory is used. An old cache
     folder (``<data dir>/kwb``) is migrated into it first (see
     :mod:`cbs_ingest.migrate`); the store's ``notes`` say what happened.
 
     Raises
     ------
     StoreError
-        The catalogue is damaged, or a database URL is set.
+        The catalogue is damaged, or the database cannot be used.
     """
     url = os.environ.get(DATABASE_URL_ENV, "").strip()
-    if url:
-        raise StoreError(
-            f"{DATABASE_URL_ENV} is set, but this version has only the embedded store; "
-            f"unset it to use the store in the data directory.",
-            nl=f"{DATABASE_URL_ENV} is gezet, maar deze versie kent alleen de ingebouwde opslag; "
-            f"haal de variabele weg om de opslag in de datamap te gebruiken.",
-        )
     from cbs_ingest.migrate import migrate_legacy
     from cbs_ingest.store_local import LocalStore
 
     folder = data_directory or data_dir()
-    store = LocalStore(folder)
+    if url:
+        from cbs_ingest.store_postgres import PostgresStore
+
+        store: Store = PostgresStore(url)
+    else:
+        store = LocalStore(folder)
     store.notes.extend(migrate_legacy(store, folder / "kwb"))
     return store
 

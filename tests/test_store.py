@@ -1,7 +1,8 @@
 """The area store: keyed by area, any subset offline, atomic replacement, migration.
 
-The store-level tests run once per backend (``backend`` fixture); the embedded
-store is the only backend so far.
+Every test here runs once per backend (``backend`` fixture): the embedded store
+in the data directory, and PostgreSQL/PostGIS in a throw-away cluster on a unix
+socket (``tests/_postgres.py``; skipped, saying why, without the binaries).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import _postgres
 import pytest
 from fake_cbs import Fault
 from geopandas.testing import assert_geodataframe_equal
@@ -23,10 +25,25 @@ LEGACY = Path(__file__).parent / "data" / "legacy_kwb"
 OFFLINE = "http://127.0.0.1:9"
 
 
-@pytest.fixture(params=["local"])
-def backend(request, cbs_server):
-    """The store backend under test (the environment selects it)."""
-    return request.param
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL cluster with PostGIS for this test session."""
+    reason = _postgres.missing()
+    if reason:
+        pytest.skip(reason)
+    with _postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["local", "postgres"])
+def backend(request, cbs_server, monkeypatch):
+    """The store backend under test, chosen through the environment as a user would."""
+    if request.param == "local":
+        yield "local"
+        return
+    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
+        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
+        yield "postgres"
 
 
 def _offline(monkeypatch) -> None:
@@ -91,7 +108,8 @@ def test_stale_areas_are_refreshed_or_served_with_a_reason(
     before = len(cbs_server.log)
     refreshed = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
     assert not refreshed.from_cache and len(cbs_server.log) > before
-    assert len(list((store.data_dir() / "store" / "2024").iterdir())) == 1  # old copy gone
+    if backend == "local":
+        assert len(list((store.data_dir() / "store" / "2024").iterdir())) == 1  # old copy gone
     cbs_server.faults.append(Fault("TypedDataSet", "503", times=99))
     stale = cbs_ingest.load(2024, ["GM0556"])
     assert stale.stale and stale.from_cache and "HTTP 503" in stale.stale_reason
@@ -120,16 +138,30 @@ def test_remove_a_gemeente_or_a_year(backend, cbs_gpkg, monkeypatch):
         cbs_ingest.load(2024, ["GM0606"])
     assert cbs_ingest.remove_areas(2024) == 341
     assert [(r.year, r.code) for r in cbs_ingest.stored_areas()] == [(2023, "GM0613")]
-    assert list((store.data_dir() / "store" / "2024").iterdir()) == []
+    if backend == "local":
+        assert list((store.data_dir() / "store" / "2024").iterdir()) == []
     assert cbs_ingest.remove_areas(2022) == 0
 
 
-def test_a_database_url_is_refused_clearly(backend, monkeypatch):
-    monkeypatch.setenv("STAPELKAART_DATABASE_URL", "postgresql://127.0.0.1/stapelkaart")
-    with pytest.raises(StoreError) as info:
-        cbs_ingest.load(2024, ["GM0606"])
-    assert "only the embedded store" in info.value.message
-    assert "alleen de ingebouwde opslag" in info.value.nl
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://stapelkaart:geheim@127.0.0.1:9/stapelkaart",  # nothing listens there
+        "postgresql://[::1:bad",  # not a URL
+    ],
+)
+def test_a_wrong_database_url_is_a_clear_error(cbs_server, monkeypatch, url):
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
+    for call in (lambda: cbs_ingest.load(2024, ["GM0606"]), cbs_ingest.stored_areas):
+        with pytest.raises(StoreError) as info:
+            call()
+        assert "area store database at postgresql://" in info.value.message
+        assert "cannot be used" in info.value.message and "geheim" not in info.value.message
+        assert "database van de gebiedsopslag" in info.value.nl
+        assert "niet bruikbaar" in info.value.nl and "geheim" not in info.value.nl
+    assert cbs_server.log == []
+    assert not store.data_dir().exists() or not any(store.data_dir().rglob("*.sqlite"))
 
 
 # --- the old request-keyed cache ----------------------------------------------------
@@ -185,7 +217,8 @@ def test_refreshing_one_gemeente_of_the_whole_country(backend, cbs_server, cbs_g
     after = {r.code: r.retrieved_at for r in cbs_ingest.stored_areas()}
     before = {r.code: r.retrieved_at for r in first}
     assert after["GM0606"] > before["GM0606"] and after["GM0622"] == before["GM0622"]
-    assert len(list((store.data_dir() / "store" / "2024").iterdir())) == 2
+    if backend == "local":
+        assert len(list((store.data_dir() / "store" / "2024").iterdir())) == 2
     assert again.provenance["municipalities"] is None
 
 
@@ -231,7 +264,8 @@ def test_concurrent_writers_and_a_reader_see_whole_gemeenten(backend, cbs_gpkg):
     assert errors == []
     assert seen and all(counts == expected for counts in seen)
     assert store.open_store().damaged() == []
-    assert len(list((store.data_dir() / "store" / "2024").glob("areas-*.parquet"))) == 2
+    if backend == "local":
+        assert len(list((store.data_dir() / "store" / "2024").glob("areas-*.parquet"))) == 2
 
 
 def _now() -> str:
