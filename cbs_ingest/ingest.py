@@ -71,7 +71,9 @@ class IngestResult:
     stale_reason
         The source's error message when ``stale``.
     cache_path
-        The area store's folder (None for the demo).
+        The embedded area store's folder (None for the demo and a database store).
+    store_location
+        Where the area store is: its folder, or the database URL without password.
     notes
         Things worth telling the user (a filter fallback, a damaged store file).
     """
@@ -85,6 +87,7 @@ class IngestResult:
     stale_reason: str | None = None
     cache_path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    store_location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,8 +209,9 @@ def _from_store(
         cache_age=datetime.now(UTC) - stored.oldest if from_cache or stale else None,
         stale=stale,
         stale_reason=reason,
-        cache_path=Path(store.location),
+        cache_path=None if "://" in store.location else Path(store.location),
         notes=[*notes, *(n for n in stored.notes if n not in notes)],
+        store_location=store.location,
     )
 
 

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  served from the area store ({_age(result.cache_age.total_seconds())} old)")
     for note in result.notes:
         print(f"  note: {note}")
-    where = result.cache_path or f"{data_dir() / 'store'} (the demo is not stored)"
+    where = result.store_location or f"{data_dir() / 'store'} (the demo is not stored)"
     print(f"Store: {where}")
     return 0
 
