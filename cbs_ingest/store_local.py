@@ -334,7 +334,8 @@ class LocalStore:
                     None if part.missing is None else json.dumps(part.missing),
                 ),
             )  # fmt: skip
-        if whole_country:
+        if whole_country:  # the year becomes this country: gemeenten it lacks go
+            con.execute("DELETE FROM areas WHERE year = ? AND ingest_id != ?", (year, ingest_id))
             con.execute("INSERT OR IGNORE INTO complete_years (year) VALUES (?)", (year,))
         return _delete_orphans(con)
 

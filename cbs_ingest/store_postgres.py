@@ -333,7 +333,11 @@ class PostgresStore:
                         None if part.missing is None else Jsonb(part.missing),
                     ),
                 )  # fmt: skip
-            if whole_country:
+            if whole_country:  # the year becomes this country: gemeenten it lacks go
+                cur.execute(
+                    "DELETE FROM stapelkaart_areas WHERE year = %s AND ingest_id != %s",
+                    (year, ingest_id),
+                )
                 cur.execute(
                     "INSERT INTO stapelkaart_complete_years VALUES (%s) ON CONFLICT DO NOTHING",
                     (year,),

@@ -74,6 +74,25 @@ def test_whole_country_serves_every_gemeente_offline(backend, cbs_gpkg, monkeypa
     assert again.provenance["municipalities"] is None
 
 
+def test_a_whole_country_ingest_replaces_the_whole_year(backend, cbs_gpkg, demo_frames):
+    """A gemeente the new country lacks (here a fictitious one stored as 2024) is dropped."""
+    from cbs_ingest.join import JoinReport
+
+    report = JoinReport.from_dict({lvl: {"level": lvl, "matched": 1} for lvl in demo_frames})
+    provenance = {"year": 2024, "table_id": "85984NED", "retrieved_at": "2026-01-01T00:00:00+00:00"}
+    store.open_store().put_areas(
+        demo_frames,
+        provenance=provenance,
+        report=report,
+        geometry_key={"pdok": "elsewhere", "year": 2024},
+        whole_country=False,
+    )
+    assert [r.code for r in cbs_ingest.stored_areas()] == ["GM9999"]
+    cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
+    codes = {r.code for r in cbs_ingest.stored_areas()}
+    assert len(codes) == 342 and "GM9999" not in codes
+
+
 def test_the_cbs_host_is_provenance_not_key(backend, cbs_gpkg, monkeypatch):
     stored = cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg)
     host = stored.provenance["cbs_url"]
