@@ -118,13 +118,13 @@ def test_demo_fallback_when_ingest_has_no_load(monkeypatch):
         _cmd_analyse._load(2024, ["GM0606"])
 
 
-@pytest.mark.shared_data
-def test_real_buurten_through_the_ingest_interface(tmp_path, monkeypatch, shared_data):
+@pytest.mark.real_data
+def test_real_buurten_through_the_ingest_interface(tmp_path, monkeypatch, real_data):
     calls = []
 
     def fake_load(year, municipalities=None, **kwargs):
         calls.append((year, municipalities))
-        frame = area_frame(shared_data, "buurt", municipalities)
+        frame = area_frame(real_data, "buurt", municipalities)
         return SimpleNamespace(
             frames={"buurt": frame},
             provenance={"table": "85984NED", "year": year},

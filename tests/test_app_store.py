@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 import cbs_ingest
 from cbs_ingest import store
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
 APP = str(Path(__file__).resolve().parents[1] / "geo_app" / "app.py")
 

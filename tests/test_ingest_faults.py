@@ -14,7 +14,7 @@ import cbs_ingest
 from cbs_ingest import store
 from cbs_ingest.errors import SourceChangedError, SourceUnavailableError, StoreError
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
 
 def _cache_files() -> list[str]:
@@ -74,8 +74,8 @@ def test_flaky_server_failing_every_second_request(cbs_server, cbs_gpkg):
 def test_slow_answer_times_out_and_is_retried(cbs_server, cbs_gpkg, monkeypatch):
     monkeypatch.setenv("STAPELKAART_HTTP_TIMEOUT", "0.3")
     cbs_server.faults.append(Fault("TypedDataSet", "slow", times=1, delay=1.0))
-    result = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
-    _assert_complete(result, 19)
+    result = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    _assert_complete(result, 12)
 
 
 # --- persistent faults: bounded retries, one clear error, nothing written -------------
@@ -107,10 +107,10 @@ def test_unreachable_server(cbs_server, cbs_gpkg, monkeypatch):
     assert _cache_files() == []
 
 
-def test_changed_column_set_without_cache(cbs_server, cbs_gpkg, shared_data):
+def test_changed_column_set_without_cache(cbs_server, cbs_gpkg, real_data):
     from fake_cbs_tables import kwb_2024_table
 
-    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
+    cbs_server.tables["85984NED"] = kwb_2024_table(real_data, drop=("AantalInwoners",))
     with pytest.raises(SourceChangedError) as info:
         cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg)
     assert "AantalInwoners" in info.value.message
@@ -131,17 +131,15 @@ def test_stale_cache_when_refresh_fails(cbs_server, cbs_gpkg):
     _assert_complete(stale, 70)
 
 
-def test_stale_cache_when_expired_and_source_changed(
-    cbs_server, cbs_gpkg, shared_data, monkeypatch
-):
+def test_stale_cache_when_expired_and_source_changed(cbs_server, cbs_gpkg, real_data, monkeypatch):
     from fake_cbs_tables import kwb_2024_table
 
-    cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
+    cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg)
     monkeypatch.setenv("STAPELKAART_CACHE_MAX_AGE_DAYS", "0")
-    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
-    result = cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
+    cbs_server.tables["85984NED"] = kwb_2024_table(real_data, drop=("AantalInwoners",))
+    result = cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg)
     assert result.stale and "AantalInwoners" in result.stale_reason
-    _assert_complete(result, 62)
+    _assert_complete(result, 40)
 
 
 # --- the store itself: damage is detected, interrupted writes leave nothing ---------
@@ -180,18 +178,18 @@ def test_corrupt_store_file_and_source_down_is_an_error(cbs_server, cbs_gpkg):
 
 
 def test_missing_store_file_is_refetched(cbs_server, cbs_gpkg):
-    cbs_ingest.load(2024, ["GM0542"], geometry_file=cbs_gpkg)
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     _parquet_files()[0].unlink()
-    again = cbs_ingest.load(2024, ["GM0542"], geometry_file=cbs_gpkg)
+    again = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert not again.from_cache and any("missing" in note for note in again.notes)
-    _assert_complete(again, 6)
+    _assert_complete(again, 12)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong_version"])
 def test_damaged_catalogue_is_a_clear_error_and_changes_nothing(cbs_server, cbs_gpkg, damage):
     import sqlite3
 
-    cbs_ingest.load(2024, ["GM0542"], geometry_file=cbs_gpkg)
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     catalogue = store.data_dir() / "store" / "catalogue.sqlite"
     if damage == "garbage":
         catalogue.write_bytes(b"this is not a catalogue" * 100)
@@ -203,8 +201,8 @@ def test_damaged_catalogue_is_a_clear_error_and_changes_nothing(cbs_server, cbs_
     before = {p: p.read_bytes() for p in (store.data_dir() / "store").rglob("*") if p.is_file()}
     requests = len(cbs_server.log)
     for call in (
-        lambda: cbs_ingest.load(2024, ["GM0542"], geometry_file=cbs_gpkg),
-        lambda: cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg),
+        lambda: cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg),
+        lambda: cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg),
         cbs_ingest.cached_datasets,
         lambda: cbs_ingest.remove_areas(2024),
     ):
@@ -229,12 +227,12 @@ def test_interrupted_store_write_leaves_nothing(cbs_server, cbs_gpkg, monkeypatc
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", half_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+        cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert _cache_files() == []
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", real)
-    result = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+    result = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert not result.from_cache
-    _assert_complete(result, 19)
+    _assert_complete(result, 12)
     assert len(_cache_files()) == 2  # one parquet file, the catalogue
 
 
@@ -242,7 +240,7 @@ def test_failed_commit_keeps_the_old_copy_whole(cbs_server, cbs_gpkg, monkeypatc
     """A refresh that fails at the catalogue commit leaves the earlier copy, nothing else."""
     from cbs_ingest.store_local import LocalStore
 
-    first = cbs_ingest.load(2024, ["GM0556", "GM0597"], geometry_file=cbs_gpkg)
+    first = cbs_ingest.load(2024, ["GM0622", "GM0597"], geometry_file=cbs_gpkg)
     files = _cache_files()
 
     def fail(self, con, *args, **kwargs):
@@ -251,10 +249,10 @@ def test_failed_commit_keeps_the_old_copy_whole(cbs_server, cbs_gpkg, monkeypatc
 
     monkeypatch.setattr(LocalStore, "_commit", fail)
     with pytest.raises(OSError):
-        cbs_ingest.load(2024, ["GM0556", "GM0597"], geometry_file=cbs_gpkg, refresh=True)
+        cbs_ingest.load(2024, ["GM0622", "GM0597"], geometry_file=cbs_gpkg, refresh=True)
     assert _cache_files() == files
     monkeypatch.setenv("STAPELKAART_CBS_URL", "http://127.0.0.1:9")
-    again = cbs_ingest.load(2024, ["GM0597", "GM0556"])
+    again = cbs_ingest.load(2024, ["GM0597", "GM0622"])
     assert again.from_cache
     for level in ("buurt", "wijk", "gemeente"):
         assert again.frames[level]["code"].tolist() == first.frames[level]["code"].tolist()
@@ -265,14 +263,14 @@ def test_failed_commit_keeps_the_old_copy_whole(cbs_server, cbs_gpkg, monkeypatc
 
 def test_pdok_transient_failures_are_retried(cbs_server, pdok_server):
     pdok_server.state["fail"] = 2
-    result = cbs_ingest.load(2024, ["GM0556"])
-    _assert_complete(result, 19)
+    result = cbs_ingest.load(2024, ["GM0597"])
+    _assert_complete(result, 12)
 
 
 def test_pdok_down_is_a_clear_error(cbs_server, pdok_server):
     pdok_server.state["fail"] = 99
     with pytest.raises(SourceUnavailableError) as info:
-        cbs_ingest.load(2024, ["GM0556"])
+        cbs_ingest.load(2024, ["GM0597"])
     assert info.value.message.startswith("PDOK") and "HTTP 503" in info.value.message
     assert _cache_files() == []
 

@@ -415,13 +415,11 @@ def test_public_names_exist():
         assert hasattr(mapview, name)
 
 
-@pytest.mark.shared_data
-def test_real_full_resolution_buurten_simplify_without_gaps(shared_data):
+@pytest.mark.real_data
+def test_real_full_resolution_buurten_simplify_without_gaps(real_data):
     import gzip
 
-    path = (
-        shared_data / "voorzieningenmonitor-drechtsteden" / "buurten_2023_drechtsteden.geojson.gz"
-    )
+    path = real_data / "voorzieningenmonitor-drechtsteden" / "buurten_2023_drechtsteden.geojson.gz"
     with gzip.open(path) as handle:
         raw = gpd.read_file(handle.read())
     dordrecht = raw[(raw["gemeentecode"] == "GM0505") & (raw["water"] != "JA")]

@@ -19,7 +19,7 @@ import cbs_ingest
 from cbs_ingest import store
 from cbs_ingest.errors import SourceUnavailableError, StoreError
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
 LEGACY = Path(__file__).parent / "data" / "legacy_kwb"
 OFFLINE = "http://127.0.0.1:9"
@@ -51,7 +51,7 @@ def _offline(monkeypatch) -> None:
     monkeypatch.setenv("STAPELKAART_PDOK_URL", OFFLINE)
 
 
-def test_whole_country_serves_every_gemeente_offline(backend, cbs_gpkg, monkeypatch):
+def test_whole_country_serves_every_gemeente_offline(backend, cbs_gpkg, monkeypatch, shared_data):
     whole = cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
     assert whole.provenance["municipalities"] is None
     _offline(monkeypatch)
@@ -74,7 +74,9 @@ def test_whole_country_serves_every_gemeente_offline(backend, cbs_gpkg, monkeypa
     assert again.provenance["municipalities"] is None
 
 
-def test_a_whole_country_ingest_replaces_the_whole_year(backend, cbs_gpkg, demo_frames):
+def test_a_whole_country_ingest_replaces_the_whole_year(
+    backend, cbs_gpkg, demo_frames, shared_data
+):
     """A gemeente the new country lacks (here a fictitious one stored as 2024) is dropped."""
     from cbs_ingest.join import JoinReport
 
@@ -122,28 +124,28 @@ def test_a_set_ingest_serves_each_member_offline(backend, cbs_gpkg, monkeypatch)
 def test_stale_areas_are_refreshed_or_served_with_a_reason(
     backend, cbs_server, cbs_gpkg, monkeypatch
 ):
-    cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     monkeypatch.setenv("STAPELKAART_CACHE_MAX_AGE_DAYS", "0")
     before = len(cbs_server.log)
-    refreshed = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+    refreshed = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert not refreshed.from_cache and len(cbs_server.log) > before
     if backend == "local":
         assert len(list((store.data_dir() / "store" / "2024").iterdir())) == 1  # old copy gone
     cbs_server.faults.append(Fault("TypedDataSet", "503", times=99))
-    stale = cbs_ingest.load(2024, ["GM0556"])
+    stale = cbs_ingest.load(2024, ["GM0597"])
     assert stale.stale and stale.from_cache and "HTTP 503" in stale.stale_reason
     assert stale.cache_age is not None and stale.cache_age.total_seconds() >= 0
 
 
 def test_missing_value_counts_follow_the_subset(backend, cbs_gpkg):
-    both = cbs_ingest.load(2024, ["GM0606", "GM0502"], geometry_file=cbs_gpkg)
-    one = cbs_ingest.load(2024, ["GM0502"])
+    both = cbs_ingest.load(2024, ["GM0606", "GM0622"], geometry_file=cbs_gpkg)
+    one = cbs_ingest.load(2024, ["GM0622"])
     for result in (both, one):
         nan = sum(int(result.frames[lvl]["wmo_clients"].isna().sum()) for lvl in result.frames)
         assert sum(result.provenance["missing"]["wmo_clients"].values()) == nan
 
 
-def test_remove_a_gemeente_or_a_year(backend, cbs_gpkg, monkeypatch):
+def test_remove_a_gemeente_or_a_year(backend, cbs_gpkg, monkeypatch, shared_data):
     cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
     cbs_ingest.load(2023, ["GM0613"], geometry_file=cbs_gpkg)
     assert any(d.whole_country and d.year == 2024 for d in cbs_ingest.cached_datasets())
@@ -224,7 +226,9 @@ def test_a_damaged_old_entry_is_reported_and_left_alone(backend, monkeypatch):
     assert cbs_ingest.stored_areas() == []
 
 
-def test_refreshing_one_gemeente_of_the_whole_country(backend, cbs_server, cbs_gpkg, monkeypatch):
+def test_refreshing_one_gemeente_of_the_whole_country(
+    backend, cbs_server, cbs_gpkg, monkeypatch, shared_data
+):
     whole = cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
     first = cbs_ingest.stored_areas()
     cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg, refresh=True)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS: tuple[str, ...] = ("demo", "ingest", "analyse", "data", "validate", "app")
+_COMMANDS: tuple[str, ...] = ("demo", "ingest", "analyse", "trends", "data", "validate", "app")
 
 
 def build_parser() -> argparse.ArgumentParser:

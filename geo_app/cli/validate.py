@@ -3,6 +3,12 @@
 Runs exactly the checks of the app's upload step and prints every finding. It
 reads the file and writes nothing. Exit code 0 when the file can be used,
 1 when it is refused.
+
+A file that names its areas instead of coding them (such as an "in Cijfers"
+export) is matched to the CBS names of ``--gemeente`` in ``--year``, read from
+the local cache of ``stapelkaart ingest`` (never from the network). The matches,
+suggestions and unmatched names are printed; ``--accept NAME=CODE`` confirms a
+suggestion.
 """
 
 from __future__ import annotations
@@ -67,6 +73,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--lang", choices=("en", "nl"), default="en", help="language of the findings"
     )
+    parser.add_argument(
+        "--year",
+        type=int,
+        default=2024,
+        help="KWB year whose cached area names are used for a file with names (default: 2024)",
+    )
+    parser.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="NAME=CODE",
+        help="confirm a suggested match of an area name in the file (repeatable)",
+    )
     return parser
 
 
@@ -89,6 +108,35 @@ def _demo_codes(level: str) -> tuple[str, ...]:
     return tuple(make_demo()[level]["code"])
 
 
+def _accepted(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, code = item.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise InputError(f"--accept must look like NAME=CODE, got {item!r}.")
+        out[name.strip()] = code.strip().upper()
+    return out
+
+
+def _print_names(match, areas: dict[str, str]) -> None:
+    counts = match.counts()
+    n = counts["exact"] + counts["normalised"] + counts["accepted"]
+    print(
+        f"NAMES   {n} matched ({counts['exact']} exact, {counts['normalised']} normalised, "
+        f"{counts['accepted']} accepted), {counts['suggested']} suggested, "
+        f"{counts['unmatched']} unmatched"
+    )
+    for name, code in match.matched.items():
+        print(f"MATCH   {name!r} -> {code} {areas.get(code, '')!r} ({match.how[name]})")
+    for name, found in match.suggestions.items():
+        options = "; ".join(f"{c.code} {c.name!r} ({c.score:.0f})" for c in found)
+        print(f"SUGGEST {name!r} -> {options}")
+    for name in match.unmatched:
+        print(f"NOMATCH {name!r}")
+    if match.suggestions:
+        print('        confirm a suggestion with --accept "NAME=CODE"; until then it is not used')
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate the file and print the findings."""
     if args.threshold < 1:
@@ -105,19 +153,28 @@ def run(args: argparse.Namespace) -> int:
         data = args.file.read_bytes()
     except OSError as exc:
         raise InputError(f"Cannot read {args.file}: {exc.strerror}.") from None
+    accepted = _accepted(args.accept)
     known = _known_codes(args)
-    result = validate_upload(
-        data,
-        args.file.name,
-        level=args.level,
-        gemeentecode=args.gemeente,
-        known_codes=known,
-        pairs=pairs,
-        threshold=args.threshold,
-        max_bytes=int(args.max_mb * 1_000_000),
-        max_rows=args.max_rows,
-        sheet=args.sheet,
-    )
+    options = {
+        "level": args.level,
+        "gemeentecode": args.gemeente,
+        "known_codes": known,
+        "pairs": pairs,
+        "threshold": args.threshold,
+        "max_bytes": int(args.max_mb * 1_000_000),
+        "max_rows": args.max_rows,
+        "sheet": args.sheet,
+        "accepted_names": accepted,
+    }
+    result = validate_upload(data, args.file.name, **options)
+    areas = None
+    names_offline = any(i.kind == "names_unchecked" for i in result.errors)
+    if names_offline and args.gemeente:
+        from cbs_ingest.cached_names import cached_area_names
+
+        areas = cached_area_names(args.year, args.gemeente, level=args.level)
+        if areas is not None:
+            result = validate_upload(data, args.file.name, area_names=areas, **options)
     for issue in result.issues:
         where = ", ".join(
             p
@@ -129,7 +186,21 @@ def run(args: argparse.Namespace) -> int:
         )
         text = issue.message if args.lang == "nl" else issue.message_en
         print(f"{issue.severity.upper():7} {text}" + (f" [{where}]" if where else ""))
-    if known is None:
+    if result.names is not None:
+        _print_names(result.names, areas or {})
+    elif names_offline:
+        gemeente = args.gemeente.upper() if args.gemeente else "GMxxxx"
+        reason = (
+            f"no cached CBS data for {gemeente} in {args.year}"
+            if args.gemeente
+            else "--gemeente was not given"
+        )
+        print(
+            f"NOTE    the file names its areas; the names cannot be checked offline: {reason}. "
+            f"Fetch the CBS data first: stapelkaart ingest --year {args.year} "
+            f"--municipality {gemeente}"
+        )
+    if known is None and result.names is None:
         print(
             "NOTE    codes were checked for their pattern"
             + (" and gemeente" if args.gemeente else "")

@@ -153,10 +153,12 @@ def render(ctx: Context) -> None:
     name = _dataset_name(ctx, key)
     if name is None:
         return
+    areas = ctx.loaded.frames[level]
     render_upload(
         level=level,
         gemeentecode=ctx.loaded.code,
-        known_codes=list(ctx.loaded.frames[level]["code"]),
+        known_codes=list(areas["code"]),
+        area_names=dict(zip(areas["code"], areas["name"].fillna("").astype(str), strict=True)),
         threshold=DEFAULT_THRESHOLD,
         key=key,
         lang=ctx.lang,

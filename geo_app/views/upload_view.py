@@ -6,6 +6,11 @@ Dutch, and only after the person presses *Gegevens gebruiken* stores the
 result in ``st.session_state[f"{key}_confirmed"]``. A refused or unconfirmed
 upload never replaces what was confirmed before.
 
+A file that names its areas instead of coding them (an "in Cijfers" export)
+is matched to the CBS names passed as ``area_names``. The piece shows the
+matched names, a choice per near miss (used only when the person picks a CBS
+area) and the names that were not found.
+
 Everything from the file (cell text, column names, messages quoting them) is
 shown with ``st.dataframe`` or ``st.text``, which never interpret HTML or
 Markdown.
@@ -13,6 +18,7 @@ Markdown.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping
 
 import pandas as pd
@@ -30,11 +36,11 @@ _TEXTS: dict[str, dict[str, str]] = {
     "title": {"nl": "Eigen cijfers toevoegen", "en": "Add own figures"},
     "intro": {
         "nl": "Alleen geaggregeerde aantallen per {level} (één regel per gebied, een kolom met "
-        "CBS-codes en kolommen met aantallen). Nooit gegevens over personen. Cellen kleiner "
-        "dan {threshold} worden afgeschermd.",
-        "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes and "
-        "columns of counts). Never data about persons. Cells below {threshold} are "
-        "suppressed.",
+        "CBS-codes of gebiedsnamen en kolommen met aantallen; exports uit 'in Cijfers' werken "
+        "ook). Nooit gegevens over personen. Cellen kleiner dan {threshold} worden afgeschermd.",
+        "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes or "
+        "area names and columns of counts; 'in Cijfers' exports work too). Never data about "
+        "persons. Cells below {threshold} are suppressed.",
     },
     "choose": {"nl": "Kies een CSV- of Excel-bestand", "en": "Choose a CSV or Excel file"},
     "choose_help": {
@@ -83,6 +89,40 @@ _TEXTS: dict[str, dict[str, str]] = {
     "column": {"nl": "Kolom", "en": "Column"},
     "value": {"nl": "Waarde", "en": "Value"},
     "confirm": {"nl": "Gegevens gebruiken", "en": "Use the data"},
+    "names_title": {
+        "nl": "**Gebiedsnamen gekoppeld aan CBS-gebieden**",
+        "en": "**Area names matched to CBS areas**",
+    },
+    "names_summary": {
+        "nl": "{matched} van de {total} namen gekoppeld ({exact} precies gelijk, {normalised} na "
+        "gelijktrekken van hoofdletters, 'Buurt ' en 'e.o.', {accepted} door u gekozen); "
+        "{suggested} nog te kiezen, {unmatched} niet gevonden. Alleen gekoppelde regels worden "
+        "gebruikt.",
+        "en": "{matched} of the {total} names matched ({exact} exact, {normalised} after "
+        "normalising case, 'Buurt ' and 'e.o.', {accepted} chosen by you); {suggested} still to "
+        "choose, {unmatched} not found. Only matched rows are used.",
+    },
+    "names_choose": {
+        "nl": "Bijna gelijke namen: kies het juiste CBS-gebied",
+        "en": "Near misses: choose the right CBS area",
+    },
+    "names_choose_help": {
+        "nl": "Deze namen komen niet precies voor bij CBS. Kies per naam het gebied dat bedoeld "
+        "is; zonder keuze wordt de regel niet gebruikt.",
+        "en": "These names do not occur exactly at CBS. Choose the intended area for each name; "
+        "without a choice the row is not used.",
+    },
+    "names_skip": {"nl": "(niet gebruiken)", "en": "(do not use)"},
+    "names_unmatched": {
+        "nl": "**Niet gevonden** (deze regels worden niet gebruikt)",
+        "en": "**Not found** (these rows are not used)",
+    },
+    "names_file": {"nl": "Naam in het bestand", "en": "Name in the file"},
+    "names_cbs": {"nl": "CBS-naam", "en": "CBS name"},
+    "names_how": {"nl": "Koppeling", "en": "Match"},
+    "how_exact": {"nl": "precies gelijk", "en": "exact"},
+    "how_normalised": {"nl": "na gelijktrekken", "en": "normalised"},
+    "how_accepted": {"nl": "door u gekozen", "en": "chosen by you"},
 }
 
 
@@ -106,6 +146,7 @@ def render_upload(
     pairs: Mapping[str, str] | None = None,
     key: str = "upload",
     lang: str = "nl",
+    area_names: Mapping[str, str] | None = None,
 ) -> UploadResult | None:
     """Show the upload widget, its validation and a confirm button.
 
@@ -127,6 +168,9 @@ def render_upload(
         Prefix for widget keys and session state, so the piece can appear twice.
     lang
         ``"nl"`` (default) or ``"en"``.
+    area_names
+        ``{code: CBS name}`` of the gemeente's areas at ``level`` (the selected
+        year), for files that name their areas instead of coding them.
 
     Returns
     -------
@@ -151,6 +195,7 @@ def render_upload(
             "known_codes": known_codes,
             "threshold": threshold,
             "max_bytes": max_bytes,
+            "area_names": dict(area_names) if area_names is not None else None,
         }
         signature, pending = _validate(
             data, uploaded.name, key=key, pairs=dict(pairs or {}), **options
@@ -164,11 +209,17 @@ def render_upload(
             signature, pending = _validate(
                 data, uploaded.name, key=key, pairs=dict(pairs or {}), **options
             )
+        accepted = _choose_names(pending, key=key, lang=lang)
+        if accepted:
+            options["accepted_names"] = accepted
+            signature, pending = _validate(
+                data, uploaded.name, key=key, pairs=dict(pairs or {}), **options
+            )
         chosen = _choose_pairs(pending, dict(pairs or {}), key=key, lang=lang)
         if chosen != pending.pairs and (chosen or pending.ok):
             signature, pending = _validate(data, uploaded.name, key=key, pairs=chosen, **options)
         if st.session_state.get(f"{key}_confirmed_signature") != signature:
-            _show(pending, signature=signature, key=key, lang=lang)
+            _show(pending, signature=signature, key=key, lang=lang, areas=area_names)
     current = confirmed_upload(key)
     if current is not None:
         st.success(_t("in_use", lang, n=len(current.frame), k=len(current.frame.columns) - 1))
@@ -178,6 +229,62 @@ def render_upload(
             st.session_state.pop(f"{key}_confirmed_signature", None)
             st.rerun()
     return current
+
+
+def _choose_names(result: UploadResult, *, key: str, lang: str = "nl") -> dict[str, str]:
+    """One choice per near-miss name; returns ``{name: code}`` for the names given a code."""
+    match = result.names
+    if match is None or not match.suggestions:
+        return {}
+    skip = _t("names_skip", lang)
+    chosen: dict[str, str] = {}
+    with st.expander(_t("names_choose", lang), expanded=True):
+        st.caption(_t("names_choose_help", lang))
+        for name, candidates in match.suggestions.items():
+            labels = {c.code: f"{c.name} ({c.code}, {c.score:.0f}%)" for c in candidates}
+            digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+            choice = st.selectbox(
+                escape_markdown(name),
+                [skip, *labels],
+                format_func=lambda code, labels=labels, skip=skip: labels.get(code, skip),
+                key=f"{key}_name_{digest}",
+            )
+            if choice != skip:
+                chosen[name] = choice
+    return chosen
+
+
+def _show_names(result: UploadResult, *, areas: Mapping[str, str], lang: str) -> None:
+    match = result.names
+    if match is None:
+        return
+    counts = match.counts()
+    n_matched = counts["exact"] + counts["normalised"] + counts["accepted"]
+    st.markdown(_t("names_title", lang))
+    st.caption(
+        _t(
+            "names_summary",
+            lang,
+            matched=n_matched,
+            total=n_matched + counts["suggested"] + counts["unmatched"],
+            **counts,
+        )
+    )
+    if match.matched:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    _t("names_file", lang): list(match.matched),
+                    _t("names_cbs", lang): [areas.get(c, "") for c in match.matched.values()],
+                    _t("code", lang): list(match.matched.values()),
+                    _t("names_how", lang): [_t(f"how_{match.how[n]}", lang) for n in match.matched],
+                }
+            ),
+            hide_index=True,
+        )
+    if match.unmatched:
+        st.markdown(_t("names_unmatched", lang))
+        st.dataframe(pd.DataFrame({_t("names_file", lang): list(match.unmatched)}), hide_index=True)
 
 
 def _choose_pairs(
@@ -212,7 +319,7 @@ def _validate(data: bytes, filename: str, *, key: str, **options) -> tuple[tuple
     )
     cache: dict = st.session_state.setdefault(f"{key}_pending", {})
     if signature not in cache:
-        while len(cache) >= 4:  # keep a few: the file without and with chosen pairs
+        while len(cache) >= 6:  # keep a few: the file without and with chosen pairs/names
             cache.pop(next(iter(cache)))
         cache[signature] = validate_upload(data, filename, **options)
     return signature, cache[signature]
@@ -237,10 +344,18 @@ def _issues_en(result: UploadResult) -> pd.DataFrame:
     )
 
 
-def _show(result: UploadResult, *, signature: tuple, key: str, lang: str = "nl") -> None:
+def _show(
+    result: UploadResult,
+    *,
+    signature: tuple,
+    key: str,
+    lang: str = "nl",
+    areas: Mapping[str, str] | None = None,
+) -> None:
     if not result.preview.empty:
         st.markdown(_t("preview", lang))
         st.dataframe(result.preview, hide_index=True)
+    _show_names(result, areas=areas or {}, lang=lang)
     n_errors, n_warnings = len(result.errors), len(result.warnings)
     if result.ok:
         st.success(
