@@ -188,7 +188,8 @@ def test_every_command_takes_the_same_short_options():
         return found
 
     commands = subcommands(build_parser())
-    assert {"data list", "data remove", "ingest", "analyse", "validate", "demo"} <= set(commands)
+    names = {"data list", "data remove", "ingest", "analyse", "validate", "demo", "trends"}
+    assert names <= set(commands)
     shared = {"-y": "--year", "-m": "--municipality", "-w": "--whole-country", "-q": "--quiet"}
     seen: dict[str, set[str]] = {}
     for name, sub in commands.items():
@@ -207,8 +208,9 @@ def test_every_command_takes_the_same_short_options():
         "analyse": {"-y", "-m", "-w", "-l", "-o"},
         "data list": {"-y", "-m"},
         "data remove": {"-y", "-m"},
-        "validate": {"-m", "-l"},
+        "validate": {"-y", "-m", "-l"},
         "demo": {"-o"},
+        "trends": {"-m", "-w", "-l", "-o"},
     }.items():
         options = {o for a in commands[name]._actions for o in a.option_strings}  # noqa: SLF001
         assert expected <= options, name

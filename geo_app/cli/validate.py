@@ -6,7 +6,7 @@ reads the file and writes nothing. Exit code 0 when the file can be used,
 
 A file that names its areas instead of coding them (such as an "in Cijfers"
 export) is matched to the CBS names of ``--gemeente`` in ``--year``, read from
-the local cache of ``stapelkaart ingest`` (never from the network). The matches,
+the area store filled by ``stapelkaart ingest`` (never from the network). The matches,
 suggestions and unmatched names are printed; ``--accept NAME=CODE`` confirms a
 suggestion.
 """
@@ -75,9 +75,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--year",
+        "-y",
         type=int,
         default=2024,
-        help="KWB year whose cached area names are used for a file with names (default: 2024)",
+        help="KWB year whose stored area names are used for a file with names (default: 2024)",
     )
     parser.add_argument(
         "--accept",
