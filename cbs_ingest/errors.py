@@ -13,7 +13,6 @@ __all__ = [
     "SourceChangedError",
     "CacheError",
     "StoreError",
-    "StapelkaartWarning",
 ]
 
 
@@ -52,7 +51,3 @@ class CacheError(StapelkaartError, OSError):
 
 class StoreError(CacheError):
     """The area store (its catalogue or one of its files) is damaged or cannot be used."""
-
-
-class StapelkaartWarning(UserWarning):
-    """A warning raised by Stapelkaart itself; the test suite turns these into errors."""

@@ -49,18 +49,18 @@ def migrate_legacy(store: Store, folder: Path) -> list[str]:
         entries.append(entry)
     for entry in sorted(entries, key=lambda e: e.retrieved_at):
         frames = cache.read_frames(entry)
-        manifest = entry.manifest
-        request, provenance = manifest["request"], dict(manifest["provenance"])
+        content = entry.manifest
+        request, provenance = content["request"], dict(content["provenance"])
         codes = list(request.get("municipalities") or [])
-        provenance.setdefault("retrieved_at", manifest["retrieved_at"])
+        provenance.setdefault("retrieved_at", content["retrieved_at"])
         store.put_areas(
             frames,
             provenance=provenance,
-            report=JoinReport.from_dict(manifest["report"]),
+            report=JoinReport.from_dict(content["report"]),
             geometry_key=request["geometry"],
             whole_country=not codes,
             codes=codes,
-            notes=list(manifest.get("notes", [])),
+            notes=list(content.get("notes", [])),
             # reasons were counted per request: exact for one gemeente only
             missing_by_gemeente={codes[0]: provenance.get("missing", {})}
             if len(codes) == 1

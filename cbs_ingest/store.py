@@ -13,6 +13,7 @@ GeoParquet files and a SQLite catalogue in ``<data dir>/store``.
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,7 +132,7 @@ class Store(Protocol):
     """
 
     location: str
-    notes: list[str]
+    notes: builtins.list[str]
 
     def put_areas(
         self,
@@ -150,7 +151,10 @@ class Store(Protocol):
     def get_areas(self, year: int, gemeenten: Sequence[str] | None) -> StoredAreas:
         """Read gemeenten of a year (``None``: all stored); raises StoreError if absent."""
 
-    def list(self) -> list[AreaRecord]:
+    def records(self, year: int, gemeenten: Sequence[str] | None = None) -> dict[str, AreaRecord]:
+        """The records of gemeenten of a year that are stored (no area is read)."""
+
+    def list(self) -> builtins.list[AreaRecord]:
         """Every stored gemeente-year, newest year first, then by code."""
 
     def remove(self, year: int, gemeenten: Sequence[str] | None = None) -> int:
@@ -158,6 +162,9 @@ class Store(Protocol):
 
     def complete_years(self) -> set[int]:
         """Years for which a whole-country ingest is held in full."""
+
+    def damaged(self) -> builtins.list[str]:
+        """Stored files that are missing or fail their checksum (none for a database)."""
 
 
 def open_store(*, data_directory: Path | None = None) -> Store:

@@ -18,6 +18,7 @@ each file's size and checksum, as the old cache did.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import sqlite3
@@ -99,7 +100,7 @@ class LocalStore:
         self.root = Path(data_directory) / "store"
         self.catalogue = self.root / "catalogue.sqlite"
         self.location = str(self.root)
-        self.notes: list[str] = []
+        self.notes: builtins.list[str] = []
 
     # --- catalogue ---------------------------------------------------------------
 
@@ -172,8 +173,9 @@ class LocalStore:
             whole_country=bool(row[15]),
         )
 
-    def _rows(self, year: int | None, codes: Sequence[str] | None) -> list[tuple]:
-        query, params = _SELECT, []
+    def _rows(self, year: int | None, codes: Sequence[str] | None) -> builtins.list[tuple]:
+        query = _SELECT
+        params: builtins.list[Any] = []
         if year is not None:
             query += " WHERE a.year = ?"
             params.append(int(year))
@@ -189,7 +191,7 @@ class LocalStore:
         """The catalogue records of gemeenten of a year that are stored (no file is read)."""
         return {r[1]: self._record(r) for r in self._rows(year, gemeenten)}
 
-    def list(self) -> list[AreaRecord]:
+    def list(self) -> builtins.list[AreaRecord]:
         """Every stored gemeente-year, newest year first, then by code."""
         return [self._record(r) for r in self._rows(None, None)]
 
@@ -219,7 +221,7 @@ class LocalStore:
         raise AssertionError("unreachable")
 
     def _assemble(
-        self, year: int, rows: list[tuple], gemeenten: Sequence[str] | None, complete: bool
+        self, year: int, rows: builtins.list[tuple], gemeenten: Sequence[str] | None, complete: bool
     ) -> StoredAreas:
         wanted = {r[1] for r in rows} if gemeenten is None else set(gemeenten)
         chosen = [r for r in rows if r[1] in wanted]
@@ -296,6 +298,7 @@ class LocalStore:
         written = (f"{year}/{path.name}", digest, size)
         try:
             with self._connect(write=True) as con:
+                assert con is not None  # a write connection always exists
                 replaced = self._commit(
                     con, year, written, parts, provenance, geometry_key, whole_country, notes
                 )
@@ -307,7 +310,7 @@ class LocalStore:
 
     def _commit(
         self, con, year, written, parts, provenance, geometry_key, whole_country, notes
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Catalogue rows of one put; returns the files no ingest refers to any more."""
         name, digest, size = written
         kept = {k: v for k, v in provenance.items() if k not in ("missing", "gemeenten")}
@@ -345,6 +348,7 @@ class LocalStore:
         Removing a gemeente of a whole-country year makes that year incomplete.
         """
         with self._connect(write=True) as con:
+            assert con is not None  # a write connection always exists
             if gemeenten is None:
                 removed = con.execute("DELETE FROM areas WHERE year = ?", (int(year),)).rowcount
             else:
@@ -360,7 +364,7 @@ class LocalStore:
         self._tidy(int(year))
         return int(removed)
 
-    def damaged(self) -> list[str]:
+    def damaged(self) -> builtins.list[str]:
         """Files the catalogue names that are missing or fail their checksum."""
         with self._connect(write=False) as con:
             if con is None:

@@ -17,6 +17,7 @@ gemeente refers to any more are deleted with their rows in the same transaction.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
@@ -125,7 +126,7 @@ class PostgresStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.location = _redacted(url)
-        self.notes: list[str] = []
+        self.notes: builtins.list[str] = []
         self._exists = False  # whether the schema exists, as of the current transaction
 
     @contextlib.contextmanager
@@ -189,10 +190,13 @@ class PostgresStore:
             whole_country=bool(row[12]),
         )
 
-    def _rows(self, cur: Any, year: int | None, codes: Sequence[str] | None) -> list[tuple]:
+    def _rows(
+        self, cur: Any, year: int | None, codes: Sequence[str] | None
+    ) -> builtins.list[tuple]:
         if self._empty(cur):
             return []
-        query, params = _SELECT, []
+        query = _SELECT
+        params: builtins.list[Any] = []
         if year is not None:
             query += " WHERE a.year = %s"
             params.append(int(year))
@@ -207,7 +211,7 @@ class PostgresStore:
         with self._connect(write=False) as cur:
             return {r[1]: self._record(r) for r in self._rows(cur, year, gemeenten)}
 
-    def list(self) -> list[AreaRecord]:
+    def list(self) -> builtins.list[AreaRecord]:
         """Every stored gemeente-year, newest year first, then by code."""
         with self._connect(write=False) as cur:
             return [self._record(r) for r in self._rows(cur, None, None)]
@@ -220,7 +224,7 @@ class PostgresStore:
             cur.execute("SELECT year FROM stapelkaart_complete_years")
             return {int(r[0]) for r in cur.fetchall()}
 
-    def damaged(self) -> list[str]:
+    def damaged(self) -> builtins.list[str]:
         """Nothing to check beyond the database's own integrity: always empty."""
         return []
 

@@ -23,6 +23,7 @@ from cbs_ingest.columns import COLUMNS_BY_NAME
 from cbs_ingest.errors import InputError
 from geo_app.access.roles import (
     LOCAL_ROLE,
+    Purpose,
     Role,
     current_session,
     filter_indicators,
@@ -67,7 +68,7 @@ def _indicator_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c in known or str(c).startswith(PREFIX)]
 
 
-def visible(role: Role, key: str, *, purpose: str = "view") -> bool:
+def visible(role: Role, key: str, *, purpose: Purpose = "view") -> bool:
     """Whether a role may see (or export) an indicator or analysis layer."""
     return bool(filter_indicators([key], role, purpose=purpose))
 

@@ -54,7 +54,7 @@ def add_scope(parser: argparse.ArgumentParser) -> None:
 
 def one_line_errors(parser: argparse.ArgumentParser, name: str) -> None:
     """Make the parser's usage errors one line naming the command's help."""
-    parser.error = _one_line_error(name)  # type: ignore[method-assign]
+    parser.error = _one_line_error(name)  # type: ignore[method-assign,assignment]
 
 
 def _one_line_error(name: str) -> Callable[[str], NoReturn]:

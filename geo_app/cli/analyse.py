@@ -82,34 +82,19 @@ def _codes(values: Sequence[str]) -> list[str]:
 
 
 def _load(year: int, codes: list[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Frames and provenance via ``cbs_ingest.load``; the demo when ingest is not there yet."""
+    """Frames and provenance via ``cbs_ingest.load`` (the demo gemeente included)."""
     import cbs_ingest
 
-    load = getattr(cbs_ingest, "load", None)
-    if load is not None:
-        result = load(year, codes)
-        provenance = getattr(result, "provenance", None)
-        info: dict[str, Any] = {
-            "provenance": provenance if isinstance(provenance, dict) else str(provenance),
-            "from_cache": bool(getattr(result, "from_cache", False)),
-        }
-        if getattr(result, "stale", False):
-            info["warning"] = "served from the area store because the source failed"
-            reason = getattr(result, "stale_reason", None)
-            print(
-                f"stapelkaart: warning: CBS unreachable ({reason}); using the stored copy.",
-                file=sys.stderr,
-            )
-        return result.frames, info
-    if codes == [_DEMO]:
-        from cbs_ingest.demo import DEMO_NOTICE_NL, make_demo
-
-        return make_demo(year=year), {"provenance": DEMO_NOTICE_NL}
-    raise InputError(
-        "Loading CBS data is not available in this installation; only the demo "
-        f"gemeente {_DEMO} can be analysed.",
-        nl=f"CBS-gegevens laden is hier niet beschikbaar; alleen de demogemeente {_DEMO} kan.",
-    )
+    result = cbs_ingest.load(year, codes)
+    info: dict[str, Any] = {"provenance": result.provenance, "from_cache": result.from_cache}
+    if result.stale:
+        info["warning"] = "served from the area store because the source failed"
+        print(
+            f"stapelkaart: warning: CBS unreachable ({result.stale_reason}); "
+            "using the stored copy.",
+            file=sys.stderr,
+        )
+    return result.frames, info
 
 
 def build_metadata(
@@ -122,6 +107,7 @@ def build_metadata(
 ) -> dict[str, Any]:
     """Sources, settings and column meanings of an analysis, for the export files."""
     from cbs_ingest.columns import KWB_TABLES
+    from geo_app.session.i18n import HOTSPOT_LABELS, hotspot_label
     from layers.indicators import get_indicator
 
     columns = {}
@@ -141,8 +127,8 @@ def build_metadata(
         n_indicators="Aantal thema's met gegevens waarop de score rust",
         cluster="Clusternummer (1 = meeste stapeling)",
         cluster_label="Profiel van het cluster",
-        hotspot="Local Moran's I: High-High, Low-Low, High-Low, Low-High, not significant, "
-        "no neighbours, no data",
+        hotspot="Local Moran's I: "
+        + "; ".join(f"{code} = {hotspot_label(code)}" for code in HOTSPOT_LABELS),
         gi_hotspot="Getis-Ord Gi*: hot, cold, not significant, no neighbours, no data",
     )
     table = KWB_TABLES.get(year, "onbekend")

@@ -85,7 +85,7 @@ def _list(store: Any, args: argparse.Namespace) -> int:
     from cbs_ingest.ingest import normalise_codes as _codes
 
     records = store.list()
-    codes = set(_codes(args.municipality)) if args.municipality else None
+    codes = set(_codes(args.municipality) or ()) if args.municipality else None
     records = [
         r
         for r in records

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 from cbs_ingest import load
@@ -67,6 +68,10 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _seconds(age: timedelta | None) -> float:
+    return age.total_seconds() if age is not None else 0.0
+
+
 def run(args: argparse.Namespace) -> int:
     """Ingest and print a short summary."""
     municipalities = None if args.whole_country else _split(args.municipality)
@@ -90,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
     if result.stale:
         print(
             f"  WARNING: source unavailable ({result.stale_reason}); served the stored copy, "
-            f"{_age(result.cache_age.total_seconds())} old"
+            f"{_age(_seconds(result.cache_age))} old"
         )
     elif result.from_cache:
-        print(f"  served from the area store ({_age(result.cache_age.total_seconds())} old)")
+        print(f"  served from the area store ({_age(_seconds(result.cache_age))} old)")
     for note in result.notes:
         print(f"  note: {note}")
     where = result.store_location or f"{data_dir() / 'store'} (the demo is not stored)"

@@ -7,7 +7,7 @@ The order follows ``docs/trust.md`` ("Where the app applies it"):
 2. protect all ``gem_`` count and denominator columns across buurt → wijk →
    gemeente at once (``layers.disclosure.suppress_levels``);
 3. the protected frame of each level goes to the analysis
-   (``_data.analyse(..., _frame=..., _extra=...)``), so every rate computed from
+   (``analysis.analyse(..., frame=..., extra=...)``), so every rate computed from
    a hidden count is missing;
 4. the mask and log say which cells are "onderdrukt (kleine aantallen)".
 

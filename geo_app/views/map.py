@@ -14,14 +14,15 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import cluster_label_en
-from geo_app.views.profile_report import format_value, hotspot_nl
+from geo_app.session.i18n import EMPTY, HOTSPOT_LABELS, cluster_label_en, hotspot_label
+from geo_app.views.profile_report import format_value
 
 __all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
-_SCHEMES = {
+#: The sidebar's scheme ids → the map's class-break schemes.
+_SCHEMES: dict[str, mapview.Scheme] = {
     "quantiles": "quantiles",
     "natural_breaks": "fisher_jenks",
     "equal_interval": "equal_interval",
@@ -30,23 +31,17 @@ _KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
 _UNITS = {"themes_high": "thema's"}
 #: The analysis layers of the side panel, each shown only to a role that may see it.
 _AREA_LINES = ("stacking_score", "themes_high", "cluster_label", "hotspot")
-_HOTSPOT_EN = {
-    "High-High": "Hotspot: high, surrounded by high",
-    "High-Low": "High, surrounded by low",
-    "Low-High": "Low, surrounded by high",
-    "Low-Low": "Coldspot: low, surrounded by low",
-    "not significant": "Not significant",
-    "no neighbours": "No neighbours",
-}
 
 
 def hotspot_text(value: object, lang: str) -> str:
-    """A hotspot class in the app's language."""
-    return _HOTSPOT_EN.get(str(value), str(value)) if lang == "en" else hotspot_nl(value)
+    """A hotspot class in the app's language (:data:`~geo_app.session.i18n.HOTSPOT_LABELS`)."""
+    return hotspot_label(value, lang)
 
 
 def cluster_text(value: object, lang: str) -> str:
     """A cluster label in the app's language (the analysis and exports keep Dutch)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return EMPTY
     return cluster_label_en(value) if lang == "en" else str(value)
 
 
@@ -55,7 +50,7 @@ def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, st
     if ctx.lang != "en":
         return None
     if kind == "hotspot":
-        return _HOTSPOT_EN
+        return {c: hotspot_label(c, "en") for c in HOTSPOT_LABELS}
     return {str(v): cluster_label_en(v) for v in values.dropna().unique()}
 
 
@@ -89,7 +84,7 @@ def build(ctx: Context) -> folium.Map:
         basemap=_BASEMAPS[s["basemap"]],
         attribution=ctx.t("map_attribution_demo" if ctx.loaded.demo else "map_attribution"),
         note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
-        texts=mapview.MAP_TEXTS_EN if ctx.lang == "en" else None,
+        texts=mapview.map_texts(ctx.lang),
         category_labels=_category_labels(ctx, kind, values) if kind != "numeric" else None,
         height=620,
     )

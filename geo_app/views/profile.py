@@ -13,10 +13,10 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import THEME_LABELS_EN
+from geo_app.session.i18n import EMPTY, hotspot_label, theme_label
 from geo_app.views.export import export_meta, may_export
 from geo_app.views.map import cluster_text, hotspot_text
-from geo_app.views.profile_report import area_profile, format_value, hotspot_nl, profile_html
+from geo_app.views.profile_report import area_profile, format_value, profile_html
 from layers import INDICATORS
 
 __all__ = ["render", "summary", "theme_table"]
@@ -24,7 +24,7 @@ __all__ = ["render", "summary", "theme_table"]
 
 def theme_table(result: Any, index: Any) -> pd.DataFrame:
     """The stacking themes of one area: indicator used, percentile, high or not."""
-    rows = []
+    rows, keys = [], []
     for theme in result.profile.themes:
         if theme.key not in result.indicators:
             continue
@@ -37,7 +37,10 @@ def theme_table(result: Any, index: Any) -> pd.DataFrame:
                 "hoog": bool(result.stacking.high.at[index, theme.key]),
             }
         )
-    return pd.DataFrame(rows, columns=["thema", "indicator", "percentiel", "hoog"])
+        keys.append(theme.key)
+    return pd.DataFrame(
+        rows, columns=["thema", "indicator", "percentiel", "hoog"], index=pd.Index(keys)
+    )
 
 
 def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str]:
@@ -49,7 +52,7 @@ def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str
         "Hoge thema's": f"{len(high)} van {len(themes)}" + (f": {', '.join(high)}" if high else ""),
         "Stapelgebied": "ja" if bool(row.get("stacking_flag")) else "nee",
         "Clustertypologie": str(row.get("cluster_label", "–")),
-        "Hotspot": hotspot_nl(row.get("hotspot", "–")),
+        "Ruimtelijk patroon (hotspots)": hotspot_label(row.get("hotspot", "–"), "nl"),
     }
 
 
@@ -70,8 +73,11 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
     )
     labels = {i.key: i.label for i in ctx.infos}
     shown = themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k)))
-    if ctx.lang == "en":
-        shown["thema"] = shown["thema"].map(lambda v: THEME_LABELS_EN.get(v, v))
+    profile = ctx.result.profile
+    shown["thema"] = [
+        theme_label(profile.key, key, label, ctx.lang)
+        for key, label in zip(shown.index, shown["thema"], strict=True)
+    ]
     st.dataframe(
         shown,
         hide_index=True,
@@ -84,6 +90,7 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
             ),
             "hoog": st.column_config.CheckboxColumn(ctx.t("col_high")),
         },
+        placeholder=EMPTY,
     )
     label = ctx.t(f"scope_{ctx.settings['scope']}")
     scope = label[:1].lower() + label[1:]  # "heel Nederland", not "heel nederland"
@@ -144,7 +151,7 @@ def render(ctx: Context) -> None:
         "area",
         ctx.t("pick_area"),
         suffix="_profile",
-        options=sorted(names, key=names.get),
+        options=sorted(names, key=lambda c: names[c]),
         format_func=lambda c: f"{names[c]} ({c})",
         placeholder=ctx.t("search_area"),
     )
@@ -201,6 +208,7 @@ def render(ctx: Context) -> None:
                 ctx.t("col_percentile"), min_value=0, max_value=100, format="%d"
             ),
         },
+        placeholder=EMPTY,
     )
     st.caption(_national_note(ctx, national))
     st.markdown(f"**{ctx.t('percentile_chart')}**")

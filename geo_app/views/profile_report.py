@@ -14,7 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from geo_app.session.data import IndicatorInfo
-from models import HOTSPOT_LABELS_NL
+from geo_app.session.i18n import hotspot_label
 
 __all__ = [
     "UNITS_NL",
@@ -36,11 +36,6 @@ UNITS_NL: dict[str, str] = {
 }
 
 
-def hotspot_nl(value: object) -> str:
-    """Dutch description of a hotspot class."""
-    return HOTSPOT_LABELS_NL.get(str(value), str(value))
-
-
 def format_value(value: object, unit: str = "", *, lang: str = "nl") -> str:
     """Format a number the Dutch way (decimal comma); empty values become '–'.
 
@@ -49,12 +44,13 @@ def format_value(value: object, unit: str = "", *, lang: str = "nl") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]  # anything; refused ones are text
     except (TypeError, ValueError):
         return str(value)
     if math.isnan(number):
         return "–"
     places = 0 if unit == "count" or number.is_integer() else 1
+    number = round(number, places) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0,0"
     text = f"{number:,.{places}f}"
     if lang == "en":
         return text
@@ -148,13 +144,15 @@ def compare_table(
         for c in ("stacking_score", "themes_high", "cluster_label", "hotspot")
         if c in chosen.columns
     ]
+    if "hotspot" in extra:
+        chosen = chosen.assign(hotspot=chosen["hotspot"].map(hotspot_label))
     out = chosen[keys + extra].T
     labels = {i.key: i.label for i in infos}
     labels |= {
         "stacking_score": "Stapelingsscore",
         "themes_high": "Aantal hoge thema's",
         "cluster_label": "Clustertypologie",
-        "hotspot": "Hotspot",
+        "hotspot": "Ruimtelijk patroon (hotspots)",
     }
     out.index = [labels.get(k, k) for k in out.index]
     out.columns = [f"{chosen.at[c, 'name']} ({c})" for c in chosen.index]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from geo_app.access.resolve import ANALYSIS_GROUPS, visible
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context
+from geo_app.session.i18n import EMPTY
 from geo_app.views.export import render_downloads
 from geo_app.views.map import cluster_text, hotspot_text
 
@@ -38,7 +41,7 @@ def render(ctx: Context) -> None:
         shown["hotspot"] = shown["hotspot"].map(lambda v: hotspot_text(v, ctx.lang))
     if "cluster_label" in shown.columns and ctx.lang == "en":
         shown["cluster_label"] = shown["cluster_label"].map(lambda v: cluster_text(v, "en"))
-    config = {
+    config: dict[str, Any] = {
         "name": st.column_config.TextColumn("Naam", pinned=True),
         "code": "Code",
         "wijkcode": "Wijk",
@@ -55,7 +58,9 @@ def render(ctx: Context) -> None:
     if "stacking_score" in shown.columns:
         shown = shown.sort_values("stacking_score", ascending=False, na_position="last")
     st.caption(ctx.t("table_caption"))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=460)
+    st.dataframe(
+        shown, hide_index=True, width="stretch", column_config=config, height=460, placeholder=EMPTY
+    )
     n_hidden = sum(len(_own_data.suppressed_codes(ctx.upload, key)) for key in shown.columns)
     if n_hidden:
         st.caption(ctx.t("suppressed_caption", n=n_hidden))

@@ -17,6 +17,7 @@ import streamlit as st
 
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context
+from geo_app.session.i18n import EMPTY
 from geo_app.views.upload_view import render_upload
 from layers.disclosure import DEFAULT_THRESHOLD
 from layers.escape import escape_markdown
@@ -125,6 +126,7 @@ def _joined_summary(ctx: Context) -> None:
                 "column": "Kolom",
                 "explanation_nl": "Waarom",
             },
+            placeholder=EMPTY,
         )
 
 
