@@ -9,9 +9,18 @@ from cbs_ingest.errors import (
     SourceChangedError,
     SourceUnavailableError,
     StapelkaartError,
+    StoreError,
 )
-from cbs_ingest.ingest import CachedDataset, IngestResult, cached_datasets, load
+from cbs_ingest.ingest import (
+    CachedDataset,
+    IngestResult,
+    cached_datasets,
+    load,
+    remove_areas,
+    stored_areas,
+)
 from cbs_ingest.join import JoinReport, LevelJoin
+from cbs_ingest.store import AreaRecord
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -21,6 +30,9 @@ __all__ = [
     "match_columns",
     "load",
     "cached_datasets",
+    "stored_areas",
+    "remove_areas",
+    "AreaRecord",
     "IngestResult",
     "CachedDataset",
     "JoinReport",
@@ -30,4 +42,5 @@ __all__ = [
     "SourceChangedError",
     "SourceUnavailableError",
     "StapelkaartError",
+    "StoreError",
 ]

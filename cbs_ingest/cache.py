@@ -1,6 +1,8 @@
-"""The GeoParquet cache: hashed names, atomic writes, checksummed manifests.
+"""The old request-keyed GeoParquet cache, kept to migrate it into the area store.
 
-An entry is two files in ``<data dir>/kwb``:
+Stapelkaart now keeps its data in the area store (:mod:`cbs_ingest.store`);
+:mod:`cbs_ingest.migrate` reads this format once and moves it there. An entry
+is two files in ``<data dir>/kwb``:
 
 - ``<name>-<sha12>.parquet``: all levels of one request in one GeoParquet file;
 - ``<name>.json``: the manifest, naming that file with its SHA-256 and size,
@@ -27,10 +29,10 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import platformdirs
 
 from cbs_ingest.columns import LEVELS
 from cbs_ingest.errors import CacheError
+from cbs_ingest.store import DATA_DIR_ENV, data_dir
 
 __all__ = [
     "CACHE_VERSION",
@@ -46,19 +48,10 @@ __all__ = [
 ]
 
 CACHE_VERSION = 1
-DATA_DIR_ENV = "STAPELKAART_DATA_DIR"
-
-
-def data_dir() -> Path:
-    """The data directory: ``STAPELKAART_DATA_DIR`` or the platform's user data dir."""
-    override = os.environ.get(DATA_DIR_ENV, "").strip()
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir("stapelkaart", appauthor=False))
 
 
 def cache_dir() -> Path:
-    """Folder of the KWB cache entries (created only when something is written)."""
+    """Folder of the old KWB cache entries."""
     return data_dir() / "kwb"
 
 

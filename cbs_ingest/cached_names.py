@@ -1,4 +1,4 @@
-"""The CBS area names of one gemeente, year and level, from the local cache (no network).
+"""The CBS area names of one gemeente, year and level, from the area store (no network).
 
 Used to match uploads that name areas instead of coding them
 (:mod:`layers.area_names`) where only cached data may be read, such as
@@ -7,19 +7,14 @@ Used to match uploads that name areas instead of coding them
 
 from __future__ import annotations
 
-import pandas as pd
-
-from cbs_ingest import cache
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE
-from cbs_ingest.errors import CacheError
+from cbs_ingest.store import open_store
 
 __all__ = ["cached_area_names"]
 
-_COLUMNS = ["code", "name", "level", "gemeentecode"]
-
 
 def cached_area_names(year: int, gemeentecode: str, *, level: str) -> dict[str, str] | None:
-    """``{code: name}`` of the gemeente's areas at ``level`` in ``year``, or None when not cached.
+    """``{code: name}`` of the gemeente's areas at ``level`` in ``year``, or None when not stored.
 
     Parameters
     ----------
@@ -33,13 +28,13 @@ def cached_area_names(year: int, gemeentecode: str, *, level: str) -> dict[str, 
     Returns
     -------
     dict or None
-        None when no cached dataset of that year holds the gemeente. The newest
-        matching entry wins.
+        None when the area store does not hold the gemeente for that year (or
+        holds no area of it at ``level``).
 
     Raises
     ------
     CacheError
-        When the matching cache file cannot be read.
+        When the area store is damaged (a :class:`~cbs_ingest.errors.StoreError`).
     """
     code = str(gemeentecode).strip().upper()
     year = int(year)
@@ -48,26 +43,11 @@ def cached_area_names(year: int, gemeentecode: str, *, level: str) -> dict[str, 
 
         frame = make_demo(year=year)[level]
         return dict(zip(frame["code"], frame["name"], strict=True))
-    for entry in cache.list_entries():
-        request = entry.manifest.get("request", {})
-        provenance = entry.manifest.get("provenance", {})
-        if int(provenance.get("year", request.get("year", -1))) != year:
-            continue
-        wanted = request.get("municipalities")
-        if wanted and code not in wanted:
-            continue
-        try:
-            frame = pd.read_parquet(
-                entry.parquet,
-                columns=_COLUMNS,
-                filters=[("level", "==", level), ("gemeentecode", "==", code)],
-            )
-        except Exception as exc:  # pyarrow raises several types on damaged files
-            raise CacheError(
-                f"Cache file {entry.parquet.name} could not be read ({exc}).",
-                nl=f"Cachebestand {entry.parquet.name} kon niet gelezen worden.",
-            ) from exc
-        if len(frame):
-            names = frame["name"].fillna("").astype(str)
-            return dict(zip(frame["code"].astype(str), names, strict=True))
-    return None
+    store = open_store()
+    if not store.records(year, [code]):
+        return None
+    frame = store.get_areas(year, [code]).frames[level]
+    if not len(frame):
+        return None
+    names = frame["name"].fillna("").astype(str)
+    return dict(zip(frame["code"].astype(str), names, strict=True))

@@ -14,6 +14,7 @@ __all__ = [
     "CacheError",
     "DatasetError",
     "DatasetConflictError",
+    "StoreError",
 ]
 
 
@@ -56,3 +57,7 @@ class DatasetError(StapelkaartError):
 
 class DatasetConflictError(DatasetError):
     """A dataset changed since the caller saw it (name clash, concurrent replace)."""
+
+
+class StoreError(CacheError):
+    """The area store (its catalogue or one of its files) is damaged or cannot be used."""

@@ -69,6 +69,8 @@ class KwbTable:
         UTC time of the download.
     notes
         Things worth telling the user (e.g. a filter fallback).
+    missing_by_gemeente
+        ``missing`` split per gemeente code (for the area store).
     """
 
     year: int
@@ -80,6 +82,7 @@ class KwbTable:
     table_info: dict[str, Any]
     retrieved_at: datetime
     notes: list[str] = field(default_factory=list)
+    missing_by_gemeente: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
 
 def gemeente_filter(codes: Sequence[str]) -> str:
@@ -256,6 +259,7 @@ def _fetch_once(
     wanted = {c[2:] for c in codes} if codes else None
     records = []
     reasons: dict[str, Counter[str]] = {name: Counter() for name in mapping}
+    by_gemeente: dict[str, dict[str, Counter[str]]] = {}
     dataset = data.get("TypedDataSet")
     if dataset is None:
         dataset = data.get("UntypedDataSet", [])
@@ -291,6 +295,8 @@ def _fetch_once(
             record[name] = value
             if reason is not None:
                 reasons[name][reason] += 1
+                per = by_gemeente.setdefault(record["gemeentecode"], {})
+                per.setdefault(name, Counter())[reason] += 1
         records.append(record)
 
     rows = pd.DataFrame.from_records(records, columns=_row_columns())
@@ -324,6 +330,10 @@ def _fetch_once(
         table_info=info,
         retrieved_at=retrieved_at,
         notes=notes,
+        missing_by_gemeente={
+            gm: {name: dict(counter) for name, counter in per.items()}
+            for gm, per in by_gemeente.items()
+        },
     )
 
 

@@ -20,7 +20,7 @@ EXPECTED = {
     "analysis": ("split-wijk buurten", "skipped"),
     "browser": ("first map", "skipped"),
     "disclosure": ("suppress", "shared data absent"),
-    "ingest": ("from cache", "skipped"),
+    "ingest": ("from store", "skipped"),
     "memory": ("peak RSS", "skipped"),
     "payload": ("payload ratio", "skipped"),
     "rerender": ("layer switch median",),

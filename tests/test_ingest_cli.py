@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fake_cbs import Fault
 
-from cbs_ingest import cache
+from cbs_ingest import store
 from geo_app.cli import main
 
 pytestmark = pytest.mark.real_data
@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _nothing_written() -> bool:
-    folder = cache.cache_dir()
-    return not folder.exists() or not any(folder.iterdir())
+    folder = store.data_dir()
+    return not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
 
 
 def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
@@ -43,8 +43,8 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
     assert "KWB 2024 (85984NED) for GM0606 Schiedam, GM0622 Vlaardingen" in out
     assert "110 buurt rows; join 110/110 matched (100.0%)" in out
     assert "20 wijk rows; join 20/20 matched (100.0%)" in out
-    cache_line = lines[-1]
-    assert cache_line.startswith("Cache: ") and Path(cache_line[7:]).is_file()
+    store_line = lines[-1]
+    assert store_line.startswith("Store: ") and Path(store_line[7:]).is_dir()
 
     assert (
         main(
@@ -64,7 +64,7 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
         == 0
     )
     out, _ = capsys.readouterr()
-    assert "served from cache" in out and "[" not in out.splitlines()[0]
+    assert "served from the area store" in out and "[" not in out.splitlines()[0]
 
 
 def _error_line(capsys) -> str:
@@ -125,7 +125,7 @@ def test_failing_server_then_stale_copy(cbs_server, cbs_gpkg, capsys):
     cbs_server.faults.append(Fault("TypedDataSet", "500", times=99))
     assert main(args + ["--refresh"]) == 0
     out, _ = capsys.readouterr()
-    assert "WARNING: source unavailable (CBS at" in out and "served the cached copy" in out
+    assert "WARNING: source unavailable (CBS at" in out and "served the stored copy" in out
 
 
 def test_whole_country(cbs_server, cbs_gpkg, capsys, real_data):
@@ -174,7 +174,7 @@ def test_command_line_process(cbs_server, cbs_gpkg, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "12 buurt rows; join 12/12 matched (100.0%)" in run.stdout
-    assert str(tmp_path / "cli-data" / "kwb") in run.stdout
+    assert str(tmp_path / "cli-data" / "store") in run.stdout
 
 
 @pytest.mark.parametrize(

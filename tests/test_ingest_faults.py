@@ -1,4 +1,4 @@
-"""Failure behaviour: retries with backoff, clear errors, stale cache, never a corrupt entry.
+"""Failure behaviour: retries with backoff, clear errors, stale copies, never a corrupt store.
 
 Every scenario runs the real cbsodata client against the local OData server,
 which fails chosen requests (see ``fake_cbs.Fault``).
@@ -11,15 +11,20 @@ import pytest
 from fake_cbs import Fault
 
 import cbs_ingest
-from cbs_ingest import cache
-from cbs_ingest.errors import SourceChangedError, SourceUnavailableError
+from cbs_ingest import store
+from cbs_ingest.errors import SourceChangedError, SourceUnavailableError, StoreError
 
 pytestmark = pytest.mark.real_data
 
 
 def _cache_files() -> list[str]:
-    folder = cache.cache_dir()
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """Every file in the data directory (the area store and anything else)."""
+    folder = store.data_dir()
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def _parquet_files() -> list:
+    return sorted((store.data_dir() / "store").rglob("areas-*.parquet"))
 
 
 def _assert_complete(result, n_buurten: int) -> None:
@@ -137,7 +142,7 @@ def test_stale_cache_when_expired_and_source_changed(cbs_server, cbs_gpkg, real_
     _assert_complete(result, 40)
 
 
-# --- the cache itself: damage is detected, interrupted writes leave nothing ---------
+# --- the store itself: damage is detected, interrupted writes leave nothing ---------
 
 
 def _damage(path) -> None:
@@ -147,44 +152,71 @@ def _damage(path) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_corrupt_cache_file_is_refetched_not_read(cbs_server, cbs_gpkg):
-    first = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
-    _damage(_parquet_of(first))
+def test_corrupt_store_file_is_refetched_not_read(cbs_server, cbs_gpkg):
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    (damaged,) = _parquet_files()
+    _damage(damaged)
     before = len(cbs_server.log)
     second = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert not second.from_cache and len(cbs_server.log) > before
-    assert any("damaged" in note for note in second.notes)
+    assert any("damaged" in note and "checksum" in note for note in second.notes)
     _assert_complete(second, 12)
-    entry, problem = cache.lookup(second.cache_path.stem)
-    assert entry is not None and problem is None
+    assert store.open_store().damaged() == []
+    assert damaged not in _parquet_files()  # the damaged copy is replaced, then deleted
 
 
-def test_corrupt_cache_and_source_down_is_an_error(cbs_server, cbs_gpkg):
-    first = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
-    _damage(_parquet_of(first))
+def test_corrupt_store_file_and_source_down_is_an_error(cbs_server, cbs_gpkg):
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    _damage(_parquet_files()[0])
+    files = _cache_files()
     cbs_server.faults.append(Fault("TypedDataSet", "503", times=99))
-    with pytest.raises(SourceUnavailableError):
+    with pytest.raises(SourceUnavailableError) as info:
         cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    assert "HTTP 503" in info.value.message and "fails its checksum" in info.value.message
+    assert "opgeslagen kopie is beschadigd" in info.value.nl
+    assert _cache_files() == files
 
 
-@pytest.mark.parametrize("damage", ["truncated_manifest", "missing_parquet", "wrong_version"])
-def test_incomplete_entries_are_not_trusted(cbs_server, cbs_gpkg, damage):
-    first = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
-    manifest = first.cache_path
-    if damage == "truncated_manifest":
-        manifest.write_text(manifest.read_text()[:100])
-    elif damage == "missing_parquet":
-        _parquet_of(first).unlink()
-    else:
-        manifest.write_text(manifest.read_text().replace('"version": 1', '"version": 0'))
-    entry, problem = cache.lookup(manifest.stem)
-    assert entry is None and "damaged" in problem
+def test_missing_store_file_is_refetched(cbs_server, cbs_gpkg):
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    _parquet_files()[0].unlink()
     again = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
-    assert not again.from_cache
+    assert not again.from_cache and any("missing" in note for note in again.notes)
     _assert_complete(again, 12)
 
 
-def test_interrupted_cache_write_leaves_nothing(cbs_server, cbs_gpkg, monkeypatch):
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong_version"])
+def test_damaged_catalogue_is_a_clear_error_and_changes_nothing(cbs_server, cbs_gpkg, damage):
+    import sqlite3
+
+    cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    catalogue = store.data_dir() / "store" / "catalogue.sqlite"
+    if damage == "garbage":
+        catalogue.write_bytes(b"this is not a catalogue" * 100)
+    elif damage == "truncated":
+        catalogue.write_bytes(catalogue.read_bytes()[:1000])
+    else:
+        with sqlite3.connect(catalogue) as con:
+            con.execute("PRAGMA user_version = 7")
+    before = {p: p.read_bytes() for p in (store.data_dir() / "store").rglob("*") if p.is_file()}
+    requests = len(cbs_server.log)
+    for call in (
+        lambda: cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg),
+        lambda: cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg),
+        cbs_ingest.cached_datasets,
+        lambda: cbs_ingest.remove_areas(2024),
+    ):
+        with pytest.raises(StoreError) as info:
+            call()
+        assert "area store is damaged" in info.value.message
+        assert "catalogue.sqlite" in info.value.message
+        assert "gebiedsopslag is beschadigd" in info.value.nl
+    after = {p: p.read_bytes() for p in (store.data_dir() / "store").rglob("*") if p.is_file()}
+    assert after == before
+    assert len(cbs_server.log) == requests
+
+
+def test_interrupted_store_write_leaves_nothing(cbs_server, cbs_gpkg, monkeypatch):
     real = gpd.GeoDataFrame.to_parquet
 
     def half_then_interrupt(self, path, *args, **kwargs):
@@ -201,7 +233,29 @@ def test_interrupted_cache_write_leaves_nothing(cbs_server, cbs_gpkg, monkeypatc
     result = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert not result.from_cache
     _assert_complete(result, 12)
-    assert len(_cache_files()) == 2  # one parquet file, one manifest
+    assert len(_cache_files()) == 2  # one parquet file, the catalogue
+
+
+def test_failed_commit_keeps_the_old_copy_whole(cbs_server, cbs_gpkg, monkeypatch):
+    """A refresh that fails at the catalogue commit leaves the earlier copy, nothing else."""
+    from cbs_ingest.store_local import LocalStore
+
+    first = cbs_ingest.load(2024, ["GM0622", "GM0597"], geometry_file=cbs_gpkg)
+    files = _cache_files()
+
+    def fail(self, con, *args, **kwargs):
+        con.execute("DELETE FROM areas")  # half-done work inside the transaction
+        raise OSError("disk full")
+
+    monkeypatch.setattr(LocalStore, "_commit", fail)
+    with pytest.raises(OSError):
+        cbs_ingest.load(2024, ["GM0622", "GM0597"], geometry_file=cbs_gpkg, refresh=True)
+    assert _cache_files() == files
+    monkeypatch.setenv("STAPELKAART_CBS_URL", "http://127.0.0.1:9")
+    again = cbs_ingest.load(2024, ["GM0597", "GM0622"])
+    assert again.from_cache
+    for level in ("buurt", "wijk", "gemeente"):
+        assert again.frames[level]["code"].tolist() == first.frames[level]["code"].tolist()
 
 
 # --- PDOK ---------------------------------------------------------------------------
@@ -221,25 +275,18 @@ def test_pdok_down_is_a_clear_error(cbs_server, pdok_server):
     assert _cache_files() == []
 
 
-def _parquet_of(result):
-    import json
-
-    manifest = json.loads(result.cache_path.read_text())
-    return result.cache_path.with_name(manifest["file"])
-
-
 def test_leftovers_of_killed_writes_are_tidied(cbs_server, cbs_gpkg):
     import os
     import time
 
-    folder = cache.cache_dir()
+    folder = store.data_dir() / "store" / "2024"
     folder.mkdir(parents=True)
-    old, fresh = folder / ".kwb_old.parquet.tmp", folder / ".kwb_fresh.parquet.tmp"
-    old.write_bytes(b"half a file")
-    fresh.write_bytes(b"another writer, still busy")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    old, fresh = folder / ".areas-old.parquet.tmp", folder / ".areas-fresh.parquet.tmp"
+    never_committed = folder / "areas-0123456789abcdef-deadbeef.parquet"
+    for path in (old, fresh, never_committed):
+        path.write_bytes(b"half a file")
+    for path in (old, never_committed):
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
     cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
-    assert not old.exists() and fresh.exists()
-    assert [e.name for e in cache.list_entries()] == [
-        n[:-5] for n in _cache_files() if n.endswith(".json")
-    ]
+    assert not old.exists() and not never_committed.exists() and fresh.exists()
+    assert len(_parquet_files()) == 1

@@ -7,7 +7,7 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 import cbs_ingest
-from cbs_ingest import cache
+from cbs_ingest import store
 from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, LEVELS
 
 pytestmark = pytest.mark.real_data
@@ -88,7 +88,7 @@ def test_frames_follow_the_area_frame_schema(cbs_server, cbs_gpkg):
     )
 
 
-def test_second_load_is_served_from_cache_without_network(cbs_server, cbs_gpkg):
+def test_second_load_is_served_from_the_store_without_network(cbs_server, cbs_gpkg):
     first = cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg)
     requests_after_first = len(cbs_server.log)
     second = cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg)
@@ -98,25 +98,41 @@ def test_second_load_is_served_from_cache_without_network(cbs_server, cbs_gpkg):
     for level in LEVELS:
         assert_geodataframe_equal(first.frames[level], second.frames[level])
     assert second.cache_path == first.cache_path
-    assert second.cache_path.parent == cache.cache_dir()
+    assert second.cache_path == store.data_dir() / "store"
 
     third = cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg, refresh=True)
     assert not third.from_cache and len(cbs_server.log) > requests_after_first
 
 
-def test_cache_names_differ_per_request(cbs_server, cbs_gpkg):
-    a = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
-    b = cbs_ingest.load(2024, ["GM0597", "GM0622"], geometry_file=cbs_gpkg)
-    c = cbs_ingest.load(2023, ["GM0597"], geometry_file=cbs_gpkg)
-    assert len({a.cache_path, b.cache_path, c.cache_path}) == 3
+def test_the_store_is_keyed_by_area_not_by_request(cbs_server, cbs_gpkg):
+    a = cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg)
+    before = len(cbs_server.log)
+    b = cbs_ingest.load(2024, ["GM0622", "GM0597"], geometry_file=cbs_gpkg)
+    fetched = cbs_server.log[before:]
+    # Only the gemeente the store lacked was asked for.
+    assert any("GM0597" in entry for entry in fetched)
+    assert not any("GM0622" in entry for entry in fetched)
+    assert not b.from_cache and sorted(b.frames["gemeente"]["code"]) == ["GM0597", "GM0622"]
+    assert_geodataframe_equal(
+        b.frames["buurt"][b.frames["buurt"]["gemeentecode"] == "GM0622"].reset_index(drop=True),
+        a.frames["buurt"],
+    )
+    assert set(b.provenance["areas"]) == {"GM0597", "GM0622"}
+    c = cbs_ingest.load(2023, ["GM0622"], geometry_file=cbs_gpkg)
+    assert c.frames["buurt"]["year"].eq(2023).all()
     listed = cbs_ingest.cached_datasets()
-    assert {(d.year, tuple(sorted(d.gemeenten))) for d in listed} == {
+    assert sorted((d.year, tuple(sorted(d.gemeenten))) for d in listed) == [
+        (2023, ("GM0622",)),
         (2024, ("GM0597",)),
-        (2024, ("GM0597", "GM0622")),
-        (2023, ("GM0597",)),
-    }
+        (2024, ("GM0622",)),
+    ]
     assert all(d.rows["buurt"] > 0 and d.age.total_seconds() >= 0 for d in listed)
-    assert dict(listed[0].gemeenten).get("GM0597") == "Ridderkerk"
+    assert listed[0].year == 2023 and listed[0].gemeenten == {"GM0622": "Vlaardingen"}
+    # Any subset is now served without network, whichever request stored it.
+    before = len(cbs_server.log)
+    for subset in (["GM0597"], ["GM0622"], ["GM0597", "GM0622"]):
+        assert cbs_ingest.load(2024, subset).from_cache
+    assert len(cbs_server.log) == before
 
 
 def test_codes_are_normalised_and_validated(cbs_server, cbs_gpkg):

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS: tuple[str, ...] = ("demo", "ingest", "analyse", "trends", "validate", "datasets", "app")
+_COMMANDS: tuple[str, ...] = (
+    "demo",
+    "ingest",
+    "data",
+    "analyse",
+    "trends",
+    "validate",
+    "datasets",
+    "app",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cbs_ingest.errors import InputError
+from geo_app.cli._options import add_scope, add_year, one_line_errors
 
 __all__ = ["add_parser", "run", "build_metadata"]
 
@@ -29,19 +30,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="stacking analysis (indicators, scores, clusters, hotspots) for gemeenten",
         description=(
             "Compute indicators, stacking scores, a cluster typology and spatial hotspots for "
-            "the buurten or wijken of one or more gemeenten, and write them to a file. "
+            "the buurten or wijken of one or more gemeenten, or of the whole country, and write "
+            "them to a file. Gemeenten the area store holds are analysed without network. "
             f"Use --municipality {_DEMO} for the fictitious demo gemeente (no network)."
         ),
     )
-    parser.add_argument("--year", type=int, default=2024, help="KWB reference year (default 2024)")
-    parser.add_argument(
-        "--municipality",
-        action="append",
-        required=True,
-        metavar="GMxxxx",
-        help="gemeente code; repeat or separate with commas for several",
-    )
-    parser.add_argument("--level", choices=("buurt", "wijk"), default="buurt")
+    add_year(parser, default=2024, help="KWB reference year (default 2024)")
+    add_scope(parser)
+    parser.add_argument("--level", "-l", choices=("buurt", "wijk"), default="buurt")
     parser.add_argument("--profile", choices=tuple(PROFILES), default="default")
     parser.add_argument(
         "--scope",
@@ -66,10 +62,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
         "--out",
+        "-o",
         type=Path,
         required=True,
         help="output file: " + ", ".join(f"{k} ({v})" for k, v in FORMATS.items()),
     )
+    one_line_errors(parser, "analyse")
     return parser
 
 
@@ -91,10 +89,10 @@ def _load(year: int, codes: list[str] | None) -> tuple[dict[str, Any], dict[str,
     result = cbs_ingest.load(year, codes)
     info: dict[str, Any] = {"provenance": result.provenance, "from_cache": result.from_cache}
     if result.stale:
-        info["warning"] = "served from cache because the source failed"
+        info["warning"] = "served from the area store because the source failed"
         print(
             f"stapelkaart: warning: CBS unreachable ({result.stale_reason}); "
-            "using the cached copy.",
+            "using the stored copy.",
             file=sys.stderr,
         )
     return result.frames, info
@@ -223,22 +221,27 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.permutations < 0 or not 0 < args.alpha < 1:
         raise InputError("--permutations must be >= 0 and --alpha between 0 and 1.")
-    codes = _codes(args.municipality)
+    codes = None if args.whole_country else _codes(args.municipality)
     frames, info = _load(args.year, codes)
     frame = frames[args.level]
-    frame = frame[frame["gemeentecode"].isin(codes)].reset_index(drop=True)
+    if codes is not None:
+        frame = frame[frame["gemeentecode"].isin(codes)].reset_index(drop=True)
+    scope = "the whole country" if codes is None else ", ".join(codes)
     if frame.empty:
         raise InputError(
-            f"No {args.level} areas found for {', '.join(codes)} in {args.year}.",
-            nl=f"Geen gebieden ({args.level}) gevonden voor {', '.join(codes)} in {args.year}.",
+            f"No {args.level} areas found for {scope} in {args.year}.",
+            nl=f"Geen gebieden ({args.level}) gevonden voor {scope} in {args.year}.",
         )
-    frame, extra, included = _with_datasets(frames, codes, year=args.year, level=args.level)
+    present = sorted(frame["gemeentecode"].unique()) if codes is None else codes
+    frame, extra, included = _with_datasets(frames, present, year=args.year, level=args.level)
     if included:
         info["eigen_gegevens"] = included
         print(f"Including stored datasets: {', '.join(included)}", file=sys.stderr)
     reference = None
     if args.scope == "national":
-        reference = _load(args.year, None)[0][args.level]
+        reference = frames[args.level] if codes is None else _load(args.year, None)[0][args.level]
+    if codes is None:
+        codes = sorted(frame["gemeentecode"].unique())
 
     def progress(fraction: float, text: str) -> None:
         print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
@@ -274,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
     written = write_table(result.table, args.out, metadata=metadata)
     table = result.table
     print(
-        f"Analysed {len(table)} {args.level} areas of {', '.join(codes)}: "
+        f"Analysed {len(table)} {args.level} areas of {scope}: "
         f"{int(table['stacking_flag'].sum())} stacking areas, "
         f"{int(table['stacking_score'].notna().sum())} scored, "
         f"{result.typology.k if result.typology else 0} clusters, "

@@ -24,6 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--buurten", type=int, default=60, help="number of buurten, 20-200")
     parser.add_argument(
         "--out",
+        "-o",
         type=Path,
         required=True,
         help=(

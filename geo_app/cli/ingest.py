@@ -1,16 +1,15 @@
-"""``stapelkaart ingest``: fetch one KWB year with geometry into the cache."""
+"""``stapelkaart ingest``: fetch one KWB year with geometry into the area store."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import NoReturn
 
 from cbs_ingest import load
-from cbs_ingest.cache import cache_dir
 from cbs_ingest.columns import KWB_TABLES, LEVELS
+from cbs_ingest.store import data_dir
+from geo_app.cli._options import add_scope, add_year, one_line_errors
 
 __all__ = ["add_parser", "run"]
 
@@ -20,44 +19,33 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     years = ", ".join(str(y) for y in sorted(KWB_TABLES))
     parser = subparsers.add_parser(
         "ingest",
-        help="fetch CBS Kerncijfers Wijken en Buurten with geometry into the cache",
+        help="fetch CBS Kerncijfers Wijken en Buurten with geometry into the area store",
         description=(
             "Fetch one year of CBS Kerncijfers Wijken en Buurten for one or more gemeenten "
-            "(or the whole country), join it to the Wijk- en buurtkaart geometry and cache it "
-            "as GeoParquet. STAPELKAART_CBS_URL / STAPELKAART_PDOK_URL point at other servers; "
-            "STAPELKAART_DATA_DIR moves the cache."
+            "(or the whole country), join it to the Wijk- en buurtkaart geometry and keep it in "
+            "the area store. Gemeenten the store already holds are not fetched again. "
+            "STAPELKAART_CBS_URL / STAPELKAART_PDOK_URL point at other servers; "
+            "STAPELKAART_DATA_DIR moves the store."
         ),
     )
-    parser.add_argument("--year", type=int, required=True, help=f"reference year ({years})")
-    scope = parser.add_mutually_exclusive_group(required=True)
-    scope.add_argument(
-        "--municipality",
-        "-m",
-        action="append",
-        metavar="GMxxxx",
-        help="gemeente code, e.g. GM0505; repeat for more gemeenten",
-    )
-    scope.add_argument(
-        "--whole-country", action="store_true", help="all gemeenten of the Netherlands"
-    )
+    add_year(parser, required=True, help=f"reference year ({years})")
+    add_scope(parser)
     parser.add_argument(
         "--geometry-file",
+        "-g",
         type=Path,
         help="CBS Wijk- en buurtkaart GeoPackage (layers gemeenten, wijken, buurten); "
         "PDOK is used when omitted",
     )
     parser.add_argument(
-        "--refresh", action="store_true", help="download again even if the request is cached"
+        "--refresh",
+        "-r",
+        action="store_true",
+        help="download again even if the store holds these gemeenten",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
-    parser.error = _one_line_error  # type: ignore[method-assign]
+    one_line_errors(parser, "ingest")
     return parser
-
-
-def _one_line_error(message: str) -> NoReturn:
-    """Usage mistakes end like every other bad input: one line, exit code 2."""
-    print(f"stapelkaart: error: ingest: {message} (see stapelkaart ingest --help)", file=sys.stderr)
-    raise SystemExit(2)
 
 
 def _progress(quiet: bool):
@@ -86,7 +74,7 @@ def _seconds(age: timedelta | None) -> float:
 
 def run(args: argparse.Namespace) -> int:
     """Ingest and print a short summary."""
-    municipalities = None if args.whole_country else args.municipality
+    municipalities = None if args.whole_country else _split(args.municipality)
     result = load(
         args.year,
         municipalities,
@@ -106,13 +94,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {len(result.frames[level]):>6} {level} rows; join {line.split(': ', 1)[1]}")
     if result.stale:
         print(
-            f"  WARNING: source unavailable ({result.stale_reason}); served the cached copy, "
+            f"  WARNING: source unavailable ({result.stale_reason}); served the stored copy, "
             f"{_age(_seconds(result.cache_age))} old"
         )
     elif result.from_cache:
-        print(f"  served from cache ({_age(_seconds(result.cache_age))} old)")
+        print(f"  served from the area store ({_age(_seconds(result.cache_age))} old)")
     for note in result.notes:
         print(f"  note: {note}")
-    where = result.cache_path or f"{cache_dir()} (the demo is not cached)"
-    print(f"Cache: {where}")
+    where = result.store_location or f"{data_dir() / 'store'} (the demo is not stored)"
+    print(f"Store: {where}")
     return 0
+
+
+def _split(values: list[str]) -> list[str]:
+    """Codes from repeated and comma-separated ``-m`` values."""
+    return [c.strip() for value in values for c in value.split(",") if c.strip()]

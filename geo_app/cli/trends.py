@@ -49,12 +49,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument(
         "--municipality",
+        "-m",
         action="append",
         metavar="GMxxxx",
         help="gemeente code; repeat or separate with commas for several",
     )
-    where.add_argument("--whole-country", action="store_true", help="every gemeente")
-    parser.add_argument("--level", choices=("wijk", "buurt"), default="wijk")
+    where.add_argument("--whole-country", "-w", action="store_true", help="every gemeente")
+    parser.add_argument("--level", "-l", choices=("wijk", "buurt"), default="wijk")
     parser.add_argument("--from", dest="first", type=int, required=True, metavar="YYYY")
     parser.add_argument("--to", dest="last", type=int, required=True, metavar="YYYY")
     parser.add_argument(
@@ -69,7 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="also fill trend_flag (oplopend); off by default: the backtest found it no "
         "better than its baselines (docs/analysis.md)",
     )
-    parser.add_argument("--out", type=Path, required=True, help="output file: .csv or .xlsx")
+    parser.add_argument("--out", "-o", type=Path, required=True, help="output file: .csv or .xlsx")
     return parser
 
 

@@ -6,7 +6,7 @@ reads the file and writes nothing. Exit code 0 when the file can be used,
 
 A file that names its areas instead of coding them (such as an "in Cijfers"
 export) is matched to the CBS names of ``--gemeente`` in ``--year``, read from
-the local cache of ``stapelkaart ingest`` (never from the network). The matches,
+the area store filled by ``stapelkaart ingest`` (never from the network). The matches,
 suggestions and unmatched names are printed; ``--accept NAME=CODE`` confirms a
 suggestion.
 """
@@ -35,11 +35,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("file", type=Path, help=".csv or .xlsx file")
     parser.add_argument(
         "--level",
+        "-l",
         choices=("buurt", "wijk"),
         default="buurt",
         help="level of the codes (default: buurt)",
     )
-    parser.add_argument("--gemeente", metavar="GMxxxx", help="codes must belong to this gemeente")
+    parser.add_argument(
+        "--municipality",
+        "-m",
+        "--gemeente",
+        dest="gemeente",
+        metavar="GMxxxx",
+        help="codes must belong to this gemeente",
+    )
     parser.add_argument(
         "--codes", type=Path, metavar="FILE", help="file with the known area codes, one per line"
     )
@@ -67,9 +75,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--year",
+        "-y",
         type=int,
         default=2024,
-        help="KWB year whose cached area names are used for a file with names (default: 2024)",
+        help="KWB year whose stored area names are used for a file with names (default: 2024)",
     )
     parser.add_argument(
         "--accept",

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from cbs_ingest import cached_datasets
+from cbs_ingest import cached_datasets, stored_areas
 from cbs_ingest import load as ingest_load
 from cbs_ingest.columns import table_id
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
@@ -54,8 +54,9 @@ _DEMO_YEAR = 2024
 class Dataset:
     """One gemeente-year the app can show.
 
-    ``request`` is the list of gemeenten of the cached ingest request holding it
-    (``None``: the whole country), so loading it hits that cache entry.
+    ``request`` is what :func:`load` asks ``cbs_ingest.load`` for: the gemeente
+    itself (the area store serves any gemeente it holds, whichever ingest stored
+    it), or ``None`` for the whole country.
     """
 
     code: str
@@ -100,16 +101,19 @@ class IndicatorInfo:
 
 
 def _cached_entries() -> list[Dataset]:
-    out: list[Dataset] = []
-    for entry in cached_datasets():
-        at = entry.retrieved_at
-        retrieved = at.strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else at
-        request = None if entry.whole_country else tuple(sorted(entry.gemeenten))
-        out.extend(
-            Dataset(str(code), str(name or code), int(entry.year), retrieved, request)
-            for code, name in entry.gemeenten.items()
+    """Every gemeente-year in the area store that has areas, newest retrieval first."""
+    records = sorted(stored_areas(), key=lambda r: r.retrieved_at, reverse=True)
+    return [
+        Dataset(
+            r.code,
+            r.name or r.code,
+            int(r.year),
+            r.retrieved_at.strftime("%Y-%m-%d %H:%M"),
+            (r.code,),
         )
-    return out
+        for r in records
+        if r.rows.get("buurt", 0) + r.rows.get("wijk", 0) > 0
+    ]
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -119,11 +123,11 @@ def datasets() -> list[Dataset]:
     Returns
     -------
     list of Dataset
-        Cached CBS data (newest copy of each gemeente-year), then the demo.
+        What the area store holds (one entry per gemeente-year), then the demo.
     """
     try:
         found = _cached_entries()
-    except StapelkaartError:  # a broken cache must not stop the app from opening on the demo
+    except StapelkaartError:  # a broken store must not stop the app from opening on the demo
         found = []
     unique: dict[tuple[str, int], Dataset] = {}
     for entry in found:  # newest first: keep the first
@@ -163,11 +167,11 @@ def _ingest(
 
 @st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
 def load(year: int, code: str, request: tuple[str, ...] | None = ()) -> Loaded:
-    """Load one gemeente-year from the local cache (or the demo).
+    """Load one gemeente-year from the area store (or the demo).
 
-    ``request`` names the cached ingest holding it (``Dataset.request``): the
-    gemeenten of that ingest, ``None`` for a whole-country ingest, or empty for
-    just this gemeente. The result is shared between sessions: treat it as read-only.
+    ``request`` is ``Dataset.request``: empty or ``(code,)`` for just this
+    gemeente, ``None`` to read the whole country and keep this gemeente. The
+    result is shared between sessions: treat it as read-only.
     """
     return _ingest(int(year), code, request if request != () else (code,), None)
 

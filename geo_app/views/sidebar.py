@@ -29,6 +29,8 @@ from models import METHODS
 __all__ = ["analysis_options", "build_context"]
 
 _GM = re.compile(r"^GM[0-9]{4}$")
+#: Session key of the message of a gemeente-year that could not be loaded.
+_LOAD_ERROR = "load_error"
 #: Layers that need the clusters or hotspots (not shown before they are computed).
 _LATER_LAYERS = ("cluster_label", "hotspot")
 _SPECIAL_LAYERS = ("stacking_score", "themes_high", "cluster_label", "hotspot")
@@ -86,17 +88,33 @@ def _dataset(values: dict[str, Any]) -> _data.Dataset:
 
 
 def _load(values: dict[str, Any]) -> tuple[_data.Loaded, _data.Dataset]:
+    """Load the chosen gemeente-year; on failure fall back to the demo gemeente.
+
+    The failure's message stays on screen (also after the rerun that completes
+    the analysis) until the person picks a gemeente again.
+    """
     entry = _dataset(values)
     try:
         return _data.load(entry.year, entry.code, entry.request), entry
     except StapelkaartError as exc:
-        st.error(exc.nl)
+        st.session_state[_LOAD_ERROR] = exc.nl
     demo = _data.datasets()[-1]
     values["gm"], values["year"] = DEMO_GEMEENTE_CODE, demo.year
     return _data.load(demo.year, demo.code, demo.request), demo
 
 
-def _data_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -> None:
+def _forget_load_error() -> None:
+    st.session_state.pop(_LOAD_ERROR, None)
+
+
+def _data_section(
+    values: dict[str, Any], choices: dict[str, Any], lang: str
+) -> tuple[_data.Loaded, _data.Dataset]:
+    """Load the chosen gemeente-year, then draw the picker showing what was loaded.
+
+    Loading comes first: when it fails, the picker shows the demo gemeente the
+    map falls back to, never the gemeente that could not be loaded.
+    """
     sb = st.sidebar
     all_sets = _data.datasets()
     gm_names = {d.code: d.name for d in all_sets}
@@ -104,12 +122,22 @@ def _data_section(values: dict[str, Any], choices: dict[str, Any], lang: str) ->
     init_settings(["gm"], choices)
     choices["year"] = sorted({d.year for d in all_sets if d.code == values["gm"]}, reverse=True)
     init_settings(["year"], choices)
-    sb.header(t("sb_data", lang))
-    bound(sb.selectbox, "gm", t("gemeente", lang), options=choices["gm"], format_func=gm_names.get)
+    loaded, entry = _load(values)
+    if loaded.demo and st.session_state.get(_LOAD_ERROR):
+        st.error(st.session_state[_LOAD_ERROR])
     choices["year"] = sorted({d.year for d in all_sets if d.code == values["gm"]}, reverse=True)
-    init_settings(["year"], choices)
+    sb.header(t("sb_data", lang))
+    bound(
+        sb.selectbox,
+        "gm",
+        t("gemeente", lang),
+        options=choices["gm"],
+        format_func=gm_names.get,
+        on_change=_forget_load_error,
+    )
     bound(sb.selectbox, "year", t("year", lang), options=choices["year"])
     _fetch_section(lang)
+    return loaded, entry
 
 
 def scope_choices(loaded: _data.Loaded, upload: bool) -> tuple[list[str], list[str], list[str]]:
@@ -304,9 +332,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
         ],
         choices,
     )
-    _data_section(values, choices, lang)
-
-    loaded, entry = _load(values)
+    loaded, entry = _data_section(values, choices, lang)
     levels = [
         lv for lv in ("buurt", "wijk") if len(loaded.frames.get(lv, ())) and role.may_see(level=lv)
     ]

@@ -1,0 +1,132 @@
+"""``stapelkaart data``: what the area store holds (``list``) and removing from it (``remove``)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import Any
+
+from geo_app.cli._options import add_municipality, add_year, one_line_errors
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``data`` subcommand with its ``list`` and ``remove`` actions."""
+    parser = subparsers.add_parser(
+        "data",
+        help="list or remove what the area store holds",
+        description=(
+            "The area store keeps every gemeente ingested, per year, in the data directory "
+            "(STAPELKAART_DATA_DIR). 'list' shows years, gemeenten, age and source; 'remove' "
+            "deletes a year or some gemeenten of it."
+        ),
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="years, gemeenten, age and source")
+    add_year(listing, help="only this year")
+    add_municipality(listing, help="only this gemeente; repeat for more")
+    listing.add_argument(
+        "--gemeenten", action="store_true", help="one line per gemeente, also for large years"
+    )
+    remove = actions.add_parser("remove", help="delete a year, or gemeenten of it")
+    add_year(remove, required=True, help="the year")
+    add_municipality(remove, help="only this gemeente; repeat for more (default: the whole year)")
+    for sub, name in ((parser, "data"), (listing, "data list"), (remove, "data remove")):
+        one_line_errors(sub, name)
+    return parser
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _when(moment: datetime) -> str:
+    age = (datetime.now(UTC) - moment).total_seconds()
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({_age(age)} old)"
+
+
+def run(args: argparse.Namespace) -> int:
+    """List or remove."""
+    from cbs_ingest.store import open_store
+
+    store = open_store()
+    for note in store.notes:
+        print(f"note: {note}")
+    if args.action == "remove":
+        return _remove(store, args)
+    return _list(store, args)
+
+
+def _remove(store: Any, args: argparse.Namespace) -> int:
+    from cbs_ingest import remove_areas
+    from cbs_ingest.errors import InputError
+    from cbs_ingest.ingest import normalise_codes as _codes
+
+    codes = _codes(args.municipality) if args.municipality else None
+    removed = remove_areas(args.year, codes)
+    what = f"{args.year}" + (f" {', '.join(codes)}" if codes else "")
+    if removed == 0:
+        raise InputError(
+            f"The area store holds nothing for {what}; see stapelkaart data list.",
+            nl=f"De gebiedsopslag bevat niets voor {what}.",
+        )
+    print(f"Removed {_count(removed)} of {what} from the area store in {store.location}.")
+    return 0
+
+
+def _list(store: Any, args: argparse.Namespace) -> int:
+    from cbs_ingest.ingest import normalise_codes as _codes
+
+    records = store.list()
+    codes = set(_codes(args.municipality) or ()) if args.municipality else None
+    records = [
+        r
+        for r in records
+        if (args.year is None or r.year == args.year) and (codes is None or r.code in codes)
+    ]
+    print(f"Area store: {store.location}")
+    if not records:
+        print("  nothing stored" + (" for this selection" if args.year or codes else "")
+              + "; fetch data with: stapelkaart ingest --year YYYY -m GMxxxx")  # fmt: skip
+        return 0
+    complete = store.complete_years()
+    damaged = set(store.damaged())
+    for year in sorted({r.year for r in records}, reverse=True):
+        of_year = [r for r in records if r.year == year]
+        tables = ", ".join(sorted({r.table_id for r in of_year}))
+        whole = "the whole country, " if year in complete and codes is None else ""
+        buurten = sum(r.rows.get("buurt", 0) for r in of_year)
+        wijken = sum(r.rows.get("wijk", 0) for r in of_year)
+        print(
+            f"{year} ({tables}): {whole}{_count(len(of_year))}, {wijken} wijken, "
+            f"{buurten} buurten; oldest {_when(min(r.retrieved_at for r in of_year))}"
+        )
+        sources: dict[tuple[str, str], int] = {}
+        for r in of_year:
+            key = (r.cbs_url, r.geometry_source)
+            sources[key] = sources.get(key, 0) + 1
+        for (cbs, geometry), n in sorted(sources.items()):
+            print(f"  source: CBS {cbs}; geometry {geometry} ({_count(n)})")
+        if args.gemeenten or codes is not None or len(of_year) <= 20:
+            for r in of_year:
+                print(
+                    f"  {r.code} {r.name}: {r.rows.get('buurt', 0)} buurten, "
+                    f"{r.rows.get('wijk', 0)} wijken; retrieved {_when(r.retrieved_at)}"
+                )
+        else:
+            print(f"  (use --gemeenten or -m GMxxxx to list each of the {len(of_year)} gemeenten)")
+    for name in sorted(damaged):
+        print(f"DAMAGED: {name} fails its checksum or is missing; it is fetched again on the "
+              f"next load, or remove its year with stapelkaart data remove")  # fmt: skip
+    return 0
+
+
+def _count(n: int) -> str:
+    return f"{n} gemeente" if n == 1 else f"{n} gemeenten"
