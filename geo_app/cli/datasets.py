@@ -27,9 +27,9 @@ _ROLE = "cli"
 
 def _gemeente_option(parser: argparse.ArgumentParser, *, required: bool) -> None:
     parser.add_argument(
-        "--gemeente",
         "--municipality",
         "-m",
+        "--gemeente",
         dest="gemeente",
         required=required,
         metavar="GMxxxx",
