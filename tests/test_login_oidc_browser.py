@@ -46,9 +46,15 @@ EXPECTED_BLOCKED = (
     "https://fonts.googleapis.com/",
 )
 
-#: Accounts of the provider: login → claims in the ID token.
+#: Accounts of the provider: login → claims in the ID token. The gemeente user gets its role
+#: through the groups claim, the corporatie user through its e-mail domain.
 ACCOUNTS = {
-    "beleid": {"email": "beleid@gemeente.example", "email_verified": True, "name": "Beleid"},
+    "beleid": {
+        "email": "beleid@gemeente.example",
+        "email_verified": True,
+        "name": "Beleid",
+        "groups": ["sg-alle-medewerkers", "sg-stapelkaart-beleid"],
+    },
     "corporatie": {
         "email": "analist@woonstichting.example",
         "email_verified": True,
@@ -56,7 +62,9 @@ ACCOUNTS = {
         "groups": ["sg-woonstichting"],
     },
     "onbekend": {"email": "iemand@elders.example", "email_verified": True, "name": "Iemand"},
-    "zonder-email": {"name": "Geen e-mail"},  # no email, no groups: a missing claim
+    "zonder-email": {"name": "Geen e-mail", "groups": ["sg-alle-medewerkers"]},
+    # A known domain, but a groups claim that is no list: an error, so no access at all.
+    "kapotte-groepen": {"email": "tweede@woonstichting.example", "name": "Kapot", "groups": 42},
 }
 
 CORPORATIE_INDICATORS = ["pct_corporation_owned", "bijstand_per_1000_15_65"]
@@ -84,7 +92,9 @@ export_indicators = ["pct_corporation_owned", "stacking_score"]
 datasets = []
 
 [access.users]
-"beleid@gemeente.example" = "gemeente"
+"wethouder@gemeente.example" = "gemeente"
+[access.groups]
+"sg-stapelkaart-beleid" = "gemeente"
 [access.domains]
 "woonstichting.example" = "corporatie"
 """
@@ -275,6 +285,18 @@ def test_person_without_a_role_is_refused_not_given_the_local_role(page, app_url
     _login(page, app_url, login)
     page.get_by_text(NO_ROLE_NL).wait_for()
     page.get_by_role("button", name="Uitloggen").wait_for()
+    _assert_no_access(page)
+
+
+def test_a_malformed_claim_means_no_access_even_with_a_known_domain(page, app_url):
+    _login(page, app_url, "kapotte-groepen")
+    page.get_by_test_id("stAlert").first.wait_for()  # a Dutch message, no traceback
+    assert page.get_by_test_id("stException").count() == 0
+    _assert_no_access(page)
+
+
+def _assert_no_access(page) -> None:
     assert page.locator(FOLIUM_IFRAME).count() == 0
     assert page.get_by_text("Ingelogd als").count() == 0
     assert page.get_by_role("radiogroup", name="Niveau").count() == 0
+    assert page.get_by_label("Kaartlaag").count() == 0
