@@ -250,12 +250,15 @@ def _wait_for_map(page) -> None:
     )
 
 
-def test_gemeente_user_sees_buurten_and_logout_returns_to_login(page, app_url):
+def test_gemeente_user_sees_buurten_may_add_data_and_logout_returns_to_login(page, app_url):
     _login(page, app_url, "beleid")
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("Ingelogd als beleid@gemeente.example (Gemeente)").wait_for()
     assert _radio_options(page, "Niveau") == ["Buurten", "Wijken"]
     _wait_for_map(page)
+    page.get_by_role("tab", name="Eigen data").click()  # may add own datasets, at both levels
+    assert _radio_options(page, "Niveau van het bestand") == ["Buurten", "Wijken"]
+    page.locator("input[type=file]").wait_for(state="attached")
 
     sidebar.get_by_role("button", name="Uitloggen").click()
     page.get_by_role("button", name="Yes, sign me out").click()  # the provider's logout page
@@ -267,7 +270,7 @@ def test_gemeente_user_sees_buurten_and_logout_returns_to_login(page, app_url):
     assert page.locator(FOLIUM_IFRAME).count() == 0
 
 
-def test_corporatie_user_sees_only_wijken_and_its_indicators(page, app_url):
+def test_corporatie_user_sees_only_wijken_and_its_indicators_and_adds_no_data(page, app_url):
     _login(page, app_url, "corporatie")
     page.get_by_test_id("stSidebar").get_by_text(
         "Ingelogd als analist@woonstichting.example (Woningcorporatie)"
@@ -278,6 +281,9 @@ def test_corporatie_user_sees_only_wijken_and_its_indicators(page, app_url):
         INDICATORS[k].label_nl for k in CORPORATIE_INDICATORS
     }
     assert set(_layer_options(page)) == expected
+    page.get_by_role("tab", name="Eigen data").click()
+    page.get_by_text("Uw rol (Woningcorporatie) mag geen eigen gegevens toevoegen.").wait_for()
+    assert page.locator("input[type=file]").count() == 0
 
 
 @pytest.mark.parametrize("login", ["onbekend", "zonder-email"])
