@@ -182,6 +182,7 @@ def app_url(tmp_path_factory):
         "STAPELKAART_DATA_DIR": str(folder / "data"),
         "STAPELKAART_CBS_URL": "http://127.0.0.1:9",
         "STAPELKAART_PDOK_URL": "http://127.0.0.1:9",
+        "STAPELKAART_ROLES": "",  # the roles come from the temporary secrets.toml
         "NO_PROXY": "127.0.0.1",
         "no_proxy": "127.0.0.1",
     }
