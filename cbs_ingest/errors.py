@@ -12,7 +12,8 @@ __all__ = [
     "SourceUnavailableError",
     "SourceChangedError",
     "CacheError",
-    "StapelkaartWarning",
+    "DatasetError",
+    "DatasetConflictError",
 ]
 
 
@@ -49,5 +50,9 @@ class CacheError(StapelkaartError, OSError):
     """The local cache could not be read or written."""
 
 
-class StapelkaartWarning(UserWarning):
-    """A warning raised by Stapelkaart itself; the test suite turns these into errors."""
+class DatasetError(StapelkaartError):
+    """The store of municipal datasets is unreadable, or a dataset cannot be stored or found."""
+
+
+class DatasetConflictError(DatasetError):
+    """A dataset changed since the caller saw it (name clash, concurrent replace)."""

@@ -245,7 +245,9 @@ def normalise_table(
             continue
         geo = str(row.get(spec.geo_key) or "").strip()
         code = normalise_code(row.get(code_key)) or normalise_code(geo)
-        area_level = _LEVELS.get((code or "")[:2])
+        if not code:
+            continue
+        area_level = _LEVELS.get(code[:2])
         if area_level not in levels or (wanted is not None and code[2:6] not in wanted):
             continue
         raw_period = str(row.get("Perioden") or "").strip()
@@ -328,7 +330,9 @@ def fetch_series(
     codes = sorted({c.strip().upper() for c in municipalities}) if municipalities else None
     if codes:
         _refuse_merged(codes, last)
-    frames, missing, notes = [], {}, []
+    frames: list[pd.DataFrame] = []
+    missing: dict = {}
+    notes: list[str] = []
     for i, spec in enumerate(specs):
         if progress is not None:
             progress(i / len(specs), f"CBS-tabel {spec.table_id} ({spec.year}) ophalen")

@@ -98,7 +98,8 @@ def _blank_secrets(rows: list[list[object]], start: int) -> tuple[list[list[obje
     for row in rows:
         cells = list(row)
         for j in range(start, len(cells)):
-            if isinstance(cells[j], str) and cells[j].strip() == _SECRET:
+            cell = cells[j]
+            if isinstance(cell, str) and cell.strip() == _SECRET:
                 cells[j] = None
                 n += 1
         out.append(cells)
@@ -179,7 +180,7 @@ def _long(table: RawTable) -> RawTable:
         units.setdefault((indicator, period), set()).add(unit)
     columns: dict[str, int] = {}
     areas: dict[str, int] = {}
-    cells: dict[tuple[int, int], tuple[str, int]] = {}
+    found: dict[tuple[int, int], tuple[str, int]] = {}
     first_line: list[int] = []
     seen: dict[tuple[int, int], int] = {}
     secret = 0
@@ -191,7 +192,7 @@ def _long(table: RawTable) -> RawTable:
         if i == len(first_line):
             first_line.append(line)
         seen[(i, j)] = seen.get((i, j), 0) + 1
-        if (i, j) in cells:
+        if (i, j) in found:
             if seen[(i, j)] >= 3:
                 raise Rejected(
                     "person_level",
@@ -205,7 +206,7 @@ def _long(table: RawTable) -> RawTable:
         if value == _SECRET:
             secret += 1
             value = ""
-        cells[(i, j)] = (value, line)
+        found[(i, j)] = (value, line)
     doubles = [(i, j) for (i, j), n in seen.items() if n > 1]
     if doubles:
         i, j = doubles[0]
@@ -222,13 +223,13 @@ def _long(table: RawTable) -> RawTable:
     rows: list[list[object]] = []
     cell_rows: dict[tuple[int, int], int] = {}
     for area, i in areas.items():
-        row: list[object] = [area] + [None] * len(columns)
+        out_row: list[object] = [area] + [None] * len(columns)
         for j in range(1, len(columns) + 1):
-            if (i, j) in cells:
-                value, line = cells[(i, j)]
-                row[j] = value or None
+            if (i, j) in found:
+                value, line = found[(i, j)]
+                out_row[j] = value or None
                 cell_rows[(i, j)] = line
-        rows.append(row)
+        rows.append(out_row)
     notes = list(table.notes)
     notes.append(
         (

@@ -280,8 +280,9 @@ def compute_trends(
     rows_idx = np.arange(len(matrix))
     first_value = np.where(n > 0, matrix[rows_idx, first_idx], np.nan)
     last_value = np.where(n > 0, matrix[rows_idx, last_idx], np.nan)
-    out["first_period"] = np.where(n > 0, years[first_idx].astype(str), None)
-    out["last_period"] = np.where(n > 0, years[last_idx].astype(str), None)
+    no_period = np.full(len(n), None, dtype=object)
+    out["first_period"] = np.where(n > 0, years[first_idx].astype(str), no_period)
+    out["last_period"] = np.where(n > 0, years[last_idx].astype(str), no_period)
     out["n_periods"] = n
     out["first_value"] = first_value
     out["last_value"] = last_value
@@ -293,7 +294,9 @@ def compute_trends(
     reason = _reasons(out, years, rule, mergers or {}, breaks or {}, matrix, changes, counts)
     flag = _flags(out, matrix, rule, counts, rates, reason)
     out["comparable"] = reason.isna().to_numpy()
-    out["trend_flag"] = pd.array(np.where(reason.isna(), flag, None), dtype="boolean")
+    out["trend_flag"] = pd.array(
+        np.where(reason.isna(), flag, np.full(len(flag), None, dtype=object)), dtype="boolean"
+    )
     out["reason"] = reason.to_numpy()
     for column in ("slope", "change", "change_rel"):
         out.loc[~out["comparable"], column] = np.nan

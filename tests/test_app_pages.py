@@ -137,10 +137,17 @@ def test_profile_tab_shows_area_references_and_printable_profile():
         "Percentiel stapeling",
         "Hoge thema's",
     }
-    assert "**Hotspot:**" in body
+    assert "**Ruimtelijk patroon:**" in body
     frames = [df.value for df in at.dataframe]
     themes, indicators = frames[0], frames[1]
-    assert list(themes.columns) == ["thema", "indicator", "percentiel", "hoog"]
+    assert list(themes.columns) == [
+        "thema",
+        "indicator",
+        "waarde",
+        "gladgestreken",
+        "percentiel",
+        "hoog",
+    ]
     assert len(themes) == 5
     assert {"indicator", "value", "gemeente", "percentile"} <= set(indicators.columns)
     assert "national" not in indicators.columns  # none exists for the fictitious gemeente
@@ -190,23 +197,23 @@ def test_about_tab_names_sources_licence_and_privacy():
 
 def test_a_stapelkaart_error_becomes_a_dutch_message(monkeypatch):
     from cbs_ingest.errors import InputError
-    from geo_app.session import data as _data
+    from geo_app.session import analysis
 
     def broken(*args, **kwargs):
         raise InputError("broken on purpose", nl="Deze analyse kan niet: opzettelijk kapot.")
 
-    monkeypatch.setattr(_data, "analyse", broken)
+    monkeypatch.setattr(analysis, "analyse", broken)
     at = run_app()
     assert [e.value for e in at.error] == ["Deze analyse kan niet: opzettelijk kapot."]
 
 
 def test_an_unexpected_error_shows_no_traceback(monkeypatch):
-    from geo_app.session import data as _data
+    from geo_app.session import analysis
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail that must not leak")
 
-    monkeypatch.setattr(_data, "analyse", broken)
+    monkeypatch.setattr(analysis, "analyse", broken)
     at = run_app()
     assert len(at.error) == 1
     assert "internal detail" not in at.error[0].value
@@ -239,3 +246,10 @@ def test_no_streamlit_pages_folder_beside_the_app():
     app_dir = Path(APP).parent
     assert not (app_dir / "pages").exists()
     assert (app_dir / "views" / "map.py").is_file()
+
+
+def test_compare_picker_speaks_the_language_of_the_ui():
+    dutch = run_app(tab="vergelijken")
+    assert dutch.multiselect(key="w_cmp").proto.placeholder == "Kies gebieden…"
+    english = run_app(tab="vergelijken", lang="en")
+    assert english.multiselect(key="w_cmp").proto.placeholder == "Choose areas…"

@@ -292,15 +292,17 @@ def _ctx_after_upload():
         "k": 0,
         "alpha": 0.05,
     }
-    table, analysis = _data.analyse(
+    from geo_app.session.analysis import analyse
+
+    table, analysis = analyse(
         2024,
         "GM9999",
         "buurt",
         analysis_options(values),
         ("GM9999",),
         upload_key=entry["key"],
-        _frame=entry["frame"],
-        _extra=entry["extra"],
+        frame=entry["frame"],
+        extra=entry["extra"],
     )
     return Context(
         lang="nl",

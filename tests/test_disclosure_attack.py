@@ -304,16 +304,17 @@ def test_a_missing_wijk_total_is_recovered_through_the_gemeente_total():
     assert algebra_attack(frame, hidden) == set()
 
 
-@pytest.mark.shared_data
-def test_real_rijnmond_hierarchy_resists_both_attacks(shared_data):
-    """452 real buurten of 11 gemeenten, their real wijken; municipal-like counts.
+@pytest.mark.real_data
+def test_real_rijnmond_hierarchy_resists_both_attacks(real_data):
+    """Real buurten (452 of 11 gemeenten in ../shared, 122 of 3 in the fixture), their
+    real wijken; municipal-like counts.
 
     The counts are CBS's Wmo client numbers divided by five (so that many cells are
     small), missing where CBS published nothing; wijk and gemeente totals are
     their exact sums.
     """
     stats = pd.read_parquet(
-        shared_data / "nprz-app" / "buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
+        real_data / "nprz-app" / "buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
         columns=["buurtcode", "wijkcode", "gemeentecode", "WmoClienten_93"],
     )
     buurt = pd.DataFrame(

@@ -109,16 +109,18 @@ def test_unknown_gemeente_is_refused(series_server):
 @pytest.fixture(scope="module")
 def dump_tables():
     """``load(theme, first, last)``: the real dumps of those tables (built once each)."""
-    from conftest import SHARED_DATA
     from fake_cbs_series import series_tables_from_dumps
 
-    if not SHARED_DATA.is_dir():
-        pytest.skip("real CBS data not found at ../shared/data/raw")
+    from tests._real import shared_raw
+
+    raw = shared_raw()
+    if raw is None:
+        pytest.skip("needs the social-domain series in ../shared/data/raw (not in the fixture)")
     built: dict = {}
 
     def load(theme, first, last):
         ids = [t.table_id for t in tables_for(theme, first, last) if t.table_id not in built]
-        built.update(series_tables_from_dumps(SHARED_DATA, ids))
+        built.update(series_tables_from_dumps(raw, ids))
         return built
 
     return load

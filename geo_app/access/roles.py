@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -46,7 +46,9 @@ __all__ = [
 #: Environment variable naming a roles TOML file.
 ENV_VAR = "STAPELKAART_ROLES"
 _ALL = "*"
-_PURPOSES = ("view", "export")
+#: Why a role looks at data: to see it in the app, or to download it.
+Purpose = Literal["view", "export"]
+_PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 _ROLE_KEYS = {
     "label",
     "levels",
@@ -55,6 +57,7 @@ _ROLE_KEYS = {
     "export_indicators",
     "datasets",
     "upload",
+    "audit",
 }
 _ACCESS_KEYS = {
     "roles",
@@ -84,15 +87,18 @@ class Role:
     export_indicators: frozenset[str] | None
     datasets: frozenset[str] | None
     upload: bool
+    audit: bool = False  # may view and export the audit log
 
-    def may_see(self, *, level: str, indicator: str | None = None, purpose: str = "view") -> bool:
+    def may_see(
+        self, *, level: str, indicator: str | None = None, purpose: Purpose = "view"
+    ) -> bool:
         """Whether this role may see (or export) an indicator at a level."""
         levels, indicators = self._scope(purpose)
         return level in levels and (
             indicator is None or indicators is None or indicator in indicators
         )
 
-    def _scope(self, purpose: str) -> tuple[frozenset[str], frozenset[str] | None]:
+    def _scope(self, purpose: Purpose) -> tuple[frozenset[str], frozenset[str] | None]:
         if purpose not in _PURPOSES:
             raise ValueError(f"purpose must be 'view' or 'export', got {purpose!r}")
         if purpose == "view":
@@ -102,7 +108,7 @@ class Role:
 
 #: The role of local single-user mode when the configuration names none.
 LOCAL_ROLE = Role(
-    "lokaal", "Lokaal gebruik", frozenset(LEVELS), None, frozenset(LEVELS), None, None, True
+    "lokaal", "Lokaal gebruik", frozenset(LEVELS), None, frozenset(LEVELS), None, None, True, True
 )
 
 
@@ -196,10 +202,13 @@ def _role(name: str, spec: Any, *, indicators: Iterable[str] | None) -> Role:
     upload = spec.get("upload", False)
     if not isinstance(upload, bool):
         raise _error(f"roles.{name}.upload must be true or false")
+    audit = spec.get("audit", False)
+    if not isinstance(audit, bool):
+        raise _error(f"roles.{name}.audit must be true or false")
     label = spec.get("label", name)
     if not isinstance(label, str):
         raise _error(f"roles.{name}.label must be text")
-    return Role(name, label, levels, view, export_levels, export, datasets, upload)
+    return Role(name, label, levels, view, export_levels, export, datasets, upload, audit)
 
 
 def parse_access_config(
@@ -315,7 +324,7 @@ def load_access_config(
         has_access = secrets is not None and "access" in secrets
     except FileNotFoundError:  # st.secrets without any secrets.toml
         has_access = False
-    if has_access:
+    if has_access and secrets is not None:
         return parse_access_config(_plain(secrets["access"]), indicators=indicators)
     return None
 
@@ -356,7 +365,7 @@ def resolve_role(config: AccessConfig | None, user: Mapping[str, Any] | None) ->
     return config.roles[config.default_role] if config.default_role else None
 
 
-def filter_indicators(keys: Iterable[str], role: Role, *, purpose: str = "view") -> list[str]:
+def filter_indicators(keys: Iterable[str], role: Role, *, purpose: Purpose = "view") -> list[str]:
     """The indicator keys a role may see (or export), in the given order."""
     _, allowed = role._scope(purpose)
     return [k for k in keys if allowed is None or k in allowed]
@@ -367,7 +376,7 @@ def filter_frame(
     role: Role,
     *,
     indicators: Iterable[str] | None = None,
-    purpose: str = "view",
+    purpose: Purpose = "view",
 ) -> pd.DataFrame:
     """Return the rows and columns of an area frame that a role may see or export.
 
@@ -423,12 +432,12 @@ def current_session(config: AccessConfig | None = None) -> Session:
     except FileNotFoundError:  # no secrets.toml at all
         has_auth = False
     if not has_auth:
-        role = config.local() if config else LOCAL_ROLE
-        return Session("local", False, None, role)
+        return Session("local", False, None, config.local() if config else LOCAL_ROLE)
     user = st.user.to_dict() if hasattr(st.user, "to_dict") else dict(st.user)
     if not user.get("is_logged_in"):
         return Session("oidc", False, None, None, "Log in om Stapelkaart te gebruiken.")
-    email = user.get("email")
+    given = user.get("email")
+    email = given if isinstance(given, str) else None
     role = resolve_role(config, user)
     reason = (
         ""

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS: tuple[str, ...] = ("demo", "ingest", "analyse", "trends", "validate", "app")
+_COMMANDS: tuple[str, ...] = ("demo", "ingest", "analyse", "trends", "validate", "datasets", "app")
 
 
 def build_parser() -> argparse.ArgumentParser:

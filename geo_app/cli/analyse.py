@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -84,34 +85,56 @@ def _codes(values: Sequence[str]) -> list[str]:
 
 
 def _load(year: int, codes: list[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Frames and provenance via ``cbs_ingest.load``; the demo when ingest is not there yet."""
+    """Frames and provenance via ``cbs_ingest.load`` (the demo gemeente included)."""
     import cbs_ingest
 
-    load = getattr(cbs_ingest, "load", None)
-    if load is not None:
-        result = load(year, codes)
-        provenance = getattr(result, "provenance", None)
-        info: dict[str, Any] = {
-            "provenance": provenance if isinstance(provenance, dict) else str(provenance),
-            "from_cache": bool(getattr(result, "from_cache", False)),
-        }
-        if getattr(result, "stale", False):
-            info["warning"] = "served from cache because the source failed"
-            reason = getattr(result, "stale_reason", None)
-            print(
-                f"stapelkaart: warning: CBS unreachable ({reason}); using the cached copy.",
-                file=sys.stderr,
-            )
-        return result.frames, info
-    if codes == [_DEMO]:
-        from cbs_ingest.demo import DEMO_NOTICE_NL, make_demo
+    result = cbs_ingest.load(year, codes)
+    info: dict[str, Any] = {"provenance": result.provenance, "from_cache": result.from_cache}
+    if result.stale:
+        info["warning"] = "served from cache because the source failed"
+        print(
+            f"stapelkaart: warning: CBS unreachable ({result.stale_reason}); "
+            "using the cached copy.",
+            file=sys.stderr,
+        )
+    return result.frames, info
 
-        return make_demo(year=year), {"provenance": DEMO_NOTICE_NL}
-    raise InputError(
-        "Loading CBS data is not available in this installation; only the demo "
-        f"gemeente {_DEMO} can be analysed.",
-        nl=f"CBS-gegevens laden is hier niet beschikbaar; alleen de demogemeente {_DEMO} kan.",
-    )
+
+def _with_datasets(
+    frames: dict[str, Any], codes: list[str], *, year: int, level: str
+) -> tuple[Any, tuple[Any, ...], list[str]]:
+    """The level's frame with the stored datasets of each gemeente joined as ``gem_`` columns.
+
+    Only the protected values are stored, so nothing here can undo disclosure control.
+    """
+    import pandas as pd
+
+    from cbs_ingest.datasets import open_store
+    from geo_app.session.stored import entries_from_stored
+
+    store = open_store()
+    parts, extra, included = [], {}, []
+    for code in codes:
+        own = {
+            lv: f[f["gemeentecode"] == code].reset_index(drop=True)
+            if "gemeentecode" in f.columns
+            else f
+            for lv, f in frames.items()
+        }
+        stored = store.latest(code, year, allowed=None)
+        merged, skipped = entries_from_stored(own, stored)
+        for name in skipped:
+            print(
+                f"stapelkaart: warning: stored dataset {name} of {code} not used.", file=sys.stderr
+            )
+        entry = merged.get(level)
+        parts.append(entry["frame"] if entry else own[level])
+        if entry:
+            extra.update({i.key: i for i in entry["extra"]})
+            versions = {d.meta.name: d.meta.version for d in stored}
+            included += [f"{code}/{n} v{versions[n]}" for n in entry["names"]]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return frame, tuple(extra.values()), included
 
 
 def build_metadata(
@@ -124,6 +147,7 @@ def build_metadata(
 ) -> dict[str, Any]:
     """Sources, settings and column meanings of an analysis, for the export files."""
     from cbs_ingest.columns import KWB_TABLES
+    from geo_app.session.i18n import HOTSPOT_LABELS, hotspot_label
     from layers.indicators import get_indicator
 
     columns = {}
@@ -133,6 +157,10 @@ def build_metadata(
         except KeyError:
             continue
         columns[key] = f"{ind.label_nl} ({ind.source})"
+        columns[key + "_smoothed"] = (
+            f"{ind.label_nl}, gladgestreken naar het niveau van de gemeente naar mate het "
+            "cijfer op weinig inwoners rust (empirical Bayes)"
+        )
     columns.update(
         stacking_score="Stapelingsscore: gemiddelde z-score van de thema's "
         "(hoger = meer stapeling)",
@@ -141,10 +169,23 @@ def build_metadata(
         themes_high="Aantal thema's boven de drempel",
         stacking_flag="Stapelgebied (genoeg thema's boven de drempel)",
         n_indicators="Aantal thema's met gegevens waarop de score rust",
+        reliability="Betrouwbaarheid van de cijfers (0-1): aandeel echt verschil tussen "
+        "gebieden in plaats van toeval",
+        reliability_class="high (betrouwbaar), moderate (redelijk betrouwbaar), low (rust op "
+        "weinig inwoners), unknown",
+        stacking_percentile_lo="Percentiel van de stapelingsscore: ondergrens (5 %) over de "
+        "redelijke varianten",
+        stacking_percentile_hi="Percentiel van de stapelingsscore: bovengrens (95 %) over de "
+        "redelijke varianten",
+        stacking_stability="Aandeel redelijke varianten (drempel P75-P85, z of percentiel, "
+        "gewichten ±25 %, inkomen één of twee keer, ruis in de aantallen) waarin het gebied "
+        "een stapelgebied is",
+        stability_class="stable (80 % of meer), borderline (20-80 %), rarely (minder dan "
+        "20 %), unknown, not computed",
         cluster="Clusternummer (1 = meeste stapeling)",
         cluster_label="Profiel van het cluster",
-        hotspot="Local Moran's I: High-High, Low-Low, High-Low, Low-High, not significant, "
-        "no neighbours, no data",
+        hotspot="Local Moran's I: "
+        + "; ".join(f"{code} = {hotspot_label(code)}" for code in HOTSPOT_LABELS),
         gi_hotspot="Getis-Ord Gi*: hot, cold, not significant, no neighbours, no data",
     )
     table = KWB_TABLES.get(year, "onbekend")
@@ -191,6 +232,10 @@ def run(args: argparse.Namespace) -> int:
             f"No {args.level} areas found for {', '.join(codes)} in {args.year}.",
             nl=f"Geen gebieden ({args.level}) gevonden voor {', '.join(codes)} in {args.year}.",
         )
+    frame, extra, included = _with_datasets(frames, codes, year=args.year, level=args.level)
+    if included:
+        info["eigen_gegevens"] = included
+        print(f"Including stored datasets: {', '.join(included)}", file=sys.stderr)
     reference = None
     if args.scope == "national":
         reference = _load(args.year, None)[0][args.level]
@@ -211,9 +256,18 @@ def run(args: argparse.Namespace) -> int:
             fdr=args.fdr,
             seed=args.seed,
             progress=progress,
+            extra_indicators=extra,
         )
     except ValueError as exc:
         raise InputError(f"Analysis not possible: {exc}") from exc
+    table = result.table
+    if extra:  # the own indicators (``gem_`` columns) beside the analysis, as the app shows them
+        from layers.indicators import compute_indicators
+
+        own = compute_indicators(frame, [i.key for i in extra], extra=extra)
+        result = dataclasses.replace(
+            result, table=table.join(own.drop(columns=table.columns, errors="ignore"))
+        )
     metadata = build_metadata(
         result, year=args.year, codes=codes, level=args.level, provenance=info
     )

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-__all__ = ["add_parser", "run", "streamlit_command"]
+__all__ = ["SETTINGS", "add_parser", "env_defaults", "run", "streamlit_command"]
 
 _APP = Path(__file__).parents[1] / "app.py"
-#: Settings of the project's .streamlit/config.toml, applied wherever the command runs.
-_ENV_DEFAULTS = {
-    "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "none",
-    "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal",
-    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    "STREAMLIT_SERVER_ENABLE_STATIC_SERVING": "true",
-    "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-    "STREAMLIT_THEME_BASE": "light",
-    "STREAMLIT_THEME_PRIMARY_COLOR": "#01689B",
-}
+#: The app's Streamlit settings (one home; ``.streamlit/config.toml`` is a copy of it).
+SETTINGS = Path(__file__).parents[1] / "streamlit.toml"
+
+
+def _env_name(option: str) -> str:
+    """Streamlit's environment variable of ``section.optionName``."""
+    return "STREAMLIT_" + re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", option.replace(".", "_")).upper()
+
+
+def env_defaults() -> dict[str, str]:
+    """The settings of :data:`SETTINGS` as ``STREAMLIT_*`` environment variables."""
+    with SETTINGS.open("rb") as file:
+        settings = tomllib.load(file)
+    return {
+        _env_name(f"{section}.{key}"): str(value).lower() if isinstance(value, bool) else str(value)
+        for section, options in settings.items()
+        for key, value in options.items()
+    }
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -46,8 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def streamlit_command(extra: list[str]) -> list[str]:
     """The command line that starts the app, with ``extra`` passed to Streamlit.
 
-    ``geo_app.cli.serve`` is ``streamlit run``, optionally importing the app's
-    modules in the background first (``geo_app._preload``).
+    ``geo_app.cli.serve`` is ``streamlit run`` without the external IP lookup.
     """
     args = [a for a in extra if a != "--"]
     return [sys.executable, "-m", "geo_app.cli.serve", "run", str(_APP), *args]
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     root = str(_APP.parents[1])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    for key, value in _ENV_DEFAULTS.items():
+    for key, value in env_defaults().items():
         env.setdefault(key, value)
     command = streamlit_command(list(args.streamlit_args))
     if os.name == "posix":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import NoReturn
 
@@ -79,6 +80,10 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _seconds(age: timedelta | None) -> float:
+    return age.total_seconds() if age is not None else 0.0
+
+
 def run(args: argparse.Namespace) -> int:
     """Ingest and print a short summary."""
     municipalities = None if args.whole_country else args.municipality
@@ -102,10 +107,10 @@ def run(args: argparse.Namespace) -> int:
     if result.stale:
         print(
             f"  WARNING: source unavailable ({result.stale_reason}); served the cached copy, "
-            f"{_age(result.cache_age.total_seconds())} old"
+            f"{_age(_seconds(result.cache_age))} old"
         )
     elif result.from_cache:
-        print(f"  served from cache ({_age(result.cache_age.total_seconds())} old)")
+        print(f"  served from cache ({_age(_seconds(result.cache_age))} old)")
     for note in result.notes:
         print(f"  note: {note}")
     where = result.cache_path or f"{cache_dir()} (the demo is not cached)"

@@ -23,14 +23,16 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Figure
 
 from cbs_ingest.errors import CacheError, InputError
 from geo_app.mapview import assets
 from geo_app.mapview.basemap import DEFAULT_BASEMAP, add_basemap
 from geo_app.mapview.classes import (
-    HOTSPOT_CLASSES,
+    HOTSPOT_COLOURS,
     PALETTES,
     SCHEMES,
+    Scheme,
     auto_decimals,
     category_colours,
     classify,
@@ -50,27 +52,31 @@ from geo_app.mapview.elements import (
 )
 from geo_app.mapview.geometry import prepare_geometry
 from geo_app.mapview.legend import (
-    MAP_TEXTS_EN,
-    MAP_TEXTS_NL,
-    NO_DATA_LABEL_NL,
+    MAP_TEXT_KEYS,
     legend_html,
     legend_title,
+    map_texts,
     numeric_rows,
 )
+from geo_app.session.i18n import hotspot_label
 
 __all__ = [
+    "Scheme",
     "build_map",
     "prepare_geometry",
     "SCHEMES",
     "PALETTES",
-    "HOTSPOT_CLASSES",
-    "NO_DATA_LABEL_NL",
-    "MAP_TEXTS_NL",
-    "MAP_TEXTS_EN",
+    "HOTSPOT_COLOURS",
+    "MAP_TEXT_KEYS",
+    "map_texts",
     "format_value",
     "SELECTED_COLOUR",
+    "ZOOM_SNAP",
     "selection_layer",
 ]
+
+#: Zoom step of fits and of the mouse wheel (Leaflet ``zoomSnap``).
+ZOOM_SNAP = 0.25
 
 #: Outline colour of the selected area(s): magenta on a white casing, unlike the
 #: black stacking outlines, the dashed wijk lines and every map palette.
@@ -86,7 +92,7 @@ def build_map(
     title: str = "",
     unit: str | None = None,
     kind: str = "auto",
-    scheme: str = "quantiles",
+    scheme: Scheme = "quantiles",
     k: int = 5,
     palette: str = "viridis",
     reverse: bool = True,
@@ -97,6 +103,8 @@ def build_map(
     stacking: pd.Series | Iterable[str] | None = None,
     stacking_label: str = "Stapeling van problemen",
     selected_label: str | None = None,
+    doubtful: pd.Series | Iterable[str] | None = None,
+    doubtful_label: str | None = None,
     wijken: gpd.GeoDataFrame | None = None,
     basemap: str | None = DEFAULT_BASEMAP,
     attribution: str = "Bron: CBS, Kadaster",
@@ -132,7 +140,8 @@ def build_map(
         Decimals of numbers shown; None chooses from the data.
     categories, category_labels
         Order and Dutch labels of categories (defaults: sorted values; for
-        hotspots the fixed order and labels of :data:`HOTSPOT_CLASSES`).
+        hotspots the fixed order of :data:`HOTSPOT_COLOURS` with the Dutch labels
+        of :data:`geo_app.session.i18n.HOTSPOT_LABELS`).
     suppressed
         Areas whose value was suppressed for privacy: a boolean Series (by code
         or aligned) or codes. Drawn hatched like missing values.
@@ -140,6 +149,10 @@ def build_map(
         Areas where problems stack: boolean Series or codes. Outlined in black.
     stacking_label
         Dutch legend and tooltip text for stacking areas.
+    doubtful, doubtful_label
+        Areas whose stacking verdict is doubtful (borderline in the rank
+        uncertainty): boolean Series or codes, drawn with a dotted outline, and
+        their legend text. A stable stacking area keeps the solid outline.
     selected_label
         Legend text for the outline of :func:`selection_layer` (None: no row).
         The outline itself is a separate layer, so that selecting another area
@@ -153,9 +166,9 @@ def build_map(
     note
         Extra Dutch line under the legend (e.g. the classification used).
     texts
-        Replacements for the fixed texts of :data:`MAP_TEXTS_NL` (for another
-        language), by key. Its ``number_format`` (``"nl"`` or ``"en"``) sets the
-        decimal mark of the tooltip and legend numbers.
+        Replacements for the fixed Dutch texts, by id of :data:`MAP_TEXT_KEYS`
+        (``map_texts("en")`` has them all in English). Its ``number_format``
+        (``"nl"`` or ``"en"``) sets the decimal mark of the tooltip and legend numbers.
     asset_base
         URL of the local Leaflet folder as the browser sees it. With the
         default, the app's copy (``geo_app/static/vendor/leaflet``) is made
@@ -172,13 +185,13 @@ def build_map(
     InputError
         For an unknown scheme, palette, basemap or kind, or a bad ``k``.
     """
-    unknown = set(texts or {}) - set(MAP_TEXTS_NL)
+    unknown = set(texts or {}) - set(MAP_TEXT_KEYS)
     if unknown:
         raise InputError(
             f"Unknown map text(s): {', '.join(sorted(unknown))}.",
             nl=f"Onbekende kaarttekst(en): {', '.join(sorted(unknown))}.",
         )
-    words = {**MAP_TEXTS_NL, **(texts or {})}
+    words = {**map_texts("nl"), **(texts or {})}
     if asset_base == assets.DEFAULT_ASSET_BASE:
         _ensure_default_assets()
     if "geometry_encoded" not in geometry.columns:
@@ -188,6 +201,7 @@ def build_map(
     kind = _kind(kind, series)
     suppressed_flags = _flags(suppressed, geometry)
     stacking_flags = _flags(stacking, geometry)
+    doubtful_flags = _flags(doubtful, geometry)
 
     if kind == "numeric":
         numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
@@ -219,6 +233,8 @@ def build_map(
             props["x"] = 1
         if stacking_flags[i]:
             props["s"] = 1
+        if doubtful_flags[i]:
+            props["d"] = 1
         features.append('{"properties":' + script_json(props) + ',"e":' + geom + "}")
 
     fmap = _new_map(geometry, asset_base=asset_base, height=height)
@@ -254,6 +270,7 @@ def build_map(
         note=note,
         texts=words,
         selected_label=selected_label,
+        doubtful_label=doubtful_label if doubtful_flags.any() else None,
     )
     Legend(
         legend,
@@ -336,11 +353,16 @@ def _new_map(geometry: gpd.GeoDataFrame, *, asset_base: str, height: int | str) 
         zoom_start=12,
         tiles=None,
         height=height,
+        # Quarter zoom levels: at whole levels a gemeente can fill as little as half the
+        # frame's width and height; a quarter step leaves at most 16% unused.
+        zoom_snap=ZOOM_SNAP,
     )
     # Per instance, so folium's class-wide CDN lists stay untouched.
     fmap.default_js, fmap.default_css = assets.asset_links(asset_base)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    fmap.get_root().header.add_child(css_element(), name="stapel_css")
+    root = fmap.get_root()
+    assert isinstance(root, Figure)  # folium.Map's root is always its Figure
+    root.header.add_child(css_element(), name="stapel_css")
     MetricScale().add_to(fmap)
     GeometryDecoder().add_to(fmap)
     return fmap
@@ -385,7 +407,7 @@ def _kind(kind: str, series: pd.Series) -> str:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return "numeric"
     present = set(series.dropna().astype(str))
-    if present and present <= set(HOTSPOT_CLASSES):
+    if present and present <= set(HOTSPOT_COLOURS):
         return "hotspot"
     if not present:
         return "numeric"
@@ -405,9 +427,9 @@ def _categorise(
         categories = categories if categories is not None else ["ja", "nee"]
     text = [None if pd.isna(v) else str(v) for v in raw]
     if kind == "hotspot":
-        order = list(categories) if categories is not None else list(HOTSPOT_CLASSES)
-        colours = [HOTSPOT_CLASSES.get(c, ("#999999", c))[0] for c in order]
-        default_labels = {c: HOTSPOT_CLASSES.get(c, ("", c))[1] for c in order}
+        order = list(categories) if categories is not None else list(HOTSPOT_COLOURS)
+        colours = [HOTSPOT_COLOURS.get(c, "#999999") for c in order]
+        default_labels = {c: hotspot_label(c, "nl") for c in order}
     else:
         present = sorted({v for v in text if v is not None})
         order = list(categories) if categories is not None else present

@@ -14,16 +14,19 @@ place), so two app processes starting at once never see half a copy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
+import stat
 import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
 
 from cbs_ingest.errors import CacheError
+from geo_app.mapview.folium_frame import from_frame
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -46,11 +49,9 @@ LEAFLET_LICENSE = "BSD-2-Clause"
 #: Streamlit serves this folder (next to ``geo_app/app.py``) at ``/app/static/``.
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
-#: URL of the Leaflet folder as seen from the streamlit-folium component iframe.
-#: The iframe document lives at ``<base>/component/streamlit_folium.st_folium/index.html``,
-#: so going up two levels reaches ``<base>/``; a relative URL keeps working when
-#: the app runs under a ``server.baseUrlPath``.
-DEFAULT_ASSET_BASE = "../../app/static/vendor/leaflet"
+#: URL of the Leaflet folder as seen from streamlit-folium's map frame (Streamlit
+#: serves ``STATIC_DIR`` at ``<base>/app/static/``).
+DEFAULT_ASSET_BASE = from_frame("app/static/vendor/leaflet")
 
 _FILES = ("leaflet.js", "leaflet.css")
 _IMAGE_DIR = "images"
@@ -125,6 +126,9 @@ def ensure_assets(static_dir: str | os.PathLike[str] | None = None) -> Path:
     source = leaflet_source_dir()
     wanted = _wanted(source)
     if _is_complete(target, wanted):
+        if stat.S_IMODE(target.stat().st_mode) != 0o755:  # a copy made before the fix
+            with contextlib.suppress(OSError):
+                _make_readable(target)
         return target
     vendor = target.parent
     try:
@@ -138,6 +142,7 @@ def ensure_assets(static_dir: str | os.PathLike[str] | None = None) -> Path:
             shutil.copyfile(source / name, staging / name)
         marker = {"version": LEAFLET_VERSION, "license": LEAFLET_LICENSE, "files": wanted}
         (staging / _MARKER).write_text(json.dumps(marker, indent=1), encoding="utf-8")
+        _make_readable(staging)
         if _is_complete(target, wanted):  # another process finished meanwhile: keep its copy
             return target
         _swap_in(staging, target)
@@ -152,6 +157,17 @@ def ensure_assets(static_dir: str | os.PathLike[str] | None = None) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
     _LOG.info("Leaflet %s copied to %s", LEAFLET_VERSION, target)
     return target
+
+
+def _make_readable(folder: Path) -> None:
+    """Make the copy 755 (folders) and 644 (files), whatever the umask.
+
+    ``mkdtemp`` makes the staging folder 700; a web server running as another user
+    must still read the copy (public code, nothing secret).
+    """
+    folder.chmod(0o755)
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _swap_in(staging: Path, target: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from branca.colormap import LinearColormap, linear
@@ -27,8 +28,8 @@ __all__ = [
     "PALETTES",
     "OKABE_ITO",
     "TOL_MUTED",
-    "HOTSPOT_CLASSES",
-    "NO_DATA_COLOUR",
+    "HOTSPOT_COLOURS",
+    "Scheme",
     "Classes",
     "classify",
     "sequential_colours",
@@ -40,7 +41,10 @@ __all__ = [
 ]
 
 #: Classification schemes: key → (Dutch label, name of the mapclassify class).
-SCHEMES: dict[str, tuple[str, str]] = {
+#: A class-break scheme (the keys of :data:`SCHEMES`).
+Scheme = Literal["quantiles", "fisher_jenks", "equal_interval"]
+
+SCHEMES: dict[Scheme, tuple[str, str]] = {
     "quantiles": ("Kwantielen (even veel gebieden per klasse)", "Quantiles"),
     "fisher_jenks": ("Natuurlijke grenzen (Fisher-Jenks)", "FisherJenks"),
     "equal_interval": ("Gelijke intervallen", "EqualInterval"),
@@ -81,14 +85,11 @@ def equal_interval_bins(data: np.ndarray, k: int) -> np.ndarray:
     return cuts.copy()
 
 
-def _scheme_bins(scheme: str, data: np.ndarray, k: int) -> np.ndarray:
+def _scheme_bins(scheme: Scheme, data: np.ndarray, k: int) -> np.ndarray:
     if scheme == "quantiles":
         return quantile_bins(data, k)
     if scheme == "equal_interval":
         return equal_interval_bins(data, k)
-    from geo_app import _preload
-
-    _preload.wait()  # see geo_app._preload: never import mapclassify twice at once
     import mapclassify
 
     return np.asarray(getattr(mapclassify, SCHEMES[scheme][1])(data, k=k).bins, dtype=float)
@@ -109,7 +110,7 @@ _CIVIDIS_ANCHORS = (
 
 #: Sequential palettes (colour-blind safe, readable in greyscale).
 PALETTES: dict[str, LinearColormap] = {
-    "viridis": linear.viridis,
+    "viridis": linear.viridis,  # type: ignore[attr-defined]  # branca sets these at import
     "cividis": LinearColormap(list(_CIVIDIS_ANCHORS)),
 }
 
@@ -128,18 +129,17 @@ TOL_MUTED = (
     "#AA4499",
 )
 
-#: Hotspot classes (from the analysis) in legend order: key → (colour, Dutch label).
-HOTSPOT_CLASSES: dict[str, tuple[str, str]] = {
-    "High-High": ("#B2182B", "Hotspot: hoog, omringd door hoog"),
-    "High-Low": ("#F4A582", "Hoog, omringd door laag"),
-    "Low-High": ("#92C5DE", "Laag, omringd door hoog"),
-    "Low-Low": ("#2166AC", "Coldspot: laag, omringd door laag"),
-    "not significant": ("#E8E8E8", "Niet significant"),
-    "no neighbours": ("#FFFFFF", "Geen buren"),
+#: Hotspot classes (from the analysis) drawn on the map, in legend order, and their
+#: colours; their labels are :data:`geo_app.session.i18n.HOTSPOT_LABELS`. Other
+#: outcomes ("no data", "not computed") are drawn as missing.
+HOTSPOT_COLOURS: dict[str, str] = {
+    "High-High": "#B2182B",
+    "High-Low": "#F4A582",
+    "Low-High": "#92C5DE",
+    "Low-Low": "#2166AC",
+    "not significant": "#E8E8E8",
+    "no neighbours": "#FFFFFF",
 }
-
-#: Fill behind the hatching of areas without data.
-NO_DATA_COLOUR = "#BDBDBD"
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class Classes:
         return len(self.bins)
 
 
-def classify(values: np.ndarray, *, scheme: str = "quantiles", k: int = 5) -> Classes:
+def classify(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5) -> Classes:
     """Assign numeric values to ``k`` classes with ``mapclassify``.
 
     Parameters
@@ -272,7 +272,11 @@ def separating_decimals(classes: Classes, places: int, *, most: int = 3) -> int:
 
 
 def format_number(value: float, decimals: int = 1, *, english: bool = False) -> str:
-    """Format a number the Dutch way, ``1.234,5`` (``english``: ``1,234.5``)."""
+    """Format a number the Dutch way, ``1.234,5`` (``english``: ``1,234.5``).
+
+    A value that rounds to zero is written without a sign (``0,0``, never ``-0,0``).
+    """
+    value = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = f"{value:,.{decimals}f}"
     if english:
         return text

@@ -15,12 +15,14 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo_app.mapview.encoding import DECODER_JS
+from geo_app.mapview.leaflet_internals import ZOOM_ANIMATING
 
 __all__ = [
     "script_json",
     "feature_collection",
     "ChoroplethLayer",
     "GeometryDecoder",
+    "LEGEND_MAX_ZOOM_COST",
     "Legend",
     "OutlineLayer",
     "MetricScale",
@@ -101,7 +103,8 @@ class ChoroplethLayer(MacroElement):
     data_json
         Script-safe GeoJSON FeatureCollection text; each feature's properties
         hold ``code``, ``name``, ``v`` (formatted value), ``c`` (class index,
-        -1 for no data) and optionally ``x`` (suppressed) and ``s`` (stacking).
+        -1 for no data) and optionally ``x`` (suppressed), ``s`` (stacking) and
+        ``d`` (doubtful: a dotted outline).
     config
         Colours per class and the Dutch texts of the tooltip.
     """
@@ -128,6 +131,10 @@ class ChoroplethLayer(MacroElement):
                     fillOpacity: cfg.fillOpacity, color: cfg.lineColour, weight: 0.7, opacity: 0.9
                 };
                 if (p.s) { style.color = cfg.stackColour; style.weight = 3; style.opacity = 1; }
+                if (p.d) {  // dotted: unlike the dashed wijk lines
+                    style.color = cfg.stackColour; style.opacity = 1; style.weight = 3.5;
+                    style.dashArray = "0.5 6"; style.lineCap = "round";
+                }
                 return style;
             };
             var layer = L.geoJSON({{ this.decoded }}({{ this.data_json }}), {
@@ -195,17 +202,24 @@ class OutlineLayer(MacroElement):
         )
 
 
+#: Zoom levels the map may give up to keep the areas clear of the legend (0.5: the
+#: areas keep at least 70% of their width and height); beyond that they fill the frame.
+LEGEND_MAX_ZOOM_COST = 0.5
+
+
 class Legend(MacroElement):
     """A plain HTML/CSS legend in a Leaflet control (no d3, no branca colormap).
 
     The legend can be folded away with the button in its title row. When the
     map opens, it is refitted so that the areas stay clear of the legend
-    (``paddingBottomRight`` with the legend's size, only across or only up),
-    provided that costs no zoom level; otherwise the fit stays and the user can
-    fold the legend. The row of the selected-area outline (class
-    ``stapel-selected-row``) is shown only while a line in ``selected_colour``
-    is on the map, i.e. while :func:`geo_app.mapview.selection_layer` outlines
-    something, so selecting an area never changes (and remounts) the map.
+    (``paddingBottomRight`` with the legend's size, across or up, whichever
+    costs less), provided that costs at most :data:`LEGEND_MAX_ZOOM_COST` zoom
+    levels; otherwise the areas fill the frame and the user can fold the legend.
+    Either way the fit is made again for the frame's real size. The row of the
+    selected-area outline (class ``stapel-selected-row``) is shown only while a
+    line in ``selected_colour`` is on the map, i.e. while
+    :func:`geo_app.mapview.selection_layer` outlines something, so selecting an
+    area never changes (and remounts) the map.
 
     Parameters
     ----------
@@ -294,7 +308,7 @@ class Legend(MacroElement):
                         div.setAttribute("data-fit", "none");
                         return;
                     }
-                    if (map._animatingZoom) {
+                    if ({{ this.zoom_animating }}) {
                         // Leaflet (1.9.3, pinned) is still animating the first fit's zoom;
                         // its end would undo a refit made now.
                         map.once("zoomend", function () { setTimeout(refit, 0); });
@@ -310,20 +324,27 @@ class Legend(MacroElement):
                     var w = outer.right - box.left + 6;
                     var h = outer.bottom - box.top + 6;
                     var sides = [[w, 0], [0, h]];
+                    var best = -1, bestZoom = -Infinity, bestPad = null;
                     for (var i = 0; i < sides.length; i++) {
                         var pad = L.point(sides[i][0] + 6, sides[i][1] + 6);
                         if (!(pad.x + 12 < size.x && pad.y + 12 < size.y)) { continue; }
                         var padded = map.getBoundsZoom(bounds, false, pad.add([6, 6]));
-                        if (isFinite(zoom) && isFinite(padded) && padded >= zoom) {
-                            map.fitBounds(bounds, {
-                                paddingTopLeft: [6, 6], paddingBottomRight: pad, animate: false
-                            });
-                            // Done: "left" of the legend or "above" it.
-                            div.setAttribute("data-fit", i === 0 ? "left" : "above");
-                            return;
+                        if (isFinite(padded) && padded > bestZoom) {
+                            best = i; bestZoom = padded; bestPad = pad;
                         }
                     }
-                    div.setAttribute("data-fit", "none");  // would cost a zoom level
+                    // Beside the legend if that costs at most cfg.maxCost zoom levels (the
+                    // areas then keep at least 70% of their size); else fill the frame.
+                    if (best >= 0 && isFinite(zoom) && bestZoom >= zoom - cfg.maxCost) {
+                        map.fitBounds(bounds, {
+                            paddingTopLeft: [6, 6], paddingBottomRight: bestPad, animate: false
+                        });
+                        // Done: "left" of the legend or "above" it.
+                        div.setAttribute("data-fit", best === 0 ? "left" : "above");
+                        return;
+                    }
+                    map.fitBounds(bounds, {padding: [6, 6], animate: false});
+                    div.setAttribute("data-fit", "none");  // would cost too much of the map
                 };
                 setTimeout(refit, 0);
                 // The frame can still change size after that (Streamlit lays the page out
@@ -349,12 +370,14 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.html_json = script_json(html)
+        self.zoom_animating = ZOOM_ANIMATING
         self.config_json = script_json(
             {
                 "bounds": bounds,
                 "hideText": hide_text,
                 "showText": show_text,
                 "selectedColour": selected_colour,
+                "maxCost": LEGEND_MAX_ZOOM_COST,
             }
         )
 
@@ -385,6 +408,8 @@ MAP_CSS = """
 .stapel-legend .stapel-hatch { background: repeating-linear-gradient(45deg, #8c8c8c 0 2px,
   #d9d9d9 2px 6px); }
 .stapel-legend .stapel-stack { background: #fff; border: 3px solid #000; height: 8px;
+  flex-basis: 14px; }
+.stapel-legend .stapel-doubt { background: #fff; border: 3px dotted #000; height: 8px;
   flex-basis: 14px; }
 path.leaflet-interactive:focus { outline: none; }
 .stapel-legend .stapel-selected { background: #fff; border: 3px solid #E6007E; height: 8px;

@@ -7,55 +7,40 @@ import html
 import numpy as np
 
 from geo_app.mapview.classes import Classes, format_value
+from geo_app.session.i18n import t
 
 __all__ = [
-    "MAP_TEXTS_NL",
-    "MAP_TEXTS_EN",
-    "NO_DATA_LABEL_NL",
+    "MAP_TEXT_KEYS",
+    "map_texts",
     "numeric_rows",
     "legend_title",
     "legend_html",
 ]
 
-#: Fixed texts a person reads on the map, by key; ``build_map(texts=...)`` overrides them.
-MAP_TEXTS_NL: dict[str, str] = {
-    "no_data": "geen gegevens / onderdrukt",  # legend row of hatched areas
-    "missing": "geen gegevens",  # tooltip of an area without a value
-    "suppressed": "onderdrukt (kleine aantallen)",  # tooltip of a suppressed area
-    "wijk_boundary": "Wijkgrens",  # legend row of the wijk outlines
-    "basemap_unavailable": "Achtergrondkaart niet beschikbaar",  # note when tiles fail
-    "legend_hide": "Legenda verbergen",  # fold button of the legend
-    "legend_show": "Legenda tonen",
-    "number_format": "nl",  # "nl": 1.234,5 – "en": 1,234.5 (tooltips and legend)
-    # Units after the legend title, unless the title already names them:
-    "unit_count": "aantal",
-    "unit_per_1000": "per 1.000 inwoners",
-    "unit_x1000_euro": "euro",
-    "unit_ha": "hectare",
-    "unit_per_km2": "inwoners per km²",
-    "unit_index": "index",
-}
+#: Ids of the fixed texts a person reads on the map (``map_<id>`` in
+#: :data:`geo_app.session.i18n.TEXTS`); ``build_map(texts=...)`` overrides them.
+MAP_TEXT_KEYS: tuple[str, ...] = (
+    "no_data",
+    "missing",
+    "suppressed",
+    "wijk_boundary",
+    "basemap_unavailable",
+    "legend_hide",
+    "legend_show",
+    "number_format",
+    "unit_count",
+    "unit_per_1000",
+    "unit_x1000_euro",
+    "unit_ha",
+    "unit_per_km2",
+    "unit_index",
+)
 
-#: The same texts in English, for ``build_map(texts=MAP_TEXTS_EN)`` in the English UI.
-MAP_TEXTS_EN: dict[str, str] = {
-    "no_data": "no data / suppressed",
-    "missing": "no data",
-    "suppressed": "suppressed (small numbers)",
-    "wijk_boundary": "District boundary (wijk)",
-    "basemap_unavailable": "Basemap unavailable",
-    "legend_hide": "Hide legend",
-    "legend_show": "Show legend",
-    "number_format": "en",
-    "unit_count": "number",
-    "unit_per_1000": "per 1,000 inhabitants",
-    "unit_x1000_euro": "euro",
-    "unit_ha": "hectares",
-    "unit_per_km2": "inhabitants per km²",
-    "unit_index": "index",
-}
 
-#: Legend text for areas without a value.
-NO_DATA_LABEL_NL = MAP_TEXTS_NL["no_data"]
+def map_texts(lang: str = "nl") -> dict[str, str]:
+    """The map's fixed texts in ``lang``, by id (for ``build_map(texts=...)``)."""
+    return {key: t(f"map_{key}", lang) for key in MAP_TEXT_KEYS}
+
 
 _UNIT_CAPTION = {
     "percent": "%",
@@ -123,10 +108,12 @@ def legend_html(
     stacking_label: str | None,
     wijken: bool,
     note: str | None,
-    texts: dict[str, str] = MAP_TEXTS_NL,
+    texts: dict[str, str] | None = None,
     selected_label: str | None = None,
+    doubtful_label: str | None = None,
 ) -> str:
     """The legend as HTML; every text is escaped here."""
+    texts = texts if texts is not None else map_texts()
     parts = []
     if title:
         parts.append(f'<div class="stapel-legend-title">{html.escape(title)}</div>')
@@ -135,6 +122,8 @@ def legend_html(
     parts.append(_row(texts["no_data"], swatch="stapel-hatch", count=n_missing))
     if stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
+    if doubtful_label:
+        parts.append(_row(doubtful_label, swatch="stapel-doubt"))
     if selected_label:
         # Shown by the map's script only while an area is outlined.
         parts.append(

@@ -1,8 +1,9 @@
 """Cached access to data, analysis and indicator metadata for the app.
 
 The app calls only these functions for data. Loading is cached per
-(year, gemeente); the analysis per (year, gemeente, level, own data, settings),
-so changing the map layer or the class scheme only restyles the map.
+(year, gemeente); the analysis (:mod:`geo_app.session.analysis`) per (year,
+gemeente, level, own data, settings), so changing the map layer or the class
+scheme only restyles the map.
 
 Loading goes through ``cbs_ingest.load`` (the demo gemeente GM9999 needs no
 network), indicators through ``layers``, the analysis through
@@ -12,7 +13,7 @@ network), indicators through ``layers``, the analysis through
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,20 +26,14 @@ from cbs_ingest import load as ingest_load
 from cbs_ingest.columns import table_id
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE, DEMO_GEMEENTE_NAME
 from cbs_ingest.errors import StapelkaartError
-from geo_app import _preload
 from geo_app.mapview import prepare_geometry
-from layers import INDICATORS, Profile, Threshold, compute_indicators, get_profile
+from layers import INDICATORS, compute_indicators
 from layers.reference import reference_values
-from models import build_weights, run_analysis
 
 __all__ = [
-    "ANALYSIS_COLUMNS",
     "Dataset",
     "IndicatorInfo",
     "Loaded",
-    "analyse",
-    "analyse_first",
-    "complete",
     "datasets",
     "fetch",
     "indicators",
@@ -52,22 +47,7 @@ __all__ = [
     "sources",
 ]
 
-#: Columns the analysis adds; the app shows these layers only when present.
-ANALYSIS_COLUMNS: tuple[str, ...] = (
-    "stacking_score",
-    "stacking_percentile",
-    "themes_high",
-    "stacking_flag",
-    "n_indicators",
-    "cluster",
-    "cluster_label",
-    "hotspot",
-)
-
 _DEMO_YEAR = 2024
-
-#: Arguments of every :func:`analyse` computed in this process (see :func:`complete`).
-_COMPLETE: set[tuple[Any, ...]] = set()
 
 
 @dataclass(frozen=True)
@@ -122,9 +102,8 @@ class IndicatorInfo:
 def _cached_entries() -> list[Dataset]:
     out: list[Dataset] = []
     for entry in cached_datasets():
-        retrieved = entry.retrieved_at
-        if isinstance(retrieved, datetime):
-            retrieved = retrieved.strftime("%Y-%m-%d %H:%M")
+        at = entry.retrieved_at
+        retrieved = at.strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else at
         request = None if entry.whole_country else tuple(sorted(entry.gemeenten))
         out.extend(
             Dataset(str(code), str(name or code), int(entry.year), retrieved, request)
@@ -215,23 +194,6 @@ def indicators(columns: pd.Index | list[str], extra: tuple[Any, ...] = ()) -> li
     ]
 
 
-def _profile(key: str, threshold: int) -> Profile:
-    """The chosen profile with the app's percentile threshold on its percentile themes."""
-    prof = get_profile(key)
-    themes = tuple(
-        replace(t, threshold=Threshold("percentile", float(threshold)))
-        if t.threshold.kind == "percentile"
-        else t
-        for t in prof.themes
-    )
-    return replace(prof, themes=themes)
-
-
-@st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
-def _weights(year: int, code: str, level: str, request: tuple[str, ...] | None) -> Any:
-    return build_weights(load(year, code, request).frames[level].geometry)
-
-
 @st.cache_resource(ttl=3600, max_entries=16, show_spinner=False)
 def geometry(year: int, code: str, level: str, request: tuple[str, ...] | None) -> Any:
     """Browser-ready geometry of one level (``mapview.prepare_geometry``), cached."""
@@ -308,114 +270,6 @@ def reference_frame(
         if entry is not None:
             frames.append(load(entry.year, entry.code, entry.request).frames[level])
     return pd.concat(frames, ignore_index=True)
-
-
-@st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
-def analyse(
-    year: int,
-    code: str,
-    level: str,
-    options: tuple[tuple[str, Any], ...],
-    request: tuple[str, ...] | None = None,
-    upload_key: str = "",
-    _frame: gpd.GeoDataFrame | None = None,
-    _extra: tuple[Any, ...] = (),
-) -> tuple[gpd.GeoDataFrame, Any]:
-    """Run the stacking analysis on one level of a gemeente-year.
-
-    Parameters
-    ----------
-    year, code, level, request
-        Which data.
-    options
-        Analysis settings as sorted ``(name, value)`` pairs: ``profile``,
-        ``threshold``, ``cluster_method``, ``k`` (0: choose by silhouette), ``alpha``,
-        ``scope`` (``gemeente``, ``selection`` or ``national``) and ``members`` (the
-        other gemeenten of a ``selection``). Stacking percentiles are taken within
-        the scope's reference areas (:func:`reference_frame`); clusters and
-        hotspots stay within the gemeente.
-    upload_key
-        Fingerprint of joined own data ('' for none); part of the cache key.
-    _frame, _extra
-        The frame with own data joined and its extra indicators (not hashed).
-
-    Returns
-    -------
-    table : GeoDataFrame
-        The analysis table plus every other indicator and the population.
-    result : models.AnalysisResult
-        The full analysis result (settings, notes, sub-results).
-    """
-    _COMPLETE.add((year, code, level, options, request, upload_key))
-    return _analyse(year, code, level, options, request, _frame, _extra, full=True)
-
-
-@st.cache_resource(ttl=3600, max_entries=32, show_spinner=False)
-def analyse_first(
-    year: int,
-    code: str,
-    level: str,
-    options: tuple[tuple[str, Any], ...],
-    request: tuple[str, ...] | None = None,
-) -> tuple[gpd.GeoDataFrame, Any]:
-    """The stacking scores only, without clusters and hotspots (no own data).
-
-    What the first map of a session needs: it imports and computes far less
-    than :func:`analyse` (no scikit-learn, esda or libpysal), so the app can
-    draw it first and then run :func:`analyse` (see :func:`complete`).
-    """
-    return _analyse(year, code, level, options, request, None, (), full=False)
-
-
-def complete(
-    year: int,
-    code: str,
-    level: str,
-    options: tuple[tuple[str, Any], ...],
-    request: tuple[str, ...] | None = None,
-    upload_key: str = "",
-) -> bool:
-    """Whether :func:`analyse` already ran for these arguments in this process."""
-    return (year, code, level, options, request, upload_key) in _COMPLETE
-
-
-def _analyse(
-    year: int,
-    code: str,
-    level: str,
-    options: tuple[tuple[str, Any], ...],
-    request: tuple[str, ...] | None,
-    _frame: gpd.GeoDataFrame | None,
-    _extra: tuple[Any, ...],
-    *,
-    full: bool,
-) -> tuple[gpd.GeoDataFrame, Any]:
-    if full:
-        _preload.wait()  # scikit-learn, esda, libpysal: see geo_app._preload
-    opts = dict(options)
-    frame = _frame if _frame is not None else load(year, code, request).frames[level]
-    scope = opts.get("scope", "gemeente")
-    reference = reference_frame(year, code, level, scope, tuple(opts.get("members", ())))
-    result = run_analysis(
-        frame,
-        profile=_profile(opts["profile"], opts["threshold"]),
-        scope="gemeente" if reference is None else "national",
-        reference=reference,
-        extra_indicators=_extra,
-        cluster_method=opts["cluster_method"],
-        n_clusters=opts["k"] or None,
-        alpha=float(opts["alpha"]),
-        weights=(_weights(year, code, level, request) if _frame is None and full else None),
-        clustering=full,
-        permutations=999 if full else 0,
-    )
-    table = result.table
-    values = compute_indicators(frame, extra=_extra)
-    missing = [c for c in values.columns if c not in table.columns]
-    table = table.join(values[missing])
-    if "population" not in table.columns:
-        table = table.assign(population=frame["population"].to_numpy())
-    return table, result
 
 
 def sources(loaded: Loaded) -> dict[str, str]:

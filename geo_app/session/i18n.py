@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 __all__ = [
     "INDICATOR_LABELS_EN",
     "LANGUAGES",
     "SHORT_LABELS_EN",
     "TEXTS",
     "THEME_LABELS_EN",
+    "EMPTY",
+    "HOTSPOT_LABELS",
     "cluster_label_en",
+    "hotspot_label",
+    "theme_label",
     "t",
 ]
+
+#: What a missing value looks like, in every language (tables, side panel, profile).
+EMPTY = "–"
 
 #: Language code → its name as shown in the language switch.
 LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
@@ -40,21 +49,74 @@ INDICATOR_LABELS_EN: dict[str, str] = {
     "avg_income_per_inhabitant": "Average income per inhabitant (x 1,000 euro)",
 }
 
-#: English names of the themes of the built-in profiles, by their Dutch name.
+#: English names of the themes of the built-in profiles (``layers.PROFILES``), by theme
+#: key; ``"<profile>/<theme>"`` where a profile's theme of that key is another one.
 THEME_LABELS_EN: dict[str, str] = {
-    "Corporatiebezit": "Corporation housing",
-    "Bijstand": "Social assistance",
-    "Wmo (leeftijdgecorrigeerd)": "Wmo (age-adjusted)",
-    "Jeugdzorg (leeftijdgecorrigeerd)": "Youth care (age-adjusted)",
-    "Armoede en laag inkomen": "Poverty and low income",
-    "AO- en WW-uitkeringen": "Disability and unemployment benefits",
-    "Lage inkomens": "Low incomes",
-    "Wmo (ruw)": "Wmo (crude)",
-    "Jeugdzorg (ruw)": "Youth care (crude)",
-    "Uitkeringen": "Benefits",
-    "Wmo": "Wmo",
-    "Jeugdzorg": "Youth care",
+    "wonen": "Corporation housing",
+    "bijstand": "Social assistance",
+    "wmo": "Wmo (age-adjusted)",
+    "jeugd": "Youth care (age-adjusted)",
+    "armoede": "Poverty and low income",
+    "ao_ww": "Disability and unemployment benefits",
+    "inkomen": "Low incomes",
+    "uitkeringen": "Benefits",
+    "ongecorrigeerd/wmo": "Wmo (crude)",
+    "ongecorrigeerd/jeugd": "Youth care (crude)",
+    "dordrecht/wmo": "Wmo",
+    "dordrecht/jeugd": "Youth care",
 }
+
+
+def theme_label(profile: str, theme: str, label_nl: str, lang: str = "nl") -> str:
+    """The name of ``theme`` of ``profile`` in ``lang`` (``label_nl`` is the Dutch one).
+
+    A theme of a custom profile (own data) keeps its own name in every language.
+    """
+    if lang == "nl":
+        return label_nl
+    return THEME_LABELS_EN.get(f"{profile}/{theme}") or THEME_LABELS_EN.get(theme, label_nl)
+
+
+#: Hotspot classes of the analysis (``hotspot`` column, Local Moran's I) in legend order,
+#: then the outcomes that are no class: the one table of their labels (legend, side
+#: panel, profile, exports).
+HOTSPOT_LABELS: dict[str, dict[str, str]] = {
+    "High-High": {
+        "nl": "Hotspot: hoog, omringd door hoog",
+        "en": "Hotspot: high, surrounded by high",
+    },
+    "High-Low": {
+        "nl": "Uitschieter: hoog, omringd door laag",
+        "en": "Outlier: high, surrounded by low",
+    },
+    "Low-High": {
+        "nl": "Uitschieter: laag, omringd door hoog",
+        "en": "Outlier: low, surrounded by high",
+    },
+    "Low-Low": {
+        "nl": "Coldspot: laag, omringd door laag",
+        "en": "Coldspot: low, surrounded by low",
+    },
+    "not significant": {"nl": "Niet significant", "en": "Not significant"},
+    "no neighbours": {"nl": "Geen buren", "en": "No neighbours"},
+    "no data": {"nl": "Geen gegevens", "en": "No data"},
+    "not computed": {"nl": "Niet berekend", "en": "Not computed"},
+}
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def hotspot_label(value: object, lang: str = "nl") -> str:
+    """The label of a hotspot class in ``lang``; an unknown value is shown as it is."""
+    if _missing(value):
+        return EMPTY
+    labels = HOTSPOT_LABELS.get(str(value))
+    if labels is None:
+        return str(value)
+    return labels.get(lang, labels["nl"])
+
 
 TEXTS: dict[str, dict[str, str]] = {
     # Page chrome
@@ -255,10 +317,57 @@ TEXTS: dict[str, dict[str, str]] = {
     "themes_high": {"nl": "Hoge thema's", "en": "High themes"},
     "none": {"nl": "geen", "en": "none"},
     "cluster": {"nl": "Clusterprofiel", "en": "Cluster profile"},
-    "hotspot": {"nl": "Hotspot", "en": "Hotspot"},
+    "hotspot": {"nl": "Ruimtelijk patroon", "en": "Spatial pattern"},
     "rests_on": {
         "nl": "Gebaseerd op {n} indicatoren: {names}",
         "en": "Based on {n} indicators: {names}",
+    },
+    "rank_interval": {
+        "nl": "**Hoe zeker:** percentiel {pct}, in 90 % van de redelijke varianten tussen "
+        "{lo} en {hi}.",
+        "en": "**How sure:** percentile {pct}, between {lo} and {hi} in 90 % of the "
+        "reasonable variants.",
+    },
+    "stability_sentence": {
+        "nl": "In {share} % van de redelijke varianten een stapelgebied ({label}).",
+        "en": "A stacking area in {share} % of the reasonable variants ({label}).",
+    },
+    "stability_how": {
+        "nl": "Redelijke varianten: drempel P75-P85, z-scores of percentielen, themagewichten "
+        "±25 %, inkomen één of twee keer geteld, en toevalsruis en CBS-afronding in de "
+        "aantallen ({n} varianten).",
+        "en": "Reasonable variants: threshold P75-P85, z-scores or percentiles, theme "
+        "weights ±25 %, income counted once or twice, and chance noise and CBS rounding in "
+        "the counts ({n} variants).",
+    },
+    "uncertainty_pending": {
+        "nl": "De zekerheid van de rangorde wordt nog berekend.",
+        "en": "How sure the rank is, is still being computed.",
+    },
+    "reliability": {"nl": "Betrouwbaarheid", "en": "Reliability"},
+    "reliability_high": {"nl": "betrouwbaar", "en": "reliable"},
+    "reliability_moderate": {"nl": "redelijk betrouwbaar", "en": "fairly reliable"},
+    "reliability_low": {"nl": "rust op weinig inwoners", "en": "rests on few residents"},
+    "reliability_unknown": {"nl": "onbekend", "en": "unknown"},
+    "reliability_low_note": {
+        "nl": "De cijfers van dit gebied rusten op weinig inwoners: toeval en de afronding "
+        "door CBS wegen zwaar. Vergelijk de ruwe en de gladgestreken waarde.",
+        "en": "This area's figures rest on few residents: chance and CBS's rounding weigh "
+        "heavily. Compare the raw and the smoothed value.",
+    },
+    "stability_stable": {"nl": "stabiel stapelgebied", "en": "stable stacking area"},
+    "stability_borderline": {"nl": "twijfelgeval", "en": "borderline"},
+    "stability_rarely": {"nl": "zelden stapelgebied", "en": "rarely a stacking area"},
+    "stability_unknown": {"nl": "geen score", "en": "no score"},
+    "stability_not computed": {"nl": "niet berekend", "en": "not computed"},
+    "col_raw": {"nl": "Waarde (ruw)", "en": "Value (raw)"},
+    "col_smoothed": {"nl": "Gladgestreken", "en": "Smoothed"},
+    "col_pct_lo": {"nl": "Percentiel laag (5 %)", "en": "Percentile low (5 %)"},
+    "col_pct_hi": {"nl": "Percentiel hoog (95 %)", "en": "Percentile high (95 %)"},
+    "col_stability": {"nl": "Stabiliteit (%)", "en": "Stability (%)"},
+    "legend_doubtful": {
+        "nl": "Twijfelgeval: oordeel wisselt tussen redelijke varianten",
+        "en": "Borderline: the verdict changes between reasonable variants",
     },
     "download_profile": {
         "nl": "Afdrukbaar gebiedsprofiel (HTML)",
@@ -270,6 +379,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # Compare page
     "compare_pick": {"nl": "Kies twee of meer gebieden", "en": "Pick two or more areas"},
+    "compare_placeholder": {"nl": "Kies gebieden…", "en": "Choose areas…"},
+    "scope_members_placeholder": {"nl": "Kies gemeenten…", "en": "Choose gemeenten…"},
     "compare_hint": {
         "nl": "Kies minstens twee gebieden om ze naast elkaar te zien.",
         "en": "Pick at least two areas to see them side by side.",
@@ -334,6 +445,56 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Het bestand heeft wijkcodes; op buurtniveau zijn er geen eigen gegevens.",
         "en": "The file has wijk codes; there is no own data at buurt level.",
     },
+    # Stored datasets (shared by every allowed user) and the audit log
+    "ds_title": {"nl": "Opgeslagen eigen gegevens", "en": "Stored own data"},
+    "ds_intro": {
+        "nl": "Bevestigde gegevens worden na afscherming opgeslagen en zijn zichtbaar voor "
+        "iedereen wiens rol dat toestaat. Alleen de nieuwste versie wordt getoond.",
+        "en": "Confirmed data is stored after suppression and is visible to everyone whose "
+        "role allows it. Only the latest version is shown.",
+    },
+    "ds_none": {
+        "nl": "Voor deze gemeente en dit jaar zijn geen opgeslagen eigen gegevens die u mag zien.",
+        "en": "There is no stored own data for this gemeente and year that you may see.",
+    },
+    "ds_row": {
+        "nl": "**{name}** · versie {version} · {rows} rijen ({level}) · {cells} cel(len) "
+        "afgeschermd · van {by} ({role}) · {at} · bestand {file}",
+        "en": "**{name}** · version {version} · {rows} rows ({level}) · {cells} cell(s) "
+        "suppressed · by {by} ({role}) · {at} · file {file}",
+    },
+    "ds_remove": {"nl": "Verwijderen voor iedereen", "en": "Remove for everyone"},
+    "ds_removed": {
+        "nl": "'{name}' (versie {version}) is verwijderd voor iedereen.",
+        "en": "'{name}' (version {version}) was removed for everyone.",
+    },
+    "ds_saved": {
+        "nl": "Opgeslagen als '{name}', versie {version}. Iedereen wiens rol dit toestaat ziet "
+        "het bij de volgende actie, zonder zelf iets te uploaden.",
+        "en": "Stored as '{name}', version {version}. Everyone whose role allows it sees it on "
+        "their next action, without uploading anything.",
+    },
+    "ds_replaces": {
+        "nl": "Er bestaat al een dataset '{name}' (versie {version}, van {by}). Bevestigen maakt "
+        "versie {next}; de oude versie blijft alleen in het auditlog.",
+        "en": "A dataset '{name}' exists (version {version}, by {by}). Confirming makes version "
+        "{next}; the old version stays in the audit log only.",
+    },
+    "ds_skipped": {
+        "nl": "Niet getoond omdat een kolomnaam al door een andere dataset gebruikt wordt of de "
+        "gebieden niet passen: {names}.",
+        "en": "Not shown because a column name is taken by another dataset or the areas do not "
+        "fit: {names}.",
+    },
+    "audit_title": {"nl": "Auditlog", "en": "Audit log"},
+    "audit_intro": {
+        "nl": "Elke upload, vervanging, verwijdering en download: wie, wat, wanneer en met "
+        "welke rol. Het log kan vanuit de app alleen worden aangevuld.",
+        "en": "Every upload, replacement, removal and download: who, what, when and with which "
+        "role. The app can only add to the log.",
+    },
+    "audit_download": {"nl": "Auditlog downloaden (CSV)", "en": "Download audit log (CSV)"},
+    "audit_empty": {"nl": "Het auditlog is nog leeg.", "en": "The audit log is empty."},
     "suppressed_caption": {
         "nl": "Lege cellen bij eigen gegevens zijn onderdrukt (kleine aantallen): {n} cel(len).",
         "en": "Empty cells of own data are suppressed (small numbers): {n} cell(s).",
@@ -423,6 +584,143 @@ secret stay empty. Own data you upload stays in this session and is neither stor
 """,
     },
     "about_data": {"nl": "Huidige gegevens", "en": "Current data"},
+    # Age of a cached copy, in the stale-data notice.
+    "age_minutes": {"nl": "{n} minuten", "en": "{n} minutes"},
+    "age_hours": {"nl": "{n} uur", "en": "{n} hours"},
+    "age_days": {"nl": "{n} dagen", "en": "{n} days"},
+    # The upload form (views.upload_view).
+    "upload_form_title": {"nl": "Eigen cijfers toevoegen", "en": "Add own figures"},
+    "upload_form_intro": {
+        "nl": "Alleen geaggregeerde aantallen per {level} (één regel per gebied, een kolom met "
+        "CBS-codes of gebiedsnamen en kolommen met aantallen; exports uit 'in Cijfers' werken "
+        "ook). Nooit gegevens over personen. Cellen kleiner dan {threshold} worden afgeschermd.",
+        "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes or area "
+        "names and columns of counts; 'in Cijfers' exports work too). Never data about persons."
+        " Cells below {threshold} are suppressed.",
+    },
+    "upload_form_choose": {
+        "nl": "Kies een CSV- of Excel-bestand",
+        "en": "Choose a CSV or Excel file",
+    },
+    "upload_form_choose_help": {
+        "nl": "CSV met puntkomma, komma of tab; Excel (.xlsx) zonder macro's.",
+        "en": "CSV with semicolon, comma or tab; Excel (.xlsx) without macros.",
+    },
+    "upload_form_sheet": {"nl": "Werkblad", "en": "Sheet"},
+    "upload_form_sheet_help": {
+        "nl": "De werkmap heeft meer werkbladen; kies het juiste.",
+        "en": "The workbook has several sheets; choose the right one.",
+    },
+    "upload_form_in_use": {
+        "nl": "In gebruik: {n} gebieden, {k} kolom(men).",
+        "en": "In use: {n} areas, {k} column(s).",
+    },
+    "upload_form_file": {"nl": "Bestand: ", "en": "File: "},
+    "upload_form_remove": {"nl": "Eigen cijfers verwijderen", "en": "Remove own figures"},
+    "upload_form_no_den": {"nl": "(geen noemer)", "en": "(no denominator)"},
+    "upload_form_pairs": {
+        "nl": "Teller en noemer (optioneel)",
+        "en": "Numerator and denominator (optional)",
+    },
+    "upload_form_pairs_help": {
+        "nl": "Kies per kolom met aantallen de kolom waar het een deel van is, bijvoorbeeld "
+        "Wmo-cliënten van inwoners. Een teller mag nooit groter zijn dan zijn noemer.",
+        "en": "For each count column, choose the column it is part of, e.g. Wmo clients of "
+        "inhabitants. A numerator may never exceed its denominator.",
+    },
+    "upload_form_preview": {
+        "nl": "**Voorbeeld van het bestand** (eerste regels)",
+        "en": "**Preview of the file** (first rows)",
+    },
+    "upload_form_checked": {
+        "nl": "Het bestand is gecontroleerd: {n} gebieden, geen fouten",
+        "en": "The file was checked: {n} areas, no errors",
+    },
+    "upload_form_warnings": {"nl": ", {n} waarschuwing(en).", "en": ", {n} warning(s)."},
+    "upload_form_refused": {
+        "nl": "Het bestand kan niet gebruikt worden: {n} fout(en). Er is niets opgeslagen; de "
+        "eerder gebruikte gegevens blijven ongewijzigd.",
+        "en": "The file cannot be used: {n} error(s). Nothing was stored; the data used before "
+        "stays unchanged.",
+    },
+    "upload_form_below": {
+        "nl": "**Cellen onder de drempel** (worden afgeschermd)",
+        "en": "**Cells below the threshold** (will be suppressed)",
+    },
+    "upload_form_code": {"nl": "Code", "en": "Code"},
+    "upload_form_column": {"nl": "Kolom", "en": "Column"},
+    "upload_form_value": {"nl": "Waarde", "en": "Value"},
+    "upload_form_confirm": {"nl": "Gegevens gebruiken", "en": "Use the data"},
+    "upload_form_names_title": {
+        "nl": "**Gebiedsnamen gekoppeld aan CBS-gebieden**",
+        "en": "**Area names matched to CBS areas**",
+    },
+    "upload_form_names_summary": {
+        "nl": "{matched} van de {total} namen gekoppeld ({exact} precies gelijk, {normalised} na "
+        "gelijktrekken van hoofdletters, 'Buurt ' en 'e.o.', {accepted} door u gekozen); "
+        "{suggested} nog te kiezen, {unmatched} niet gevonden. Alleen gekoppelde regels worden "
+        "gebruikt.",
+        "en": "{matched} of the {total} names matched ({exact} exact, {normalised} after "
+        "normalising "
+        "case, 'Buurt ' and 'e.o.', {accepted} chosen by you); {suggested} still to choose, "
+        "{unmatched} not found. Only matched rows are used.",
+    },
+    "upload_form_names_choose": {
+        "nl": "Bijna gelijke namen: kies het juiste CBS-gebied",
+        "en": "Near misses: choose the right CBS area",
+    },
+    "upload_form_names_choose_help": {
+        "nl": "Deze namen komen niet precies voor bij CBS. Kies per naam het gebied dat "
+        "bedoeld is; "
+        "zonder keuze wordt de regel niet gebruikt.",
+        "en": "These names do not occur exactly at CBS. Choose the intended area for each name; "
+        "without a choice the row is not used.",
+    },
+    "upload_form_names_skip": {"nl": "(niet gebruiken)", "en": "(do not use)"},
+    "upload_form_names_unmatched": {
+        "nl": "**Niet gevonden** (deze regels worden niet gebruikt)",
+        "en": "**Not found** (these rows are not used)",
+    },
+    "upload_form_names_file": {"nl": "Naam in het bestand", "en": "Name in the file"},
+    "upload_form_names_cbs": {"nl": "CBS-naam", "en": "CBS name"},
+    "upload_form_names_how": {"nl": "Koppeling", "en": "Match"},
+    "upload_form_how_exact": {"nl": "precies gelijk", "en": "exact"},
+    "upload_form_how_normalised": {"nl": "na gelijktrekken", "en": "normalised"},
+    "upload_form_how_accepted": {"nl": "door u gekozen", "en": "chosen by you"},
+    # Fixed texts on the map (mapview.legend.MAP_TEXT_KEYS).
+    "map_no_data": {
+        "nl": "geen gegevens / onderdrukt",
+        "en": "no data / suppressed",
+    },  # legend row of hatched areas
+    # tooltip of an area without a value
+    "map_missing": {"nl": "geen gegevens", "en": "no data"},
+    "map_suppressed": {
+        "nl": "onderdrukt (kleine aantallen)",
+        "en": "suppressed (small numbers)",
+    },  # tooltip of a suppressed area
+    "map_wijk_boundary": {
+        "nl": "Wijkgrens",
+        "en": "District boundary (wijk)",
+    },  # legend row of the wijk outlines
+    "map_basemap_unavailable": {
+        "nl": "Achtergrondkaart niet beschikbaar",
+        "en": "Basemap unavailable",
+    },  # note when tiles fail
+    "map_legend_hide": {
+        "nl": "Legenda verbergen",
+        "en": "Hide legend",
+    },  # fold button of the legend
+    "map_legend_show": {"nl": "Legenda tonen", "en": "Show legend"},
+    "map_number_format": {
+        "nl": "nl",
+        "en": "en",
+    },  # "nl": 1.234,5 – "en": 1,234.5 (tooltips and legend)
+    "map_unit_count": {"nl": "aantal", "en": "number"},
+    "map_unit_per_1000": {"nl": "per 1.000 inwoners", "en": "per 1,000 inhabitants"},
+    "map_unit_x1000_euro": {"nl": "euro", "en": "euro"},
+    "map_unit_ha": {"nl": "hectare", "en": "hectares"},
+    "map_unit_per_km2": {"nl": "inwoners per km²", "en": "inhabitants per km²"},
+    "map_unit_index": {"nl": "index", "en": "index"},
 }
 
 
@@ -501,6 +799,8 @@ def cluster_label_en(label: object) -> str:
     """
     text = str(label)
     match = _CLUSTER_LABEL.match(text)
+    if match is None:  # the pattern matches any text; for the type checker
+        return text
     body, suffix = match["body"], match["suffix"] or ""
     level, sep, rest = body.partition(": ")
     if level not in _CLUSTER_WORDS_EN:

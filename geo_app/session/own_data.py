@@ -7,7 +7,7 @@ The order follows ``docs/trust.md`` ("Where the app applies it"):
 2. protect all ``gem_`` count and denominator columns across buurt → wijk →
    gemeente at once (``layers.disclosure.suppress_levels``);
 3. the protected frame of each level goes to the analysis
-   (``_data.analyse(..., _frame=..., _extra=...)``), so every rate computed from
+   (``analysis.analyse(..., frame=..., extra=...)``), so every rate computed from
    a hidden count is missing;
 4. the mask and log say which cells are "onderdrukt (kleine aantallen)".
 
@@ -34,6 +34,7 @@ from layers.upload import UploadResult
 __all__ = [
     "STATE_KEY",
     "build_entries",
+    "dataset_slug",
     "entries",
     "join_error_nl",
     "remove",
@@ -59,6 +60,11 @@ BASE_NAMES = frozenset(
         "dwellings",
     }
 )
+
+
+def dataset_slug(name: str) -> str:
+    """A dataset name as stored and named in the roles file: a-z, 0-9 and _, at most 40."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")[:40] or "eigen_gegevens"
 
 
 def _specs(columns: list[str], pairs: Mapping[str, str]) -> dict[str, MunicipalSpec]:
@@ -144,30 +150,42 @@ def build_entries(
         protected_in["gemeente"] = _gemeente_total(frames["gemeente"], top, counts)
     protected, log = suppress_levels(protected_in, count_columns=counts, threshold=int(threshold))
     key = fingerprint(result, name, threshold)
-    out = {}
-    for lv in reached:
-        frame = protected[lv]
-        join = joins[lv]
-        hidden = log.loc[log["level"] == lv]
-        by_column = {c: set(hidden.loc[hidden["column"] == c, "code"]) for c in counts}
-        suppressed = {}
-        for indicator in join.indicators:
-            codes = set(by_column.get(indicator.key, set()))
-            if indicator.denominator.startswith("column:"):
-                codes |= by_column.get(indicator.denominator.removeprefix("column:"), set())
-            suppressed[indicator.key] = sorted(codes)
-        out[lv] = {
-            "key": f"{key}-{lv}",
-            "frame": gpd.GeoDataFrame(frame, geometry=frames[lv].geometry.name, crs=frames[lv].crs),
-            "extra": tuple(join.indicators),
-            "names": [name],
-            "log": hidden.reset_index(drop=True),
-            "suppressed": suppressed,
-            "level": file_level,
-            "threshold": int(threshold),
-            "unmatched": list(join.unmatched_codes),
-        }
-    return out
+    return {
+        lv: _entry(
+            frames[lv],
+            protected[lv],
+            joins[lv],
+            log.loc[log["level"] == lv],
+            key=f"{key}-{lv}",
+            name=name,
+            level=file_level,
+            threshold=threshold,
+        )
+        for lv in reached
+    }
+
+
+def _entry(base, frame, join, hidden, *, key, name, level, threshold) -> dict[str, Any]:
+    """One level's entry: the protected frame, its indicators and what was hidden."""
+    counts = [c for c in join.frame.columns if c.startswith(PREFIX)]
+    by_column = {c: set(hidden.loc[hidden["column"] == c, "code"]) for c in counts}
+    suppressed = {}
+    for indicator in join.indicators:
+        codes = set(by_column.get(indicator.key, set()))
+        if indicator.denominator.startswith("column:"):
+            codes |= by_column.get(indicator.denominator.removeprefix("column:"), set())
+        suppressed[indicator.key] = sorted(codes)
+    return {
+        "key": key,
+        "frame": gpd.GeoDataFrame(frame, geometry=base.geometry.name, crs=base.crs),
+        "extra": tuple(join.indicators),
+        "names": [name],
+        "log": hidden.reset_index(drop=True),
+        "suppressed": suppressed,
+        "level": level,
+        "threshold": int(threshold),
+        "unmatched": list(join.unmatched_codes),
+    }
 
 
 def join_error_nl(exc: Exception) -> str:

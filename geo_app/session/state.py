@@ -31,7 +31,9 @@ __all__ = [
 #: Stable ids of the tabs, in order (labels depend on the language).
 TAB_IDS: tuple[str, ...] = ("kaart", "profiel", "vergelijken", "tabel", "data", "over")
 
-_CODE = re.compile(r"^(BU|WK|GM)[0-9]{4,8}$")
+#: CBS area codes: GM + 4 digits; wijk and buurt codes add 2 or 4 more characters,
+#: digits or (Amsterdam, e.g. WK0363AA, BU0363AA01) capital letters.
+_CODE = re.compile(r"^(GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})$")
 _MAX_COMPARE = 8
 
 
@@ -163,6 +165,7 @@ def is_valid(name: str, value: Any, choices: Mapping[str, Sequence[Any]] | None 
     if (
         spec.kind == "int"
         and spec.low is not None
+        and spec.high is not None
         and (not isinstance(value, int) or not spec.low <= value <= spec.high)
     ):
         return False
@@ -206,7 +209,7 @@ def parse_params(
             values[name] = default(name, choices)
             continue
         try:
-            values[name] = coerce(name, raw, choices)
+            values[name] = coerce(name, str(raw), choices)
         except (ValueError, TypeError):
             values[name] = default(name, choices)
             rejected.append(name)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_app.session.context import Context, bound
+from geo_app.session.i18n import EMPTY
 from geo_app.views.profile_report import compare_table, format_value, percentile_ranks
 
 __all__ = ["render"]
@@ -21,9 +22,10 @@ def render(ctx: Context) -> None:
         st.multiselect,
         "cmp",
         ctx.t("compare_pick"),
-        options=sorted(names, key=names.get),
+        options=sorted(names, key=lambda c: names[c]),
         format_func=lambda c: f"{names[c]} ({c})",
         max_selections=8,
+        placeholder=ctx.t("compare_placeholder"),
         to_widget=list,
         from_widget=tuple,
     )
@@ -33,7 +35,7 @@ def render(ctx: Context) -> None:
         return
     wide = compare_table(ctx.table, codes, ctx.infos)
     shown = wide.apply(lambda col: col.map(lambda v: format_value(v, lang=ctx.lang)))
-    st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3)
+    st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3, placeholder=EMPTY)
 
     ranks = percentile_ranks(ctx.table, [i.key for i in ctx.infos])
     labels = {i.key: i.label for i in ctx.infos}

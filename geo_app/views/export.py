@@ -15,6 +15,7 @@ import streamlit as st
 from geo_app.access.resolve import export_table
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context
 from layers import export
 from layers.disclosure import DEFAULT_THRESHOLD
@@ -47,6 +48,19 @@ def export_meta(ctx: Context) -> dict[str, Any]:
         "Significantieniveau hotspots": s["alpha"],
         "Rol": ctx.role.label,
     }
+    done = ctx.result.settings if ctx.result is not None else {}
+    settings["Rangorde op"] = (
+        "gladgestreken cijfers (empirical Bayes, naar het niveau van de gemeente)"
+        if str(done.get("smoothing", "")).startswith("empirical")
+        else "ruwe cijfers; gladgestreken cijfers staan ernaast"
+    )
+    resamples = int(done.get("resamples") or 0)
+    settings["Zekerheid van de rangorde"] = (
+        f"{resamples} redelijke varianten (drempel P75-P85, z of percentiel, gewichten ±25 %, "
+        "inkomen één of twee keer, ruis en CBS-afronding in de aantallen); interval 5-95 %"
+        if resamples
+        else "nog niet berekend"
+    )
     if s["scope"] == "selection":
         settings["Set gemeenten"] = ", ".join([ctx.loaded.code, *s.get("set", ())])
     if ctx.upload_names:
@@ -112,7 +126,13 @@ def render_downloads(ctx: Context) -> None:
     for col, (fmt, label, mime) in zip(cols, formats, strict=True):
         col.download_button(
             ctx.t(label),
-            export_bytes(ctx, fmt, meta),
+            _shared.audited(  # handed out on click, and recorded in the audit log then
+                export_bytes(ctx, fmt, meta),
+                role=ctx.role,
+                year=ctx.loaded.year,
+                code=ctx.loaded.code,
+                what=f"{base}.{fmt}",
+            ),
             file_name=f"{base}.{fmt}",
             mime=mime,
             key=f"dl_{fmt}",

@@ -14,14 +14,15 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import cluster_label_en
-from geo_app.views.profile_report import format_value, hotspot_nl
+from geo_app.session.i18n import EMPTY, HOTSPOT_LABELS, cluster_label_en, hotspot_label
+from geo_app.views.profile_report import format_value
 
 __all__ = ["render", "build", "cluster_text", "hotspot_text", "selection"]
 
 
 _BASEMAPS = {"pdok_grijs": "pdok-grijs", "osm": "osm", "none": "none"}
-_SCHEMES = {
+#: The sidebar's scheme ids → the map's class-break schemes.
+_SCHEMES: dict[str, mapview.Scheme] = {
     "quantiles": "quantiles",
     "natural_breaks": "fisher_jenks",
     "equal_interval": "equal_interval",
@@ -30,23 +31,17 @@ _KINDS = {"hotspot": "hotspot", "cluster_label": "categorical"}
 _UNITS = {"themes_high": "thema's"}
 #: The analysis layers of the side panel, each shown only to a role that may see it.
 _AREA_LINES = ("stacking_score", "themes_high", "cluster_label", "hotspot")
-_HOTSPOT_EN = {
-    "High-High": "Hotspot: high, surrounded by high",
-    "High-Low": "High, surrounded by low",
-    "Low-High": "Low, surrounded by high",
-    "Low-Low": "Coldspot: low, surrounded by low",
-    "not significant": "Not significant",
-    "no neighbours": "No neighbours",
-}
 
 
 def hotspot_text(value: object, lang: str) -> str:
-    """A hotspot class in the app's language."""
-    return _HOTSPOT_EN.get(str(value), str(value)) if lang == "en" else hotspot_nl(value)
+    """A hotspot class in the app's language (:data:`~geo_app.session.i18n.HOTSPOT_LABELS`)."""
+    return hotspot_label(value, lang)
 
 
 def cluster_text(value: object, lang: str) -> str:
     """A cluster label in the app's language (the analysis and exports keep Dutch)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return EMPTY
     return cluster_label_en(value) if lang == "en" else str(value)
 
 
@@ -55,8 +50,21 @@ def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, st
     if ctx.lang != "en":
         return None
     if kind == "hotspot":
-        return _HOTSPOT_EN
+        return {c: hotspot_label(c, "en") for c in HOTSPOT_LABELS}
     return {str(v): cluster_label_en(v) for v in values.dropna().unique()}
+
+
+def _doubtful(table: pd.DataFrame, flagged: pd.Series) -> pd.Series:
+    """Areas whose stacking verdict changes between reasonable variants (dotted outline).
+
+    Borderline areas (a stacking area in 20-80 % of the variants), and flagged
+    areas that are a stacking area in fewer than 20 % of them. Nothing before
+    the rank uncertainty is computed.
+    """
+    if "stability_class" not in table.columns:
+        return pd.Series(False, index=table.index)
+    kind = table["stability_class"].astype(str)
+    return (kind == "borderline") | (flagged & (kind == "rarely"))
 
 
 def build(ctx: Context) -> folium.Map:
@@ -71,7 +79,9 @@ def build(ctx: Context) -> folium.Map:
     wijken = None
     if s["wijken"] and s["level"] == "buurt" and len(ctx.loaded.frames.get("wijk", ())):
         wijken = _data.geometry(year, code, "wijk", request)
-    stacking = table.loc[table["stacking_flag"].astype(bool), "code"].tolist()
+    flagged = table["stacking_flag"].astype(bool)
+    stacking = table.loc[flagged, "code"].tolist()
+    doubtful = table.loc[_doubtful(table, flagged), "code"].tolist()
     kind = _KINDS.get(layer, "numeric")
     return mapview.build_map(
         geometry,
@@ -84,12 +94,14 @@ def build(ctx: Context) -> folium.Map:
         suppressed=_own_data.suppressed_codes(ctx.upload, layer),
         stacking=stacking,
         stacking_label=ctx.t("stacking_area"),
+        doubtful=doubtful,
+        doubtful_label=ctx.t("legend_doubtful"),
         selected_label=ctx.t("map_selected"),
         wijken=wijken,
         basemap=_BASEMAPS[s["basemap"]],
         attribution=ctx.t("map_attribution_demo" if ctx.loaded.demo else "map_attribution"),
         note=ctx.t(f"scheme_{s['scheme']}") if kind == "numeric" else None,
-        texts=mapview.MAP_TEXTS_EN if ctx.lang == "en" else None,
+        texts=mapview.map_texts(ctx.lang),
         category_labels=_category_labels(ctx, kind, values) if kind != "numeric" else None,
         height=620,
     )
@@ -145,6 +157,11 @@ def _summary(ctx: Context) -> None:
         "cluster_label": f"{ctx.t('cluster')}: {cluster_text(row['cluster_label'], ctx.lang)}",
         "hotspot": f"{ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}",
     }
+    stability = row.get("stacking_stability")
+    if stability is not None and not pd.isna(stability):
+        kind = ctx.t(f"stability_{row.get('stability_class', 'unknown')}")
+        share = round(100 * float(stability))
+        lines["stacking_score"] += "  \n  " + ctx.t("stability_sentence", share=share, label=kind)
     shown_lines = [f"- {text}" for key, text in lines.items() if shown[key]]
     if shown_lines:
         st.markdown("\n".join(shown_lines))

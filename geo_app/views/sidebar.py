@@ -17,7 +17,9 @@ from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.errors import StapelkaartError
 from geo_app.access.resolve import view_table, visible
 from geo_app.access.roles import LOCAL_ROLE, Role, allowed_datasets
+from geo_app.session import analysis
 from geo_app.session import data as _data
+from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound, init_settings, settings
 from geo_app.session.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
 from geo_app.session.state import SPECS
@@ -154,6 +156,7 @@ def _scope_section(values: dict[str, Any], choices: dict[str, Any], lang: str) -
             t("scope_members", lang),
             options=list(choices["set"]),
             format_func=lambda c: names.get(c, c),
+            placeholder=t("scope_members_placeholder", lang),
             to_widget=list,
             from_widget=tuple,
         )
@@ -196,7 +199,7 @@ def _analysis_section(values: dict[str, Any], choices: dict[str, Any], lang: str
         sb.select_slider,
         "k",
         t("n_clusters", lang),
-        options=list(SPECS["k"].choices),
+        options=list(SPECS["k"].choices or ()),
         format_func=lambda v: t("auto", lang) if v == 0 else str(v),
     )
     bound(sb.select_slider, "alpha", t("alpha", lang), options=[0.01, 0.05, 0.1])
@@ -220,7 +223,7 @@ def _map_section(
         sb.selectbox,
         "scheme",
         t("scheme", lang),
-        options=list(SPECS["scheme"].choices),
+        options=list(SPECS["scheme"].choices or ()),
         format_func=lambda v: t(f"scheme_{v}", lang),
     )
     bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9)
@@ -229,7 +232,7 @@ def _map_section(
         sb.radio,
         "basemap",
         t("basemap", lang),
-        options=list(SPECS["basemap"].choices),
+        options=list(SPECS["basemap"].choices or ()),
         format_func=lambda v: t(f"basemap_{v}", lang),
         horizontal=True,
     )
@@ -266,7 +269,7 @@ def _map_first(values: dict[str, Any]) -> bool:
 def _complete(args: tuple[Any, ...], lang: str) -> None:
     """Run the whole analysis (cached), then rerun the page with it."""
     with st.spinner(t("analysis_completing", lang)):
-        _data.analyse(*args)
+        analysis.analyse(*args, stage="full")
     st.rerun()
 
 
@@ -282,7 +285,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     choices: dict[str, Any] = {
         "profile": list(PROFILES),
         "method": list(METHODS),
-        "scope": list(SPECS["scope"].choices),
+        "scope": list(SPECS["scope"].choices or ()),
     }
     init_settings(
         [
@@ -310,6 +313,9 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     choices["level"] = levels
     init_settings(["level"], choices)
 
+    _shared.sync(loaded.year, loaded.code, loaded.frames, role)  # datasets stored by anyone
+    with st.sidebar:  # an empty block; in the main area it would shift the map
+        _shared.watch(loaded.year, loaded.code)  # ... and changed later, without a click
     upload = st.session_state.get("upload", {}).get((loaded.year, loaded.code, values["level"]))
     if upload and allowed_datasets(upload["names"], role) != list(upload["names"]):
         upload = None  # a dataset this role may not see is not joined at all
@@ -318,17 +324,18 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     init_settings(["scope", "set"], choices)
     options = analysis_options(values)
     args = (loaded.year, loaded.code, values["level"], options, entry.request)
-    first = not upload and _map_first(values) and not _data.complete(*args)
+    first = not upload and _map_first(values) and not analysis.is_cached(*args, stage="full")
     if first:
         # Stacking scores only: the map is drawn before clusters and hotspots
         # are computed; app.py completes the analysis afterwards and reruns.
-        table, result = _data.analyse_first(*args)
+        table, result = analysis.analyse(*args, stage="first")
     else:
-        table, result = _data.analyse(
+        table, result = analysis.analyse(
             *args,
+            stage="full",
             upload_key=upload["key"] if upload else "",
-            _frame=upload["frame"] if upload else None,
-            _extra=upload["extra"] if upload else (),
+            frame=upload["frame"] if upload else None,
+            extra=upload["extra"] if upload else (),
         )
     table = view_table(table, role)
     infos = _data.indicators(table.columns, extra=upload["extra"] if upload else ())
