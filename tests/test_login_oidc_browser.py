@@ -5,7 +5,8 @@
 127.0.0.1 with one confidential client and a few accounts. The app (``stapelkaart
 app`` on the demo gemeente) gets a temporary ``.streamlit/secrets.toml`` in its own
 working folder, outside the repository, with an ``[auth]`` section pointing at that
-provider and the roles of the README. Playwright clicks the Dutch login button,
+provider and roles like those of the README; two datasets are stored first with
+``stapelkaart datasets add``. Playwright clicks the Dutch login button,
 signs in on the provider's own pages and checks what each person sees. Every
 request that is not for 127.0.0.1 is aborted and recorded.
 """
@@ -68,6 +69,11 @@ ACCOUNTS = {
 }
 
 CORPORATIE_INDICATORS = ["pct_corporation_owned", "bijstand_per_1000_15_65"]
+#: Stored datasets (``stapelkaart datasets add``): name → column. The gemeente may see both,
+#: the corporatie only huur_2024.
+DATASETS = {"wmo_2024": "wmo", "huur_2024": "huurachterstand"}
+WMO_LAYER = "wmo per 1.000 inwoners"
+HUUR_LAYER = "huurachterstand per 1.000 inwoners"
 
 ACCESS_TOML = """
 [access]
@@ -86,10 +92,11 @@ upload = true
 [access.roles.corporatie]
 label = "Woningcorporatie"
 levels = ["wijk", "gemeente"]
-indicators = ["pct_corporation_owned", "bijstand_per_1000_15_65", "stacking_score", "themes_high"]
+indicators = ["pct_corporation_owned", "bijstand_per_1000_15_65", "stacking_score", "themes_high",
+              "gem_huurachterstand"]
 export_levels = ["wijk"]
 export_indicators = ["pct_corporation_owned", "stacking_score"]
-datasets = []
+datasets = ["huur_2024"]
 
 [access.users]
 "wethouder@gemeente.example" = "gemeente"
@@ -142,6 +149,23 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
+def _store_datasets(folder: Path, store: Path) -> None:
+    """Store DATASETS for the demo gemeente as the CLI does (protected values only)."""
+    from cbs_ingest.demo import make_demo
+    from geo_app.cli import main
+
+    codes = list(make_demo()["buurt"]["code"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STAPELKAART_DATASETS_FILE", str(store))
+        for n, (name, column) in enumerate(DATASETS.items()):
+            path = folder / f"{name}.csv"
+            rows = [f"{c};{(i * 7 + n * 5) % 40 + 10}" for i, c in enumerate(codes)]
+            path.write_text("\n".join([f"buurtcode;{column}", *rows]), encoding="utf-8")
+            args = ["datasets", "add", str(path), "-m", "GM9999", "--level", "buurt",
+                    "--year", "2024", "--name", name, "--user", "beleid"]  # fmt: skip
+            assert main(args) == 0
+
+
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """The provider and ``stapelkaart app`` with login configured; yield the app's URL."""
@@ -167,6 +191,8 @@ def app_url(tmp_path_factory):
         "client_secret": client_secret,
         "server_metadata_url": f"{issuer}/.well-known/openid-configuration",
     }
+    store = folder / "datasets.sqlite"
+    _store_datasets(folder, store)
     streamlit_dir = folder / ".streamlit"  # read from the app's working folder, not the repo
     streamlit_dir.mkdir()
     (streamlit_dir / "secrets.toml").write_text(
@@ -183,6 +209,7 @@ def app_url(tmp_path_factory):
         "STAPELKAART_CBS_URL": "http://127.0.0.1:9",
         "STAPELKAART_PDOK_URL": "http://127.0.0.1:9",
         "STAPELKAART_ROLES": "",  # the roles come from the temporary secrets.toml
+        "STAPELKAART_DATASETS_FILE": str(store),
         "NO_PROXY": "127.0.0.1",
         "no_proxy": "127.0.0.1",
     }
@@ -257,6 +284,7 @@ def test_gemeente_user_sees_buurten_may_add_data_and_logout_returns_to_login(pag
     sidebar.get_by_text("Ingelogd als beleid@gemeente.example (Gemeente)").wait_for()
     assert _radio_options(page, "Niveau") == ["Buurten", "Wijken"]
     _wait_for_map(page)
+    assert {WMO_LAYER, HUUR_LAYER} <= set(_layer_options(page))  # both stored datasets
     page.get_by_role("tab", name="Eigen data").click()  # may add own datasets, at both levels
     assert _radio_options(page, "Niveau van het bestand") == ["Buurten", "Wijken"]
     page.locator("input[type=file]").wait_for(state="attached")
@@ -278,10 +306,10 @@ def test_corporatie_user_sees_only_wijken_and_its_indicators_and_adds_no_data(pa
     ).wait_for()
     assert _radio_options(page, "Niveau") == ["Wijken"]
     _wait_for_map(page)
-    expected = {"Stapelingsscore", "Aantal hoge thema's"} | {
+    expected = {"Stapelingsscore", "Aantal hoge thema's", HUUR_LAYER} | {
         INDICATORS[k].label_nl for k in CORPORATIE_INDICATORS
     }
-    assert set(_layer_options(page)) == expected
+    assert set(_layer_options(page)) == expected  # its stored dataset, not the wmo one
     page.get_by_role("tab", name="Eigen data").click()
     page.get_by_text("Uw rol (Woningcorporatie) mag geen eigen gegevens toevoegen.").wait_for()
     assert page.locator("input[type=file]").count() == 0
