@@ -164,3 +164,20 @@ def pg_cluster():
         pytest.skip(reason)
     with _postgres.cluster() as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def datasets_backend(request, monkeypatch):
+    """Where a fresh, empty store of each backend is: ``sqlite`` or ``postgres``.
+
+    For PostgreSQL a new database in the session's cluster, named by
+    ``STAPELKAART_DATABASE_URL``; for SQLite the file ``STAPELKAART_DATASETS_FILE``.
+    """
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    import _postgres
+
+    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
+        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
+        yield "postgres"

@@ -12,7 +12,6 @@ import multiprocessing
 import sqlite3
 from collections.abc import Iterator
 
-import _postgres
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,31 +23,14 @@ from geo_app.session.own_data import build_entries
 from geo_app.session.stored import entries_from_stored, to_new_dataset
 from layers.upload import validate_upload
 
-BACKENDS = ("sqlite", "postgres")
-
-
-@pytest.fixture(params=BACKENDS)
-def where(request, tmp_path, monkeypatch) -> Iterator[str]:
-    """Where a fresh, empty store of each backend is: ``sqlite`` or ``postgres``.
-
-    For PostgreSQL a new database in the session's cluster, named by
-    ``STAPELKAART_DATABASE_URL``; for SQLite the file ``STAPELKAART_DATASETS_FILE``.
-    """
-    if request.param == "sqlite":
-        yield "sqlite"
-        return
-    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
-        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
-        yield "postgres"
-
 
 @pytest.fixture
-def store(where) -> DatasetStore:
+def store(datasets_backend) -> DatasetStore:
     """A fresh, empty store of each backend, opened as the app and the CLI open it."""
     opened = open_store()
     assert (
         type(opened).__name__
-        == {"sqlite": "SqliteDatasetStore", "postgres": "PostgresDatasetStore"}[where]
+        == {"sqlite": "SqliteDatasetStore", "postgres": "PostgresDatasetStore"}[datasets_backend]
     )
     return opened
 
