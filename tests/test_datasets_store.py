@@ -325,3 +325,27 @@ def test_protected_values_round_trip_through_the_store(store, demo_frames):
         pd.testing.assert_frame_equal(got, want)
         assert merged[level]["suppressed"] == built[level]["suppressed"]
         assert [i.key for i in merged[level]["extra"]] == [i.key for i in built[level]["extra"]]
+
+
+def test_a_database_with_another_schema_version_is_refused_and_left_alone(pg_cluster):
+    import _postgres
+    import psycopg
+
+    from cbs_ingest.datasets_postgres import PostgresDatasetStore
+
+    with _postgres.database(pg_cluster) as url:
+        store = PostgresDatasetStore(url)
+        store.add(dataset(), replaces=None, who="a", role="g")
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(
+                "UPDATE stapelkaart_datasets_meta SET value = '99' WHERE key = 'schema_version'"
+            )
+        for call in (
+            store.generation,
+            lambda: store.add(dataset("schulden"), replaces=None, who="a", role="g"),
+        ):
+            with pytest.raises(DatasetError, match="schema version 99, expected 1"):
+                call()
+        with psycopg.connect(url) as con:
+            count = con.execute("SELECT count(*) FROM stapelkaart_dataset_versions").fetchone()
+        assert count == (1,)
