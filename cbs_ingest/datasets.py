@@ -10,10 +10,15 @@ never the raw file and never person-level data. Each store keeps
   SHA-256), so earlier versions remain for the audit trail;
 - the audit log: every upload, replacement, removal and download, append-only.
 
-:class:`DatasetStore` is the interface; :class:`SqliteDatasetStore` is the
-embedded backend: one SQLite file in the data directory (WAL mode, one
-``BEGIN IMMEDIATE`` transaction per change, so a change is stored whole or not
-at all). Several app processes may share the file. Writers pass the version they
+:class:`DatasetStore` is the interface; :func:`open_store` returns the backend
+chosen by the environment. The embedded backend
+(:class:`~cbs_ingest.datasets_sqlite.SqliteDatasetStore`) is one SQLite file in
+the data directory (WAL mode, one ``BEGIN IMMEDIATE`` transaction per change, so
+a change is stored whole or not at all); several app processes on one machine
+may share the file. With ``STAPELKAART_DATABASE_URL`` set, the PostgreSQL
+backend (:class:`~cbs_ingest.datasets_postgres.PostgresDatasetStore`) keeps the
+same tables in that database, for app processes on several machines (one
+transaction per change, writers serialised by an advisory lock). Writers pass the version they
 replace (optimistic concurrency): when someone else changed the dataset in the
 meantime the write is refused with a :class:`~cbs_ingest.errors.DatasetConflictError`
 and nothing is written.
@@ -30,6 +35,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from cbs_ingest.cache import data_dir
+from cbs_ingest.store import DATABASE_URL_ENV
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -172,7 +178,18 @@ def store_path() -> Path:
 
 
 def open_store(path: Path | None = None) -> DatasetStore:
-    """Open the configured store (the embedded SQLite backend)."""
+    """Open the configured store.
+
+    ``STAPELKAART_DATABASE_URL`` selects the PostgreSQL backend
+    (:mod:`cbs_ingest.datasets_postgres`), in the same database as the area
+    store; otherwise (or when ``path`` is given) the embedded SQLite file
+    :func:`store_path` is used. Nothing is connected or created until first use.
+    """
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url and path is None:
+        from cbs_ingest.datasets_postgres import PostgresDatasetStore
+
+        return PostgresDatasetStore(url)
     from cbs_ingest.datasets_sqlite import SqliteDatasetStore
 
     return SqliteDatasetStore(store_path() if path is None else Path(path))

@@ -10,10 +10,6 @@ it is stored whole or not at all. See :mod:`cbs_ingest.datasets` for the interfa
 from __future__ import annotations
 
 import builtins
-import datetime as dt
-import hashlib
-import io
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,18 +18,25 @@ from typing import Any
 
 import pandas as pd
 
-from cbs_ingest.datasets import AUDIT_ACTIONS, DatasetVersion, NewDataset, StoredDataset
-from cbs_ingest.errors import DatasetConflictError, DatasetError
+from cbs_ingest.datasets import DatasetVersion, NewDataset, StoredDataset
+from cbs_ingest.datasets_common import (
+    AUDIT_COLUMNS,
+    META_COLUMNS,
+    add_detail,
+    audit_row,
+    check_expected,
+    conflict,
+    meta_from_row,
+    not_found,
+    now,
+    payload,
+    stored_dataset,
+)
+from cbs_ingest.errors import DatasetError
 
 __all__ = ["SqliteDatasetStore"]
 
 _SCHEMA = 1
-#: The columns of a version without its values, in the order of :class:`DatasetVersion`.
-_META_COLUMNS = (  # noqa: SIM905
-    "id gemeente year name version level file_name file_sha256 rows areas columns pairs "
-    "threshold suppression uploaded_by role created_at payload_sha256"
-).split()
-_AUDIT_COLUMNS = "at who role action gemeente year dataset version detail".split()  # noqa: SIM905
 _BUSY_MS = 15_000
 
 _DDL = (
@@ -81,16 +84,6 @@ BEGIN SELECT RAISE(ABORT, 'stored versions are never changed'); END
 )
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _parquet(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.reset_index(drop=True).to_parquet(buffer, index=False)
-    return buffer.getvalue()
-
-
 def _broken(path: Path, exc: Exception) -> DatasetError:
     return DatasetError(
         f"The dataset store {path.name} is unreadable ({exc}); nothing was changed. "
@@ -98,16 +91,6 @@ def _broken(path: Path, exc: Exception) -> DatasetError:
         nl=f"Het gegevensbestand met eigen datasets ({path.name}) is beschadigd of onleesbaar; "
         "er is niets gewijzigd. Zet een reservekopie terug of vraag de beheerder.",
     )
-
-
-def _clean_values(values: pd.DataFrame) -> pd.DataFrame:
-    need = ["level", "code", "column", "value"]
-    missing = [c for c in need if c not in values.columns]
-    if missing:
-        raise ValueError(f"values lack column(s) {missing}")
-    out = values[need].copy()
-    out["value"] = pd.to_numeric(out["value"], errors="raise").astype(float)
-    return out
 
 
 class SqliteDatasetStore:
@@ -198,7 +181,7 @@ class SqliteDatasetStore:
                 "ORDER BY v.gemeente, v.year, v.name, v.version",
                 args,
             ).fetchall()
-        return [self._meta(r) for r in rows]
+        return [meta_from_row(r) for r in rows]
 
     def latest(
         self, gemeente: str, year: int, *, allowed: Iterable[str] | None
@@ -216,24 +199,16 @@ class SqliteDatasetStore:
             ).fetchall()
         out = []
         for row in rows:
-            meta = self._meta(row[:-2])
+            meta = meta_from_row(row[:-2])
             if names is not None and meta.name not in names:
                 continue
-            values_blob, log_blob = row[-2], row[-1]
-            digest = hashlib.sha256(values_blob + log_blob).hexdigest()
-            if digest != meta.payload_sha256:
-                raise _broken(self.path, ValueError(f"checksum mismatch in {meta.name}"))
-            try:
-                values = pd.read_parquet(io.BytesIO(values_blob))
-                log = pd.read_parquet(io.BytesIO(log_blob))
-            except Exception as exc:  # a damaged blob: pyarrow raises several kinds
-                raise _broken(self.path, exc) from None
-            out.append(StoredDataset(meta, values, log))
+            broken = lambda exc: _broken(self.path, exc)  # noqa: E731
+            out.append(stored_dataset(meta, row[-2], row[-1], broken=broken))
         return out
 
     def audit_log(self, *, limit: int | None = None) -> pd.DataFrame:
         """See :meth:`cbs_ingest.datasets.DatasetStore.audit_log`."""
-        columns = _AUDIT_COLUMNS
+        columns = AUDIT_COLUMNS
         with self._connect(write=False) as con:
             if not self._has_tables(con):
                 return pd.DataFrame(columns=columns)
@@ -248,19 +223,10 @@ class SqliteDatasetStore:
         self, dataset: NewDataset, *, replaces: int | None, who: str, role: str
     ) -> DatasetVersion:
         """See :meth:`cbs_ingest.datasets.DatasetStore.add`."""
-        values = _clean_values(dataset.values)
-        values_blob = _parquet(values)
-        log_blob = _parquet(dataset.log)
-        reasons = dataset.log["reason"] if "reason" in dataset.log.columns else pd.Series([])
-        suppression = {
-            "cells": int(len(dataset.log)),
-            "primary": int((reasons == "primary").sum()),
-            "secondary": int((reasons == "secondary").sum()),
-            "threshold": int(dataset.threshold),
-        }
+        stored = payload(dataset)
         with self._connect(write=True) as con:
             current = self._current(con, dataset.gemeente, dataset.year, dataset.name)
-            self._check_expected(dataset, current, replaces)
+            check_expected(dataset, current, replaces)
             row = con.execute(
                 "SELECT coalesce(max(version), 0) FROM versions "
                 "WHERE gemeente = ? AND year = ? AND name = ?",
@@ -281,17 +247,17 @@ class SqliteDatasetStore:
                     dataset.file_name,
                     dataset.file_sha256,
                     int(dataset.rows),
-                    int(values.loc[values["level"] == dataset.level, "code"].nunique()),
-                    json.dumps(list(dataset.columns)),
-                    json.dumps(dict(dataset.pairs)),
+                    stored.areas,
+                    stored.columns_json,
+                    stored.pairs_json,
                     int(dataset.threshold),
-                    json.dumps(suppression),
+                    stored.suppression_json,
                     who,
                     role,
-                    _now(),
-                    values_blob,
-                    log_blob,
-                    hashlib.sha256(values_blob + log_blob).hexdigest(),
+                    now(),
+                    stored.values_blob,
+                    stored.log_blob,
+                    stored.sha256,
                 ),
             )
             con.execute(
@@ -300,11 +266,7 @@ class SqliteDatasetStore:
             )
             self._bump(con)
             action = "replace" if current is not None else "upload"
-            detail = (
-                f"{dataset.file_name} sha256={dataset.file_sha256[:12]} rows={dataset.rows} "
-                f"onderdrukt={suppression['cells']}"
-                + (f" vervangt versie {current.version}" if current is not None else "")
-            )
+            detail = add_detail(dataset, stored, current)
             self._audit(
                 con,
                 action,
@@ -316,11 +278,11 @@ class SqliteDatasetStore:
                 version=number,
                 detail=detail,
             )
-            stored = con.execute(
+            row = con.execute(
                 f"SELECT {self._meta_cols('v')}, 1 FROM versions v WHERE v.id = ?",
                 (cursor.lastrowid,),
             ).fetchone()
-        return self._meta(stored)
+        return meta_from_row(row)
 
     def remove(
         self,
@@ -336,13 +298,9 @@ class SqliteDatasetStore:
         with self._connect(write=True) as con:
             current = self._current(con, gemeente, year, name)
             if current is None:
-                raise DatasetError(
-                    f"No dataset {name!r} for {gemeente} in {year}; nothing was removed.",
-                    nl=f"Er is geen dataset {name!r} voor {gemeente} in {year}; "
-                    "er is niets verwijderd.",
-                )
+                raise not_found(name, gemeente, year)
             if expected is not None and current.version != expected:
-                raise self._conflict(current, verb="verwijderen")
+                raise conflict(current, verb="verwijderen")
             con.execute(
                 "DELETE FROM current WHERE gemeente = ? AND year = ? AND name = ?",
                 (gemeente, int(year), name),
@@ -369,25 +327,10 @@ class SqliteDatasetStore:
     # -- helpers ----------------------------------------------------------------------
     @staticmethod
     def _audit(con: sqlite3.Connection, action: str, *, who: str, role: str, **what: Any) -> None:
-        if action not in AUDIT_ACTIONS:
-            raise ValueError(f"unknown audit action {action!r}")
-        unknown = set(what) - {"gemeente", "year", "dataset", "version", "detail"}
-        if unknown:
-            raise ValueError(f"unknown audit field(s) {sorted(unknown)}")
         con.execute(
             "INSERT INTO audit (at, who, role, action, gemeente, year, dataset, version, detail) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _now(),
-                str(who),
-                str(role),
-                action,
-                what.get("gemeente"),
-                None if what.get("year") is None else int(what["year"]),
-                what.get("dataset"),
-                what.get("version"),
-                str(what.get("detail", "")),
-            ),
+            audit_row(action, who=who, role=role, **what),
         )
 
     @staticmethod
@@ -408,15 +351,7 @@ class SqliteDatasetStore:
 
     @staticmethod
     def _meta_cols(alias: str) -> str:
-        return ", ".join(f"{alias}.{n}" for n in _META_COLUMNS)
-
-    @staticmethod
-    def _meta(row: tuple) -> DatasetVersion:
-        meta = dict(zip(_META_COLUMNS, row, strict=False))
-        for key in ("columns", "pairs", "suppression"):
-            meta[key] = json.loads(meta[key])
-        meta["columns"] = tuple(meta["columns"])
-        return DatasetVersion(**meta, current=bool(row[len(_META_COLUMNS)]))
+        return ", ".join(f"{alias}.{n}" for n in META_COLUMNS)
 
     def _current(
         self, con: sqlite3.Connection, gemeente: str, year: int, name: str
@@ -427,41 +362,4 @@ class SqliteDatasetStore:
             "WHERE c.gemeente = ? AND c.year = ? AND c.name = ?",
             (gemeente, int(year), name),
         ).fetchone()
-        return None if row is None else self._meta(row)
-
-    def _check_expected(
-        self, dataset: NewDataset, current: DatasetVersion | None, replaces: int | None
-    ) -> None:
-        if current is None and replaces is None:
-            return
-        if current is not None and replaces is None:
-            raise DatasetConflictError(
-                f"A dataset {dataset.name!r} for {dataset.gemeente} in {dataset.year} exists "
-                f"already (version {current.version}, by {current.uploaded_by}); "
-                "replace it explicitly or choose another name. Nothing was written.",
-                nl=f"Er bestaat al een dataset {dataset.name!r} voor {dataset.gemeente} in "
-                f"{dataset.year} (versie {current.version}, van {current.uploaded_by}). "
-                "Kies een andere naam of vervang hem bewust. Er is niets opgeslagen.",
-            )
-        if current is None or current.version != replaces:
-            raise self._conflict(current, verb="vervangen", name=dataset.name)
-
-    @staticmethod
-    def _conflict(
-        current: DatasetVersion | None, *, verb: str, name: str | None = None
-    ) -> DatasetConflictError:
-        if current is None:
-            return DatasetConflictError(
-                f"Dataset {name!r} was removed by someone else in the meantime; nothing was "
-                "written.",
-                nl=f"De dataset {name!r} is intussen door iemand anders verwijderd. Er is niets "
-                "opgeslagen; bevestig opnieuw om hem als nieuwe dataset op te slaan.",
-            )
-        return DatasetConflictError(
-            f"Dataset {current.name!r} was changed in the meantime (now version "
-            f"{current.version} by {current.uploaded_by} at {current.created_at}); nothing was "
-            "written.",
-            nl=f"De dataset {current.name!r} is intussen gewijzigd (nu versie {current.version}, "
-            f"van {current.uploaded_by} om {current.created_at}). Er is niets {verb}: bekijk "
-            "de nieuwe versie en probeer het opnieuw.",
-        )
+        return None if row is None else meta_from_row(row)

@@ -32,6 +32,7 @@ import shapely
 from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, LEVELS
 from cbs_ingest.errors import StoreError
 from cbs_ingest.join import JoinReport
+from cbs_ingest.pg import reason, redacted, transaction
 from cbs_ingest.store import AreaPart, AreaRecord, StoredAreas, describe, split_put
 
 __all__ = ["PostgresStore", "SCHEMA_VERSION"]
@@ -90,24 +91,12 @@ FROM stapelkaart_areas a JOIN stapelkaart_ingests i ON a.ingest_id = i.id
 """
 
 
-def _redacted(url: str) -> str:
-    """The URL without its password, for messages and ``location``."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        parts = conninfo_to_dict(url)
-    except Exception:  # noqa: BLE001 - any parse failure: show nothing of it
-        return "postgresql://(unreadable URL)"
-    host = parts.get("host") or "localhost"
-    port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{host}{port}/{parts.get('dbname', '')}"
-
-
-def _unusable(where: str, exc: BaseException | str) -> StoreError:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _unusable(url: str, exc: BaseException | str) -> StoreError:
+    where = redacted(url)
     return StoreError(
-        f"The area store database at {where} cannot be used ({reason}). Nothing was changed; "
-        f"check STAPELKAART_DATABASE_URL, or unset it to use the store in the data directory.",
+        f"The area store database at {where} cannot be used ({reason(url, exc)}). Nothing was "
+        "changed; check STAPELKAART_DATABASE_URL, or unset it to use the store in the data "
+        "directory.",
         nl=f"De database van de gebiedsopslag ({where}) is niet bruikbaar. Er is niets "
         f"veranderd; controleer STAPELKAART_DATABASE_URL of haal die weg om de opslag in de "
         f"datamap te gebruiken.",
@@ -125,34 +114,18 @@ class PostgresStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.location = _redacted(url)
+        self.location = redacted(url)
         self.notes: builtins.list[str] = []
         self._exists = False  # whether the schema exists, as of the current transaction
 
     @contextlib.contextmanager
     def _connect(self, *, write: bool) -> Iterator[Any]:
         """A cursor inside one transaction (writers hold the advisory lock)."""
-        import psycopg
-
-        try:
-            con = psycopg.connect(self.url, connect_timeout=10, autocommit=False)
-        except Exception as exc:  # noqa: BLE001 - bad URL, refused, auth: all one message
-            raise _unusable(self.location, exc) from exc
-        try:
-            with con:
-                if not write:
-                    con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                cur = con.cursor()
-                if write:
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
-                self._check_schema(cur, write=write)
-                yield cur
-        except StoreError:
-            raise
-        except psycopg.Error as exc:
-            raise _unusable(self.location, exc) from exc
-        finally:
-            con.close()
+        with transaction(
+            self.url, write=write, lock=_LOCK, unusable=lambda exc: _unusable(self.url, exc)
+        ) as cur:
+            self._check_schema(cur, write=write)
+            yield cur
 
     def _check_schema(self, cur: Any, *, write: bool) -> None:
         cur.execute("SELECT to_regclass('stapelkaart_meta') IS NOT NULL")
@@ -167,7 +140,7 @@ class PostgresStore:
         cur.execute("SELECT value FROM stapelkaart_meta WHERE key = 'schema_version'")
         row = cur.fetchone()
         if row is None or row[0] != str(SCHEMA_VERSION):
-            raise _unusable(self.location, f"store schema version {row and row[0]}, expected 1")
+            raise _unusable(self.url, f"store schema version {row and row[0]}, expected 1")
         self._exists = True
 
     def _empty(self, cur: Any) -> bool:

@@ -142,5 +142,42 @@ def pdok_server(cbs_layers_2024, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _isolated_datasets(tmp_path, monkeypatch):
-    """Each test has its own store of municipal datasets (no dataset leaks between tests)."""
+    """Each test has its own store of municipal datasets (no dataset leaks between tests).
+
+    A ``STAPELKAART_DATABASE_URL`` of the environment is ignored: tests that use a
+    database set it to a throw-away one themselves (``pg_cluster``).
+    """
     monkeypatch.setenv("STAPELKAART_DATASETS_FILE", str(tmp_path / "datasets.sqlite"))
+    monkeypatch.delenv("STAPELKAART_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL cluster (with PostGIS) for this test session; its libpq URL.
+
+    Skips, saying why, when the Debian binaries are absent (``tests/_postgres.py``).
+    """
+    import _postgres
+
+    reason = _postgres.missing()
+    if reason:
+        pytest.skip(reason)
+    with _postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def datasets_backend(request, monkeypatch):
+    """Where a fresh, empty store of each backend is: ``sqlite`` or ``postgres``.
+
+    For PostgreSQL a new database in the session's cluster, named by
+    ``STAPELKAART_DATABASE_URL``; for SQLite the file ``STAPELKAART_DATASETS_FILE``.
+    """
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    import _postgres
+
+    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
+        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
+        yield "postgres"

@@ -79,7 +79,7 @@ def rerun(at: AppTest, tmp_path, monkeypatch, role: str) -> AppTest:
 
 
 def test_a_confirmed_dataset_reaches_allowed_sessions_only_and_removal_reaches_all(
-    tmp_path, monkeypatch
+    datasets_backend, tmp_path, monkeypatch
 ):
     officer = session(tmp_path, monkeypatch, "gemeente", tab="data")
     wijkteam = session(tmp_path, monkeypatch, "wijkteam")
@@ -120,7 +120,7 @@ def test_a_confirmed_dataset_reaches_allowed_sessions_only_and_removal_reaches_a
 
 
 def test_two_people_replacing_at_once_one_wins_and_the_other_gets_a_dutch_message(
-    tmp_path, monkeypatch
+    datasets_backend, tmp_path, monkeypatch
 ):
     as_role(tmp_path, monkeypatch, "gemeente")
     first = session(tmp_path, monkeypatch, "gemeente", tab="data")
@@ -144,7 +144,9 @@ def test_two_people_replacing_at_once_one_wins_and_the_other_gets_a_dutch_messag
     assert "Bevestigen maakt versie 3" in texts(bert)
 
 
-def test_a_dataset_stored_by_another_process_appears_without_restart(tmp_path, monkeypatch):
+def test_a_dataset_stored_by_another_process_appears_without_restart(
+    datasets_backend, tmp_path, monkeypatch
+):
     at = session(tmp_path, monkeypatch, "wijkteam")
     assert GEM_WMO not in layer_options(at)
     path = tmp_path / "wmo.csv"
@@ -199,6 +201,18 @@ def test_a_broken_store_file_gives_a_dutch_message_and_the_map_still_works(tmp_p
     assert "beschadigd of onleesbaar" in texts(at)
     assert GEM_WMO not in layer_options(at)
     assert store_path().read_bytes() == before
+
+
+def test_an_unusable_database_gives_a_dutch_message_and_the_map_still_works(tmp_path, monkeypatch):
+    monkeypatch.setenv("STAPELKAART_DATABASE_URL", "postgresql://gm:geheim@127.0.0.1:9/x")
+    at = session(tmp_path, monkeypatch, "gemeente", tab="data")
+    body = texts(at)
+    assert "database met eigen datasets" in body and "niet bruikbaar" in body
+    assert "geheim" not in body and "Traceback" not in body
+    assert layer_options(at)  # the CBS layers are there
+    confirm(upload(at, "wmo_2024.csv", good_csv()))
+    assert "niet bruikbaar" in texts(at) and GEM_WMO not in layer_options(at)
+    assert not store_path().exists()  # no silent fall-back to the local file
 
 
 def test_two_people_creating_the_same_new_name_at_once_the_second_is_told(tmp_path, monkeypatch):

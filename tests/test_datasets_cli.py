@@ -25,7 +25,7 @@ def _add(path, *extra: str) -> list[str]:
             "--name", "wmo_2024", "--user", "data@gemeente.example", *extra]  # fmt: skip
 
 
-def test_add_list_replace_remove_and_audit(tmp_path, capsys):
+def test_add_list_replace_remove_and_audit(datasets_backend, tmp_path, capsys):
     path = _csv(tmp_path)
     assert main(_add(path)) == 0
     out = capsys.readouterr().out
@@ -120,3 +120,16 @@ def test_a_broken_store_file_ends_with_one_line_and_is_left_alone(tmp_path, caps
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "is unreadable" in err[0] and "nothing was changed" in err[0]
     assert store_path().read_bytes() == before
+
+
+def test_a_wrong_database_url_ends_with_one_line_without_the_password(
+    tmp_path, capsys, monkeypatch
+):
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv("STAPELKAART_DATABASE_URL", "postgresql://gm:geheim@127.0.0.1:9/stapelkaart")
+    for argv in (_add(_csv(tmp_path)), ["datasets", "list"], ["datasets", "audit"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "dataset store database at postgresql://127.0.0.1:9/" in err[0]
+        assert "geheim" not in err[0] and "nothing was changed" in err[0]
+    assert not any(tmp_path.rglob("*.sqlite"))

@@ -1,30 +1,64 @@
-"""The store of municipal datasets and the audit log (every backend runs the same tests)."""
+"""The store of municipal datasets and the audit log (every backend runs the same tests).
+
+The backends: the embedded SQLite file, and PostgreSQL in a throw-away cluster
+on a unix socket (``tests/_postgres.py``; skipped, saying why, without the
+Debian binaries), chosen through ``STAPELKAART_DATABASE_URL`` as a user would.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sqlite3
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from cbs_ingest.datasets import NewDataset, open_store, store_path
+from cbs_ingest.datasets import DatasetStore, NewDataset, open_store, store_path
 from cbs_ingest.datasets_sqlite import SqliteDatasetStore
 from cbs_ingest.errors import DatasetConflictError, DatasetError
 from geo_app.session.own_data import build_entries
 from geo_app.session.stored import entries_from_stored, to_new_dataset
 from layers.upload import validate_upload
 
-BACKENDS = ("sqlite",)
+
+@pytest.fixture
+def store(datasets_backend) -> DatasetStore:
+    """A fresh, empty store of each backend, opened as the app and the CLI open it."""
+    opened = open_store()
+    assert (
+        type(opened).__name__
+        == {"sqlite": "SqliteDatasetStore", "postgres": "PostgresDatasetStore"}[datasets_backend]
+    )
+    return opened
 
 
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    """A fresh, empty store of each backend."""
-    if request.param == "sqlite":
-        return SqliteDatasetStore(tmp_path / "datasets.sqlite")
-    raise AssertionError(request.param)  # pragma: no cover
+@contextlib.contextmanager
+def raw(store) -> Iterator:
+    """A connection to the store's own database, past the store's code (SQLite or psycopg)."""
+    if isinstance(store, SqliteDatasetStore):
+        con = sqlite3.connect(store.path, isolation_level=None)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    import psycopg
+
+    with psycopg.connect(store.url, autocommit=True) as con:
+        yield con
+
+
+def _tables(store) -> dict[str, str]:
+    if isinstance(store, SqliteDatasetStore):
+        return {"audit": "audit", "versions": "versions", "trigger": "versions_no_update"}
+    return {
+        "audit": "stapelkaart_dataset_audit",
+        "versions": "stapelkaart_dataset_versions",
+        "trigger": "stapelkaart_dataset_versions_no_update ON stapelkaart_dataset_versions",
+    }
 
 
 def dataset(name: str = "wmo", *, value: float = 40.0, gemeente: str = "GM9999") -> NewDataset:
@@ -140,14 +174,17 @@ def test_the_audit_log_records_downloads_and_is_append_only(store):
     ]
     with pytest.raises(ValueError):
         store.audit("delete_everything", who="x", role="y")
-    if isinstance(store, SqliteDatasetStore):
-        con = sqlite3.connect(store.path)
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            con.execute("DELETE FROM audit")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            con.execute("UPDATE audit SET who = 'someone else'")
-        con.close()
-    assert len(store.audit_log()) == 1
+    audit = _tables(store)["audit"]
+    refused = (
+        ["DELETE FROM audit", "UPDATE audit SET who = 'someone else'"]
+        if isinstance(store, SqliteDatasetStore)
+        else [f"DELETE FROM {audit}", f"UPDATE {audit} SET who = 'x'", f"TRUNCATE {audit}"]
+    )
+    with raw(store) as con:
+        for statement in refused:
+            with pytest.raises(Exception, match="append-only"):
+                con.execute(statement)
+    assert store.audit_log()[["who", "action"]].values.tolist() == [["lokaal", "download"]]
 
 
 def test_a_broken_store_file_gives_a_dutch_message_and_is_left_alone(tmp_path):
@@ -168,16 +205,49 @@ def test_a_broken_store_file_gives_a_dutch_message_and_is_left_alone(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_a_damaged_payload_is_detected_by_its_checksum(tmp_path):
-    store = SqliteDatasetStore(tmp_path / "d.sqlite")
+def test_a_stored_version_is_never_changed_and_damage_is_detected_by_its_checksum(store):
     store.add(dataset(), replaces=None, who="a", role="g")
-    con = sqlite3.connect(store.path)
-    con.execute("DROP TRIGGER versions_no_update")
-    con.execute("UPDATE versions SET values_parquet = x'00'")
-    con.commit()
-    con.close()
-    with pytest.raises(DatasetError, match="unreadable"):
+    tables = _tables(store)
+    with raw(store) as con:
+        with pytest.raises(Exception, match="never changed"):
+            con.execute(f"UPDATE {tables['versions']} SET role = 'x'")
+        con.execute(f"DROP TRIGGER {tables['trigger']}")
+        blob = "x'00'" if isinstance(store, SqliteDatasetStore) else "'\\x00'::bytea"
+        con.execute(f"UPDATE {tables['versions']} SET values_parquet = {blob}")
+    with pytest.raises(DatasetError, match="unreadable") as err:
         store.latest("GM9999", 2024, allowed=None)
+    assert "onleesbaar" in err.value.nl
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://stapelkaart:geheim@127.0.0.1:9/stapelkaart",  # nothing listens there
+        "postgresql://stapelkaart:geheim@[::1:bad/x",  # not a URL
+        "host=127.0.0.1 port=9 password=geheim dbname",  # not a connection string
+    ],
+)
+def test_a_wrong_database_url_is_one_clear_message_without_the_password(monkeypatch, tmp_path, url):
+    pytest.importorskip("psycopg")
+    monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
+    store = open_store()
+    for call in (
+        store.generation,
+        store.list,
+        store.audit_log,
+        lambda: store.latest("GM9999", 2024, allowed=None),
+        lambda: store.add(dataset(), replaces=None, who="a", role="g"),
+        lambda: store.remove("wmo", gemeente="GM9999", year=2024, who="a", role="g"),
+        lambda: store.audit("download", who="a", role="g"),
+    ):
+        with pytest.raises(DatasetError) as err:
+            call()
+        message, nl = err.value.message, err.value.nl
+        assert "dataset store database at postgresql://" in message and "\n" not in message
+        assert "database met eigen datasets" in nl and "niet bruikbaar" in nl
+        assert "geheim" not in message + nl
+        assert "STAPELKAART_DATABASE_URL" in nl
+    assert not any(tmp_path.rglob("*.sqlite"))  # no silent fall-back to the file
 
 
 def test_the_store_file_follows_the_environment(monkeypatch, tmp_path):
@@ -190,8 +260,10 @@ def test_the_store_file_follows_the_environment(monkeypatch, tmp_path):
     assert store_path() == tmp_path / "data" / "datasets.sqlite"
 
 
-def _replace_worker(path: str, who: str, barrier, queue) -> None:
-    store = SqliteDatasetStore(path)
+def _replace_worker(url: str | None, path: str, who: str, barrier, queue) -> None:
+    from cbs_ingest.datasets_postgres import PostgresDatasetStore
+
+    store = SqliteDatasetStore(path) if url is None else PostgresDatasetStore(url)
     barrier.wait(timeout=30)
     try:
         meta = store.add(dataset(value=float(len(who))), replaces=1, who=who, role="g")
@@ -200,13 +272,14 @@ def _replace_worker(path: str, who: str, barrier, queue) -> None:
         queue.put((who, "conflict", exc.nl))
 
 
-def test_two_processes_replacing_at_once_one_wins_the_other_gets_a_clear_message(tmp_path):
-    path = tmp_path / "shared.sqlite"
-    SqliteDatasetStore(path).add(dataset(), replaces=None, who="first", role="g")
+def test_two_processes_replacing_at_once_one_wins_the_other_gets_a_clear_message(store):
+    store.add(dataset(), replaces=None, who="first", role="g")
+    url = getattr(store, "url", None)
+    path = str(getattr(store, "path", ""))
     ctx = multiprocessing.get_context("spawn")
     barrier, queue = ctx.Barrier(2), ctx.Queue()
     workers = [
-        ctx.Process(target=_replace_worker, args=(str(path), who, barrier, queue))
+        ctx.Process(target=_replace_worker, args=(url, path, who, barrier, queue))
         for who in ("anna", "bert")
     ]
     for worker in workers:
@@ -219,7 +292,7 @@ def test_two_processes_replacing_at_once_one_wins_the_other_gets_a_clear_message
     winner = next(o for o in outcomes if o[1] == "ok")
     loser = next(o for o in outcomes if o[1] == "conflict")
     assert winner[2] == 2 and f"van {winner[0]}" in loser[2]
-    store = SqliteDatasetStore(path)
+    assert store.generation() == 2
     assert [(v.version, v.uploaded_by) for v in store.list(all_versions=True)] == [
         (1, "first"),
         (2, winner[0]),
@@ -252,3 +325,27 @@ def test_protected_values_round_trip_through_the_store(store, demo_frames):
         pd.testing.assert_frame_equal(got, want)
         assert merged[level]["suppressed"] == built[level]["suppressed"]
         assert [i.key for i in merged[level]["extra"]] == [i.key for i in built[level]["extra"]]
+
+
+def test_a_database_with_another_schema_version_is_refused_and_left_alone(pg_cluster):
+    import _postgres
+    import psycopg
+
+    from cbs_ingest.datasets_postgres import PostgresDatasetStore
+
+    with _postgres.database(pg_cluster) as url:
+        store = PostgresDatasetStore(url)
+        store.add(dataset(), replaces=None, who="a", role="g")
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(
+                "UPDATE stapelkaart_datasets_meta SET value = '99' WHERE key = 'schema_version'"
+            )
+        for call in (
+            store.generation,
+            lambda: store.add(dataset("schulden"), replaces=None, who="a", role="g"),
+        ):
+            with pytest.raises(DatasetError, match="schema version 99, expected 1"):
+                call()
+        with psycopg.connect(url) as con:
+            count = con.execute("SELECT count(*) FROM stapelkaart_dataset_versions").fetchone()
+        assert count == (1,)

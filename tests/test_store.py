@@ -25,16 +25,6 @@ LEGACY = Path(__file__).parent / "data" / "legacy_kwb"
 OFFLINE = "http://127.0.0.1:9"
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    """A throw-away PostgreSQL cluster with PostGIS for this test session."""
-    reason = _postgres.missing()
-    if reason:
-        pytest.skip(reason)
-    with _postgres.cluster() as url:
-        yield url
-
-
 @pytest.fixture(params=["local", "postgres"])
 def backend(request, cbs_server, monkeypatch):
     """The store backend under test, chosen through the environment as a user would."""
