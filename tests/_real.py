@@ -2,7 +2,8 @@
 
 Tests read real CBS files from ``../shared/data/raw`` when it is beside the clone, and
 otherwise from the compact fixture ``tests/fixtures/real`` (the same layout and formats,
-five gemeenten; built by ``tests/fixtures/build_real_fixture.py``). Setting
+five gemeenten, eight for the social-domain series; built by
+``tests/fixtures/build_real_fixture.py``). Setting
 ``STAPELKAART_TEST_DATA=fixture`` uses the fixture even when ``../shared`` is there.
 
 A test helper only: the ingest branch builds the real pipeline. The parquet files

@@ -114,9 +114,9 @@ def test_match_does_not_modify_its_inputs():
     assert areas == AREAS and accepted == {"x": "BU99990001"}
 
 
-def utrecht_buurt_names(shared_data) -> dict[str, str]:
-    """CBS buurt names of Utrecht (GM0344) from KWB 2023: ``{code: name}``."""
-    path = shared_data / "society-in-the-loop" / "CBS-Utrecht-kwb-2023.xlsx"
+def utrecht_buurt_names(raw) -> dict[str, str]:
+    """CBS buurt names of Utrecht (GM0344) from KWB 2023 in ``raw``: ``{code: name}``."""
+    path = raw / "society-in-the-loop" / "CBS-Utrecht-kwb-2023.xlsx"
     book = openpyxl.load_workbook(path, read_only=True)
     try:
         rows = list(book.active.iter_rows(values_only=True))
@@ -127,13 +127,13 @@ def utrecht_buurt_names(shared_data) -> dict[str, str]:
     return {r[code]: r[name] for r in rows[1:] if r[kind] == "Buurt"}
 
 
-@pytest.mark.shared_data
-def test_real_utrecht_in_cijfers_names_against_cbs_2023(shared_data):
+@pytest.mark.real_data
+def test_real_utrecht_in_cijfers_names_against_cbs_2023(real_data):
     import csv
 
-    areas = utrecht_buurt_names(shared_data)
+    areas = utrecht_buurt_names(real_data)
     assert len(areas) == 111
-    path = shared_data / "municipal-exports" / "utrecht_in_cijfers_zuilen_buurten_2024.csv"
+    path = real_data / "municipal-exports" / "utrecht_in_cijfers_zuilen_buurten_2024.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         names = [row[0] for row in csv.reader(handle, delimiter=";")][1:]
     names = [n for n in names if n != "Buurten totaal"]

@@ -107,15 +107,14 @@ def test_unknown_gemeente_is_refused(series_server):
 
 
 @pytest.fixture(scope="module")
-def dump_tables():
-    """``load(theme, first, last)``: the real dumps of those tables (built once each)."""
+def dump_tables(real_data):
+    """``load(theme, first, last)``: the real dumps of those tables (built once each).
+
+    From ``../shared`` the national dumps, else the fixture's rows of eight gemeenten.
+    """
     from fake_cbs_series import series_tables_from_dumps
 
-    from tests._real import shared_raw
-
-    raw = shared_raw()
-    if raw is None:
-        pytest.skip("needs the social-domain series in ../shared/data/raw (not in the fixture)")
+    raw = real_data
     built: dict = {}
 
     def load(theme, first, last):
@@ -132,8 +131,8 @@ def _dump_rows(raw, prefix):
         return list(csv.DictReader(handle, delimiter=";"))
 
 
-@pytest.mark.shared_data
-def test_real_wmo_series_of_amsterdam_matches_the_dumps(series_server, dump_tables, shared_data):
+@pytest.mark.real_data
+def test_real_wmo_series_of_amsterdam_matches_the_dumps(series_server, dump_tables, real_data):
     series_server.tables.update(dump_tables("wmo", 2016, 2024))
     series = fetch_series("wmo", 2016, 2024, ["GM0363"])
     rows = series.rows
@@ -144,7 +143,7 @@ def test_real_wmo_series_of_amsterdam_matches_the_dumps(series_server, dump_tabl
     for prefix, year in (("85046NED", 2021), ("83620NED", 2016), ("85995NED", 2024)):
         dump = {
             (normalise_code(r["Codering_3"]), r["Perioden"]): r["WmoClienten_5"]
-            for r in _dump_rows(shared_data, prefix)
+            for r in _dump_rows(real_data, prefix)
             if r["Financieringsvorm"] == "Totaal" and (r["Codering_3"] or "").strip()
         }
         got = h1[h1["year"] == year]
@@ -155,7 +154,7 @@ def test_real_wmo_series_of_amsterdam_matches_the_dumps(series_server, dump_tabl
     assert set(rows.loc[rows["level"] == "gemeente", "code"]) == {"GM0363"}
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_real_youth_care_with_region_columns_last(series_server, dump_tables):
     series_server.tables.update(dump_tables("jeugdzorg", 2019, 2024))
     series = fetch_series("jeugdzorg", 2019, 2024, ["GM1680"])
@@ -165,7 +164,7 @@ def test_real_youth_care_with_region_columns_last(series_server, dump_tables):
     assert counts.loc[counts["code"] == "GM1680", "value"].notna().all()
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_real_benefits_per_buurt_by_quarter(series_server, dump_tables):
     series_server.tables.update(dump_tables("bijstand", 2019, 2024))
     series = fetch_series("bijstand", 2019, 2024, ["GM0202"], level="buurt")
@@ -176,7 +175,7 @@ def test_real_benefits_per_buurt_by_quarter(series_server, dump_tables):
     assert rows.loc[rows["period"] == "2021Q2", "code"].str.startswith("BU0202").sum() > 50
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_real_trends_refuse_amsterdam_and_keep_a_stable_gemeente(series_server, dump_tables):
     from cbs_ingest.series_tables import (
         COUNT_INDICATORS,

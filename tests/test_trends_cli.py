@@ -71,8 +71,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tiny_server, tmp_path, capsys,
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.shared_data
-def test_real_gemeente_to_xlsx_with_the_signal(shared_data, monkeypatch, tmp_path, capsys):
+@pytest.mark.real_data
+def test_real_gemeente_to_xlsx_with_the_signal(real_data, monkeypatch, tmp_path, capsys):
     import pandas as pd
     from fake_cbs import FakeCbs, FakeCbsServer
     from fake_cbs_series import series_tables_from_dumps
@@ -84,7 +84,7 @@ def test_real_gemeente_to_xlsx_with_the_signal(shared_data, monkeypatch, tmp_pat
         for th in ("wmo", "voorzieningen", "jeugdzorg")
         for t in tables_for(th, 2017, 2024)
     ]
-    tables = series_tables_from_dumps(shared_data, ids)
+    tables = series_tables_from_dumps(real_data, ids)
     with FakeCbsServer(FakeCbs(tables=tables, page_size=10_000)) as server:
         monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
         out = tmp_path / "aa-en-hunze.xlsx"

@@ -254,10 +254,10 @@ def test_matched_code_outside_the_known_codes_is_not_used():
     assert result.frame["code"].tolist() == ["BU99990000"]
 
 
-@pytest.mark.shared_data
-def test_real_utrecht_in_cijfers_export(shared_data):
-    areas = utrecht_buurt_names(shared_data)
-    path = shared_data / "municipal-exports" / "utrecht_in_cijfers_zuilen_buurten_2024.csv"
+@pytest.mark.real_data
+def test_real_utrecht_in_cijfers_export(real_data):
+    areas = utrecht_buurt_names(real_data)
+    path = real_data / "municipal-exports" / "utrecht_in_cijfers_zuilen_buurten_2024.csv"
     data = path.read_bytes()
     result = check(data, path.name, gemeentecode="GM0344", area_names=areas, known_codes=areas)
     assert result.ok, result.errors
