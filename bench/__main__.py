@@ -3,7 +3,9 @@
 Usage: ``python -m bench [--quick] [NAME ...]``; ``--quick`` runs every script in
 its tiny mode (checks that the scripts work; the figures mean nothing). Each
 script prints its own figures and ratios; separate processes keep one script's
-memory and caches out of the next one's figures. The real CBS data must be in ``../shared/data``.
+memory and caches out of the next one's figures. The real CBS data is read from
+``../shared/data``; a script that needs it and does not find it prints one
+``skipped: ...`` line and exits 0, so ``--quick`` passes in a clone without it.
 """
 
 from __future__ import annotations

@@ -17,11 +17,9 @@ aborted (the basemap tiles, so the map is measured without tiles).
 
 Data sets: the built-in demo gemeente (60 buurten), and Capelle aan den
 IJssel (GM0502, 79 buurten) ingested into the cache from ``../shared/data``
-(``bench/_appdata.py``). Each is measured with the background preloading of
-modules off (the default) and on (``STAPELKAART_PRELOAD=1``), in this one
-run; ``--baseline CHECKOUT`` adds an older checkout of the project (e.g.
-``git archive <commit>`` unpacked in a temporary folder) as the "before"
-figure of the same run. ``--quick`` runs the demo once, preload off.
+(``bench/_appdata.py``). ``--baseline CHECKOUT`` adds an older checkout of
+the project (e.g. ``git archive <commit>`` unpacked in a temporary folder) as
+the "before" figure of the same run. ``--quick`` runs the demo once.
 
 The run starts with the floor: a one-line Streamlit page started and shown the
 same way, which is what Streamlit and Chromium cost on this machine at this
@@ -256,7 +254,7 @@ def _print(row: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="demo once, preload off")
+    parser.add_argument("--quick", action="store_true", help="the demo once")
     parser.add_argument(
         "--baseline",
         type=Path,
@@ -278,11 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     sets = [("demo gemeente (60 buurten)", lambda d: {"STAPELKAART_DATA_DIR": str(d)}, 60)]
     if not args.quick and _areas.available():
         sets.append(("Capelle a/d IJssel (79 buurten, cache)", _appdata.cbs_cache, 79))
-    modes = [("0", "preload off", ROOT)]
-    if not args.quick:
-        modes.append(("1", "preload on", ROOT))
-        if args.baseline is not None:
-            modes.insert(0, ("0", f"baseline {args.baseline.name}", args.baseline.resolve()))
+    modes = [("now", ROOT)]
+    if not args.quick and args.baseline is not None:
+        modes.insert(0, (f"baseline {args.baseline.name}", args.baseline.resolve()))
     print(f"# load average {os.getloadavg()[0]:.1f}; Chromium headless, tiles blocked")
     rows = []
     with sync_playwright() as playwright:
@@ -291,9 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.quick:
                 print(f"floor: a one-line Streamlit page shown after {floor(browser):.1f} s")
             for label, make, n_areas in sets:
-                for flag, mode, root in modes:
+                for mode, root in modes:
                     data_dir = Path(tempfile.mkdtemp(prefix="stapelkaart-bench-data-"))
-                    env = {**make(data_dir), "STAPELKAART_PRELOAD": flag}
+                    env = make(data_dir)
                     env.setdefault("STAPELKAART_CBS_URL", _appdata.CLOSED_URL)
                     env.setdefault("STAPELKAART_PDOK_URL", _appdata.CLOSED_URL)
                     switches = 1 if args.quick else 3
@@ -303,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             browser.close()
     if len(modes) > 1:
-        print(f"\nfirst map, ratio to '{modes[0][1]}' (same run):")
+        print(f"\nfirst map, ratio to '{modes[0][0]}' (same run):")
         for label, _, _ in sets:
             mine = [(mode, row) for set_label, mode, row in rows if set_label == label]
             base = mine[0][1]["first"]

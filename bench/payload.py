@@ -237,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one small layer only")
     args = parser.parse_args(argv)
     if not RAW.is_dir():
-        print(f"shared data not found at {RAW}; nothing to measure", file=sys.stderr)
-        return 1
+        print("skipped: ../shared/data/raw not found (the payload needs the real geometries)")
+        return 0
 
     layers = [
         ("Zwijndrecht buurten (full res)", _drechtsteden("GM0642"), True),

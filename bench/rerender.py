@@ -38,7 +38,7 @@ BUDGET_S = 1.0
 
 def _layer_keys() -> dict[str, str]:
     """Dutch layer label -> layer key, as the sidebar shows them."""
-    from geo_app.i18n import t
+    from geo_app.session.i18n import t
     from layers import INDICATORS
 
     special = ("stacking_score", "themes_high", "cluster_label", "hotspot")

@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import cbsodata
-import cbsodata.cbsodata3 as _cbs3
 import requests
 
+from cbs_ingest._cbsodata_adapter import download_collection, use_session
 from cbs_ingest.errors import InputError, SourceUnavailableError
 
 __all__ = [
@@ -137,7 +137,7 @@ class FilterRejected(SourceUnavailableError):
     """The server answered 400/501 to a query option (``$filter``/``$select``)."""
 
 
-def _status_of(exc: BaseException) -> int | None:
+def _status_of(exc: BaseException | None) -> int | None:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -276,11 +276,8 @@ def cbs_download(
         kwargs["proxies"] = {"http": None, "https": None}
 
     session = _retrying_session(policy, on_retry)
-    with _CBSODATA_LOCK:
-        previous = cbsodata.options.use_https, _cbs3.Session
-        cbsodata.options.use_https = parts.scheme == "https"
-        # cbsodata builds a fresh Session per page; give it one that retries.
-        _cbs3.Session = session
+    # cbsodata builds a fresh Session per page; give it one that retries.
+    with _CBSODATA_LOCK, use_session(session, use_https=parts.scheme == "https"):
         try:
             if metadata_only:
                 props = cbsodata.get_meta(table_id, "DataProperties", catalog_url=catalog, **kwargs)
@@ -302,10 +299,10 @@ def cbs_download(
             # The service document did not list UntypedDataSet, which download_data
             # insists on; fetch the three collections Stapelkaart needs one by one.
             data = {
-                name: _cbs3._download_metadata(table_id, name, catalog_url=catalog, **kwargs)
+                name: download_collection(table_id, name, catalog_url=catalog, **kwargs)
                 for name in ("TableInfos", "DataProperties")
             }
-            data["TypedDataSet"] = _cbs3._download_metadata(
+            data["TypedDataSet"] = download_collection(
                 table_id,
                 "TypedDataSet",
                 select=select,
@@ -324,8 +321,6 @@ def cbs_download(
                 what_nl=f"tabel {table_id}",
             )
             raise  # pragma: no cover
-        finally:
-            cbsodata.options.use_https, _cbs3.Session = previous
 
 
 def pdok_get(
@@ -344,7 +339,7 @@ def pdok_get(
                 url,
                 params=params,
                 timeout=(policy.connect_timeout, policy.read_timeout),
-                proxies=proxies,
+                proxies=proxies,  # type: ignore[arg-type]  # None: no proxy for this scheme
             )
             response.raise_for_status()
             return json.loads(response.content), dict(response.headers)

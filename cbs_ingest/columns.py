@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from cbs_ingest.errors import InputError
 
@@ -37,8 +38,10 @@ KWB_TABLES: dict[int, str] = {
     2024: "85984NED",
 }
 
+#: An area level.
+Level = Literal["buurt", "wijk", "gemeente"]
 #: The three area levels, smallest first.
-LEVELS: tuple[str, ...] = ("buurt", "wijk", "gemeente")
+LEVELS: tuple[str, ...] = get_args(Level)
 
 #: Identifying columns of every area frame, in this order, before the indicators.
 FRAME_KEYS: tuple[str, ...] = (

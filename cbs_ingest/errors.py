@@ -12,7 +12,6 @@ __all__ = [
     "SourceUnavailableError",
     "SourceChangedError",
     "CacheError",
-    "StapelkaartWarning",
 ]
 
 
@@ -47,7 +46,3 @@ class SourceChangedError(SourceUnavailableError):
 
 class CacheError(StapelkaartError, OSError):
     """The local cache could not be read or written."""
-
-
-class StapelkaartWarning(UserWarning):
-    """A warning raised by Stapelkaart itself; the test suite turns these into errors."""

@@ -1,53 +1,41 @@
 """Stapelkaart, the Streamlit app: ``streamlit run geo_app/app.py`` or ``stapelkaart app``.
 
-The page is thin: the sidebar (``_sidebar``) builds a context from the
-settings, cached data and the cached analysis; each tab is a ``_page_*``
-module. Only the open tab runs. Errors that Stapelkaart raises on purpose are
+The page is thin: the sidebar (``views.sidebar``) builds a context from the
+settings, cached data and the cached analysis; each tab is a module of
+``geo_app.views``. Only the open tab runs. Errors that Stapelkaart raises on purpose are
 shown in Dutch, anything else as a short message without a traceback.
 """
 
 from __future__ import annotations
 
-from geo_app import _preload
+import html
+import logging
 
-# `stapelkaart app` imports these modules in the background (geo_app._preload);
-# importing a package from two threads at once can fail, so wait for that first.
-_preload.wait("first")
+import streamlit as st
 
-import html  # noqa: E402
-import logging  # noqa: E402
-
-import streamlit as st  # noqa: E402
-
-from cbs_ingest.errors import StapelkaartError  # noqa: E402
-from geo_app import (  # noqa: E402
-    _page_about,
-    _page_compare,
-    _page_map,
-    _page_profile,
-    _page_table,
-    _page_upload,
-    assets,
-)
-from geo_app._access import resolve  # noqa: E402
-from geo_app._context import Context, pop_notices, settings, write_url  # noqa: E402
-from geo_app._sidebar import build_context, language  # noqa: E402
-from geo_app.i18n import t  # noqa: E402
-from geo_app.state import TAB_IDS  # noqa: E402
+from cbs_ingest.errors import StapelkaartError
+from geo_app.access.resolve import resolve
+from geo_app.mapview import assets
+from geo_app.session.context import Context, pop_notices, settings, write_url
+from geo_app.session.i18n import t
+from geo_app.session.state import TAB_IDS
+from geo_app.views import about, compare, profile, table, upload
+from geo_app.views import map as map_page
+from geo_app.views.sidebar import build_context, language
 
 _LOG = logging.getLogger("stapelkaart.app")
 
 _TAB_KEYS = ("tab_map", "tab_profile", "tab_compare", "tab_table", "tab_upload", "tab_about")
-_PAGES = (_page_map, _page_profile, _page_compare, _page_table, _page_upload, _page_about)
+_PAGES = (map_page, profile, compare, table, upload, about)
 
 
 def _age(delta: object, lang: str) -> str:
     minutes = getattr(delta, "total_seconds", lambda: 0.0)() / 60
     if minutes < 90:
-        return f"{max(minutes, 1):.0f} " + ("minuten" if lang == "nl" else "minutes")
+        return t("age_minutes", lang, n=f"{max(minutes, 1):.0f}")
     if minutes < 48 * 60:
-        return f"{minutes / 60:.0f} " + ("uur" if lang == "nl" else "hours")
-    return f"{minutes / 1440:.0f} " + ("dagen" if lang == "nl" else "days")
+        return t("age_hours", lang, n=f"{minutes / 60:.0f}")
+    return t("age_days", lang, n=f"{minutes / 1440:.0f}")
 
 
 _CSS = """<style>

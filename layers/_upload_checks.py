@@ -11,12 +11,15 @@ from layers._upload_read import RawTable
 from layers._upload_values import as_text, is_number
 
 __all__ = [
+    "CODE_HEADERS",
     "CODE_PATTERNS",
     "Issues",
     "UploadIssue",
     "check_codes",
     "check_header",
     "check_row_width",
+    "is_total",
+    "norm_header",
 ]
 
 #: Valid CBS area codes per level; Amsterdam uses letters since 2023.
@@ -26,7 +29,7 @@ CODE_PATTERNS: dict[str, re.Pattern[str]] = {
     "gemeente": re.compile(r"^GM[0-9]{4}$"),
 }
 _LEVEL_NL = {"buurt": "buurtcode", "wijk": "wijkcode", "gemeente": "gemeentecode"}
-_CODE_HEADERS = {
+CODE_HEADERS = {
     "code",
     "buurtcode",
     "wijkcode",
@@ -52,7 +55,12 @@ _LABEL_HEADERS = {
     "omschrijving",
     "areaname",
     "gmnaam",
+    "buurten",
+    "wijken",
+    "gebieden",
 }
+#: Label headers whose column can stand in for codes: area names matched to CBS names.
+_NAME_HEADERS = _LABEL_HEADERS - {"gemeentenaam", "gmnaam"}
 _PERSON_HEADERS = {
     "bsn": "BSN",
     "burgerservicenummer": "BSN",
@@ -156,7 +164,14 @@ class Issues:
         return any(i.severity == "error" for i in self.items)
 
 
-def _norm(name: str) -> str:
+def is_total(text: str) -> bool:
+    """Whether a code or name cell marks a total row ("Totaal", "Buurten totaal")."""
+    norm = norm_header(text)
+    return norm in _TOTAL_ROW or bool(re.search(r"(^|[^a-z])tota(a)?l([^a-z]|$)", text.lower()))
+
+
+def norm_header(name: str) -> str:
+    """A header or code cell reduced to lower-case letters and digits, for comparison."""
     return re.sub(r"[^a-z0-9]", "", name.lower().replace("ë", "e").replace("é", "e"))
 
 
@@ -207,7 +222,7 @@ def check_header(table: RawTable, issues: Issues, *, max_columns: int):
                 f"The name of column {j + 1} is too long or has control characters.",
                 row=1,
             )
-    normalised = [_norm(h) for h in header]
+    normalised = [norm_header(h) for h in header]
     dupes = sorted(
         {h for h, n in zip(header, normalised, strict=True) if n and normalised.count(n) > 1}
     )
@@ -238,27 +253,35 @@ def check_header(table: RawTable, issues: Issues, *, max_columns: int):
         )
     if issues.has_errors:
         return None
-    code_idx = next((j for j, n in enumerate(normalised) if n in _CODE_HEADERS), None)
+    code_idx = next((j for j, n in enumerate(normalised) if n in CODE_HEADERS), None)
     if code_idx is None:
         code_idx = _guess_code_column(table)
+    name_idx = None
     if code_idx is None:
+        name_idx = table.name_column
+        if name_idx is None:
+            name_idx = next((j for j, n in enumerate(normalised) if n in _NAME_HEADERS), None)
+    if code_idx is None and name_idx is None:
         issues.add(
             "error",
             "no_code_column",
             "Geen kolom met buurt- of wijkcodes gevonden. Noem de kolom 'code', "
-            "'buurtcode' of 'wijkcode' en gebruik CBS-codes zoals BU03440000.",
-            "No column with area codes found; name it 'code', 'buurtcode' or 'wijkcode'.",
+            "'buurtcode' of 'wijkcode' en gebruik CBS-codes zoals BU03440000, of noem een "
+            "kolom met CBS-gebiedsnamen 'buurtnaam' of 'wijknaam'.",
+            "No column with area codes found; name it 'code', 'buurtcode' or 'wijkcode' "
+            "(or 'buurtnaam'/'wijknaam' for area names).",
         )
         return None
+    key_idx = code_idx if code_idx is not None else name_idx
     labels = [
         h
         for j, (h, n) in enumerate(zip(header, normalised, strict=True))
-        if j != code_idx and n in _LABEL_HEADERS
+        if j != key_idx and n in _LABEL_HEADERS
     ]
     values = [
         (j, h)
         for j, (h, n) in enumerate(zip(header, normalised, strict=True))
-        if j != code_idx and n not in _LABEL_HEADERS
+        if j != key_idx and n not in _LABEL_HEADERS
     ]
     if not values:
         issues.add(
@@ -268,7 +291,7 @@ def check_header(table: RawTable, issues: Issues, *, max_columns: int):
             "The file has no count column besides the codes.",
         )
         return None
-    return code_idx, labels, values
+    return code_idx, name_idx, labels, values
 
 
 def check_row_width(table: RawTable, issues: Issues) -> None:
@@ -318,7 +341,7 @@ def check_codes(table, code_col, issues, *, level, gemeentecode, known_codes):
                 column=col,
                 detail=True,
             )
-        elif _norm(code) in _TOTAL_ROW:
+        elif norm_header(code) in _TOTAL_ROW:
             issues.add(
                 "warning",
                 "total_row",

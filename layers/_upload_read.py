@@ -47,6 +47,8 @@ class RawTable:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, en, nl)
+    name_column: int | None = None  # set for layouts known to name areas (Swing exports)
+    cell_rows: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, col) -> file row
 
 
 def read_table(

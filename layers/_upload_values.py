@@ -55,7 +55,7 @@ def parse_column(table, j, name, keep, issues, *, decimal_comma) -> pd.Series:
     values = np.full(len(cells), np.nan)
     fractional = dates = bsn_like = 0
     for k, cell in enumerate(cells):
-        line = table.file_rows[keep[k]]
+        line = table.cell_rows.get((keep[k], j), table.file_rows[keep[k]])
         value = to_number(cell, comma=comma_column, thousands=dots_thousands)
         if value is None:
             continue

@@ -123,8 +123,6 @@ _DENOMINATOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "none": (),
 }
 
-_CBS = "CBS Kerncijfers wijken en buurten"
-
 _REGISTRY: tuple[Indicator, ...] = (
     Indicator(
         "pct_corporation_owned",

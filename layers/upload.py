@@ -9,15 +9,19 @@ where it was found. Only an upload without errors (``result.ok``) may be used.
 Accepted: ``.csv`` (UTF-8 or Windows-1252; ``;``, tab or ``,`` between
 columns; Dutch decimal commas) and ``.xlsx`` (first sheet unless chosen; no
 macros), with one row per area: a code column, optional name columns (ignored)
-and numeric, non-negative count columns. Files that look like person-level data
-(columns such as BSN, geboortedatum, naam or adres, several rows per code) are
-refused with an explanation.
+and numeric, non-negative count columns. Without a code column, a column of
+area *names* is matched to the CBS names of the gemeente and year (passed as
+``area_names``; see :mod:`layers.area_names`), and the two export layouts of
+ABF's "in Cijfers" portals (Swing) are read (see :mod:`layers._upload_swing`).
+Files that look like person-level data (columns such as BSN, geboortedatum,
+naam or adres, several rows per code) are refused with an explanation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,8 +34,13 @@ from layers._upload_checks import (
     check_header,
     check_row_width,
 )
+from layers._upload_names import check_names
 from layers._upload_read import RawTable, Rejected, read_table
+from layers._upload_swing import reshape
 from layers._upload_values import as_text, fmt, parse_column
+
+if TYPE_CHECKING:
+    from layers.area_names import NameMatch
 
 __all__ = [
     "CODE_PATTERNS",
@@ -61,6 +70,9 @@ class UploadResult:
         they will be suppressed before display or export.
     preview
         The first rows of the file as text, for showing what was read.
+    names
+        For a file that names its areas instead of coding them: how the names
+        matched the CBS names (matched, suggestions to confirm, unmatched).
     """
 
     ok: bool
@@ -73,6 +85,7 @@ class UploadResult:
     level: str
     threshold: int
     details: dict[str, object] = field(default_factory=dict)
+    names: NameMatch | None = None
 
     @property
     def errors(self) -> tuple[UploadIssue, ...]:
@@ -110,6 +123,8 @@ def validate_upload(
     max_rows: int = 20_000,
     max_columns: int = 100,
     sheet: str | int | None = None,
+    area_names: Mapping[str, str] | None = None,
+    accepted_names: Mapping[str, str] | None = None,
 ) -> UploadResult:
     """Check an uploaded file of aggregated figures per area.
 
@@ -135,6 +150,12 @@ def validate_upload(
         Size limits.
     sheet
         XLSX sheet name or 0-based index; the first sheet by default.
+    area_names
+        ``{CBS code: CBS name}`` of the gemeente's areas at ``level`` for the
+        year: needed for a file that names its areas instead of coding them.
+        Only exact and normalised matches are used unless confirmed.
+    accepted_names
+        ``{name in the file: CBS code}`` the person confirmed (suggestions).
 
     Returns
     -------
@@ -150,6 +171,7 @@ def validate_upload(
     pairs = dict(pairs or {})
     issues = Issues()
     details: dict[str, object] = {"size_bytes": len(data)}
+    match = None
 
     def result(frame=None, below=None, preview=None) -> UploadResult:
         ok = not issues.has_errors and frame is not None
@@ -164,6 +186,7 @@ def validate_upload(
             level=level,
             threshold=threshold,
             details=details,
+            names=match,
         )
 
     if len(data) == 0:
@@ -179,12 +202,13 @@ def validate_upload(
         )
         return result()
     try:
-        table = read_table(data, filename, max_rows=max_rows, sheet=sheet)
+        table = reshape(read_table(data, filename, max_rows=max_rows, sheet=sheet))
     except Rejected as exc:
         issues.add("error", exc.kind, exc.message_nl, exc.message_en)
         return result()
     for kind, en, nl in table.notes:
-        issues.add("warning" if kind == "sheets" else "info", kind, nl, en)
+        severity = "warning" if kind in ("sheets", "swing_repeated_header") else "info"
+        issues.add(severity, kind, nl, en)
     details.update(
         kind=table.kind,
         encoding=table.encoding,
@@ -197,16 +221,31 @@ def validate_upload(
     columns = check_header(table, issues, max_columns=max_columns)
     if columns is None:
         return result(preview=preview)
-    code_col, label_cols, value_cols = columns
+    code_col, name_col, label_cols, value_cols = columns
     details["value_columns"] = [name for _, name in value_cols]
     check_row_width(table, issues)
-    codes, keep = check_codes(
-        table, code_col, issues, level=level, gemeentecode=gemeentecode, known_codes=known_codes
-    )
-    frame = pd.DataFrame({"code": pd.Series([codes[i] for i in keep], dtype=str)})
+    if code_col is not None:
+        codes, keep = check_codes(
+            table, code_col, issues, level=level, gemeentecode=gemeentecode, known_codes=known_codes
+        )
+        checked = keep
+    else:
+        details["name_column"] = table.header[name_col]
+        # Values of rows whose name is not (yet) matched are checked too, not used.
+        codes, keep, checked, match = check_names(
+            table,
+            name_col,
+            issues,
+            level=level,
+            area_names=area_names,
+            accepted=accepted_names,
+            known_codes=known_codes,
+        )
+    frame = pd.DataFrame({"code": pd.Series([codes[i] for i in checked], dtype=str)})
     comma = table.kind == "csv" and table.delimiter != ","
     for j, name in value_cols:
-        frame[name] = parse_column(table, j, name, keep, issues, decimal_comma=comma)
+        frame[name] = parse_column(table, j, name, checked, issues, decimal_comma=comma)
+    frame = frame.loc[frame["code"] != ""].reset_index(drop=True)
     _check_pairs(frame, table, keep, pairs, issues)
     if issues.has_errors:
         return result(preview=preview)

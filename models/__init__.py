@@ -7,12 +7,11 @@
 from __future__ import annotations
 
 from models.analysis import OUTPUT_COLUMNS, SCOPES, AnalysisResult, run_analysis
-from models.hotspots import HOTSPOT_LABELS_NL, HotspotResult, build_weights, local_hotspots
+from models.hotspots import HotspotResult, build_weights, local_hotspots
 from models.stacking import StackingResult, stacking_scores
 from models.typology import METHODS, TypologyResult, cluster_areas
 
 __all__ = [
-    "HOTSPOT_LABELS_NL",
     "METHODS",
     "OUTPUT_COLUMNS",
     "SCOPES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -16,15 +16,18 @@ from layers.profiles import Profile, get_profile
 from layers.standardise import NATIONAL_RATES_2024, AgeRates, fit_age_rates
 from models.hotspots import HotspotResult, build_weights, local_hotspots
 from models.stacking import StackingResult, stacking_scores
-from models.typology import NO_CLUSTER_LABEL, TypologyResult, cluster_areas
+from models.typology import NO_CLUSTER_LABEL, Method, TypologyResult, cluster_areas
 
 if TYPE_CHECKING:
     from libpysal.graph import Graph
 
-__all__ = ["SCOPES", "AnalysisResult", "run_analysis", "OUTPUT_COLUMNS"]
+__all__ = ["SCOPES", "Scope", "AnalysisResult", "run_analysis", "OUTPUT_COLUMNS"]
+
+#: A comparison scope (the keys of :data:`SCOPES`).
+Scope = Literal["gemeente", "selection", "national"]
 
 #: Comparison scopes and their Dutch names.
-SCOPES: dict[str, str] = {
+SCOPES: dict[Scope, str] = {
     "gemeente": "binnen de eigen gemeente",
     "selection": "binnen de gekozen gemeenten samen",
     "national": "ten opzichte van heel Nederland (referentieset)",
@@ -126,11 +129,11 @@ def run_analysis(
     frame: gpd.GeoDataFrame,
     *,
     profile: str | Profile = "default",
-    scope: str = "gemeente",
+    scope: Scope = "gemeente",
     reference: pd.DataFrame | None = None,
     extra_indicators: Iterable[Indicator] = (),
     age_rates: str | Mapping[str, AgeRates] = "national",
-    cluster_method: str = "kmeans",
+    cluster_method: Method = "kmeans",
     n_clusters: int | None = None,
     clustering: bool = True,
     weights: Graph | None = None,

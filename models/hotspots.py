@@ -37,18 +37,7 @@ HOTSPOT_LABELS: dict[int, str] = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4
 NOT_SIGNIFICANT = "not significant"
 NO_NEIGHBOURS = "no neighbours"
 NO_DATA = "no data"
-
-#: Dutch text for every hotspot label, for the app and exports.
-HOTSPOT_LABELS_NL: dict[str, str] = {
-    "High-High": "hotspot: hoog tussen hoog",
-    "Low-Low": "coldspot: laag tussen laag",
-    "High-Low": "uitschieter: hoog tussen laag",
-    "Low-High": "uitschieter: laag tussen hoog",
-    NOT_SIGNIFICANT: "niet significant",
-    NO_NEIGHBOURS: "geen buren",
-    NO_DATA: "geen gegevens",
-}
-__all__ += ["HOTSPOT_LABELS_NL", "NOT_SIGNIFICANT", "NO_NEIGHBOURS", "NO_DATA"]
+__all__ += ["NOT_SIGNIFICANT", "NO_NEIGHBOURS", "NO_DATA"]
 
 
 @dataclass(frozen=True)

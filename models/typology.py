@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,10 +28,13 @@ import pandas as pd
 # scikit-learn is imported where it is used: importing it takes about a second,
 # and the app draws its first map (stacking scores only) before clustering.
 
-__all__ = ["METHODS", "TypologyResult", "cluster_areas", "NO_CLUSTER_LABEL"]
+__all__ = ["METHODS", "Method", "TypologyResult", "cluster_areas", "NO_CLUSTER_LABEL"]
+
+#: A clustering method (the keys of :data:`METHODS`).
+Method = Literal["kmeans", "ward", "gmm"]
 
 #: Clustering methods and their Dutch names.
-METHODS: dict[str, str] = {
+METHODS: dict[Method, str] = {
     "kmeans": "k-means",
     "ward": "hiërarchisch (Ward)",
     "gmm": "Gaussian mixture",
@@ -80,7 +83,7 @@ class TypologyResult:
     scaler: Any = field(repr=False)
 
 
-def _fit(method: str, k: int, x: np.ndarray, seed: int) -> tuple[np.ndarray, Any]:
+def _fit(method: Method, k: int, x: np.ndarray, seed: int) -> tuple[np.ndarray, Any]:
     from sklearn.cluster import AgglomerativeClustering, KMeans
     from sklearn.mixture import GaussianMixture
 
@@ -134,7 +137,7 @@ def _describe(means: pd.Series, short: Mapping[str, str]) -> str:
 def cluster_areas(
     values: pd.DataFrame,
     *,
-    method: str = "kmeans",
+    method: Method = "kmeans",
     k: int | None = None,
     k_range: tuple[int, int] = (3, 7),
     directions: Mapping[str, int] | None = None,

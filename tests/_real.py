@@ -1,4 +1,9 @@
-"""Build area-frame-schema GeoDataFrames from the real CBS files in ../shared/data.
+"""Where the real CBS data for tests is, and area-frame-schema GeoDataFrames built from it.
+
+Tests read real CBS files from ``../shared/data/raw`` when it is beside the clone, and
+otherwise from the compact fixture ``tests/fixtures/real`` (the same layout and formats,
+five gemeenten; built by ``tests/fixtures/build_real_fixture.py``). Setting
+``STAPELKAART_TEST_DATA=fixture`` uses the fixture even when ``../shared`` is there.
 
 A test helper only: the ingest branch builds the real pipeline. The parquet files
 carry original CBS OData column names; they are matched to canonical names with
@@ -7,6 +12,7 @@ carry original CBS OData column names; they are matched to canonical names with
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +21,24 @@ import numpy as np
 import pandas as pd
 
 from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, match_columns
+
+#: The real CBS data shared beside the project root (never copied into the repository).
+SHARED_RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
+#: The compact fixture with the same layout, for a clone without ``../shared``.
+FIXTURE_RAW = Path(__file__).resolve().parent / "fixtures" / "real"
+
+
+def shared_raw() -> Path | None:
+    """``../shared/data/raw`` when it is there and not switched off, else None."""
+    if os.environ.get("STAPELKAART_TEST_DATA", "").strip().lower() == "fixture":
+        return None
+    return SHARED_RAW if SHARED_RAW.is_dir() else None
+
+
+def real_raw() -> Path:
+    """The folder the real-data tests read: ``../shared/data/raw``, else the fixture."""
+    return shared_raw() or FIXTURE_RAW
+
 
 _FILES = {
     "wijk": (
@@ -33,7 +57,7 @@ _FILES = {
 
 
 def stats_frame(raw: Path, level: str) -> pd.DataFrame:
-    """Attribute-only area frame (no geometry) for ``level`` from the shared files."""
+    """Attribute-only area frame (no geometry) for ``level`` from the real files in ``raw``."""
     stats_file, _, code_col, name_col = _FILES[level]
     stats = pd.read_parquet(raw / stats_file)
     mapping = match_columns(stats.columns)
@@ -71,7 +95,11 @@ def _area_frame(raw: Path, level: str) -> gpd.GeoDataFrame:
 
 
 def area_frame(raw: Path, level: str, municipalities: list[str] | None = None) -> gpd.GeoDataFrame:
-    """Area frame (EPSG:28992): "wijk" national, "buurt" Rijnmond excl. Rotterdam."""
+    """Area frame (EPSG:28992) of every wijk or buurt in ``raw``.
+
+    From ``../shared``: "wijk" national, "buurt" Rijnmond excl. Rotterdam; from the
+    fixture: the wijken of its five gemeenten and the buurten of its three Rijnmond ones.
+    """
     frame = _area_frame(raw, level)
     if municipalities is not None:
         frame = frame[frame["gemeentecode"].isin(municipalities)].reset_index(drop=True)

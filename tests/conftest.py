@@ -13,16 +13,30 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-#: The real CBS data shared beside the project root (never copied into the repository).
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
-
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """Path of ``../shared/data/raw``; skips the test, saying why, when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real CBS data not found at ../shared/data/raw ({SHARED_DATA.parent})")
-    return SHARED_DATA
+    """Path of ``../shared/data/raw``, for tests that need national scale.
+
+    Skips the test, saying why, when it is absent (or ``STAPELKAART_TEST_DATA=fixture``).
+    """
+    from tests._real import SHARED_RAW, shared_raw
+
+    raw = shared_raw()
+    if raw is None:
+        pytest.skip(
+            "needs the national CBS data in ../shared/data/raw "
+            f"(not found at {SHARED_RAW.parent}, or STAPELKAART_TEST_DATA=fixture)"
+        )
+    return raw
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """Real CBS files: ``../shared/data/raw`` when present, else ``tests/fixtures/real``."""
+    from tests._real import real_raw
+
+    return real_raw()
 
 
 @pytest.fixture(scope="session")
@@ -61,13 +75,13 @@ _SOURCE_ENV = ("STAPELKAART_DATA_DIR", "STAPELKAART_CBS_URL", "STAPELKAART_PDOK_
 
 
 @pytest.fixture(scope="session")
-def cbs_tables(shared_data):
-    """KWB 2024 (85984NED) from the shared data, and the same figures renumbered as 85618NED."""
+def cbs_tables(real_data):
+    """KWB 2024 (85984NED) from the real data, and the same figures renumbered as 85618NED."""
     from fake_cbs_tables import kwb_2024_table
 
     return {
-        "85984NED": kwb_2024_table(shared_data),
-        "85618NED": kwb_2024_table(shared_data, table_id="85618NED", renumber=7),
+        "85984NED": kwb_2024_table(real_data),
+        "85618NED": kwb_2024_table(real_data, table_id="85618NED", renumber=7),
     }
 
 
@@ -100,11 +114,11 @@ def cbs_server(_cbs_server_session, cbs_tables, monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def cbs_layers_2024(shared_data):
-    """The shared 2024 geometry as CBS's GeoPackage layers (EPSG:28992)."""
+def cbs_layers_2024(real_data):
+    """The real 2024 geometry as CBS's GeoPackage layers (EPSG:28992)."""
     from fake_pdok import cbs_layers
 
-    return cbs_layers(shared_data)
+    return cbs_layers(real_data)
 
 
 @pytest.fixture(scope="session")

@@ -56,13 +56,19 @@ class Fault:
 
 @dataclass
 class FakeTable:
-    """One CBS table: its typed rows, ``DataProperties``, ``TableInfos`` and dimension."""
+    """One CBS table: its typed rows, ``DataProperties``, ``TableInfos`` and dimension.
+
+    ``dimensions`` replaces the single ``WijkenEnBuurten`` dimension when a table has
+    others (``Perioden``, ``Wijken``, ``Financieringsvorm``, …): each is listed in the
+    service document and served as a collection of ``{"Key", "Title"}``.
+    """
 
     table_id: str
     rows: list[dict[str, Any]]
     properties: list[dict[str, Any]]
     info: dict[str, Any]
     dimension: list[dict[str, Any]]
+    dimensions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def pad(code: str, width: int = 10) -> str:
@@ -339,7 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "TypedDataSet",
                 "DataProperties",
                 "CategoryGroups",
-                "WijkenEnBuurten",
+                *(table.dimensions or ["WijkenEnBuurten"]),
             ]
             names = self.state.listed or names
             doc = {
@@ -358,6 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
             "DataProperties": lambda: table.properties,
             "CategoryGroups": lambda: [],
             "WijkenEnBuurten": lambda: table.dimension,
+            **{d: (lambda d=d: table.dimensions[d]) for d in table.dimensions},
             "TypedDataSet": lambda: table.rows,
             "UntypedDataSet": lambda: [
                 {

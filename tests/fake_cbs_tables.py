@@ -1,4 +1,4 @@
-"""Tables for the fake CBS server, built from the real KWB 2024 data in ``../shared/data``.
+"""Tables for the fake CBS server, built from real KWB 2024 files (``tests/_real.real_raw``).
 
 :func:`kwb_2024_table` serves 85984NED as the nprz-app parquet files have it
 (national, all gemeenten and wijken, the Rijnmond buurten, original OData keys);
@@ -38,8 +38,8 @@ def _cell(value: Any) -> Any:
 def kwb_2024_table(
     raw, *, table_id: str = "85984NED", renumber: int = 0, drop: tuple[str, ...] = ()
 ) -> FakeTable:
-    """Build 85984NED from ``../shared/data/raw/nprz-app``: NL, all gemeenten and wijken,
-    the Rijnmond buurten; keys keep their OData names, codes are padded to 10 characters.
+    """Build 85984NED from ``raw/nprz-app``: NL, all gemeenten and wijken there, the
+    Rijnmond buurten; keys keep their OData names, codes are padded to 10 characters.
 
     ``renumber`` shifts every numeric suffix (CBS renumbers between versions);
     ``drop`` removes columns by prefix (a changed column set).

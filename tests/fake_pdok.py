@@ -1,6 +1,6 @@
 """CBS-layout GeoPackages and a local PDOK OGC API Features server, for tests.
 
-:func:`build_cbs_geopackage` writes the shared 2024 geometries (EPSG:4326
+:func:`cbs_layers` and :func:`write_geopackage` write the real 2024 geometries (EPSG:4326
 GeoJSON) as CBS publishes the Wijk- en buurtkaart: one GeoPackage, layers
 ``gemeenten``, ``wijken`` and ``buurten``, EPSG:28992, attributes ``buurtcode``,
 ``buurtnaam``, ``wijkcode``, ``wijknaam``, ``gemeentecode``, ``gemeentenaam``
@@ -26,7 +26,7 @@ RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
 
 
 def cbs_layers(raw: Path) -> dict[str, gpd.GeoDataFrame]:
-    """The shared 2024 geometry in CBS's layer layout (EPSG:28992)."""
+    """The real 2024 geometry in ``raw`` in CBS's layer layout (EPSG:28992)."""
     folder = raw / "nprz-app"
     gm_stats = pd.read_parquet(folder / "gemeente_2024_stats.parquet")
     wk_stats = pd.read_parquet(folder / "wijk_2024_stats.parquet")

@@ -8,8 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 import cbs_ingest
-from cbs_ingest.errors import InputError, SourceUnavailableError
-from geo_app import _cmd_analyse
+from cbs_ingest.errors import SourceUnavailableError
 from geo_app.cli import main
 from layers.export import read_csv_table
 from tests._real import area_frame
@@ -110,24 +109,17 @@ def test_unreachable_source_ends_with_a_clear_message_and_no_file(tmp_path, caps
     assert list(tmp_path.iterdir()) == []
 
 
-def test_demo_fallback_when_ingest_has_no_load(monkeypatch):
-    monkeypatch.delattr(cbs_ingest, "load", raising=False)
-    frames, info = _cmd_analyse._load(2024, ["GM9999"])
-    assert set(frames) == {"buurt", "wijk", "gemeente"} and "Fictieve" in info["provenance"]
-    with pytest.raises(InputError, match="only the demo"):
-        _cmd_analyse._load(2024, ["GM0606"])
-
-
-@pytest.mark.shared_data
-def test_real_buurten_through_the_ingest_interface(tmp_path, monkeypatch, shared_data):
+@pytest.mark.real_data
+def test_real_buurten_through_the_ingest_interface(tmp_path, monkeypatch, real_data):
     calls = []
 
     def fake_load(year, municipalities=None, **kwargs):
         calls.append((year, municipalities))
-        frame = area_frame(shared_data, "buurt", municipalities)
+        frame = area_frame(real_data, "buurt", municipalities)
         return SimpleNamespace(
             frames={"buurt": frame},
             provenance={"table": "85984NED", "year": year},
+            from_cache=False,
             stale=False,
         )
 

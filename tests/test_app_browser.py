@@ -102,6 +102,24 @@ def _legend_clearance(page) -> dict:
     )
 
 
+def _fill(page, clearance: dict) -> float:
+    """How much of the room it may use the gemeente fills, in its tighter direction.
+
+    The room is the frame, less the legend's side when the areas keep clear of it.
+    """
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    width, height = frame.locator("body").evaluate(
+        "b => [b.querySelector('.leaflet-container').clientWidth,"
+        " b.querySelector('.leaflet-container').clientHeight]"
+    )
+    fit = frame.locator(".stapel-legend").get_attribute("data-fit")
+    left, top, right, bottom = clearance["legend"]
+    room_w = (left if fit == "left" else width) - 12
+    room_h = (top if fit == "above" else height) - 12
+    a_left, a_top, a_right, a_bottom = clearance["areas"]
+    return max((a_right - a_left) / room_w, (a_bottom - a_top) / room_h)
+
+
 def _clear_of_legend(page, timeout: float = 5.0) -> dict:
     """Wait until the legend and the areas do not overlap (the refit may still be animating)."""
     deadline = time.monotonic() + timeout
@@ -149,6 +167,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
     page.screenshot(path=shots / "1_map.png")
     clearance = _clear_of_legend(page)
     assert not clearance["overlap"], clearance
+    assert _fill(page, clearance) >= 0.8, clearance  # the gemeente fills its frame
     legend = frame.locator(".stapel-legend")
     assert "Geselecteerd gebied" not in legend.inner_text()
     assert (

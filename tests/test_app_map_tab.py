@@ -9,9 +9,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_app_wiring import run_app, texts
 
-from geo_app import _page_map
-from geo_app.i18n import cluster_label_en
-from geo_app.roles import ENV_VAR
+from geo_app.access.roles import ENV_VAR
+from geo_app.session.i18n import HOTSPOT_LABELS, cluster_label_en
+from geo_app.views import map as _page_map
 
 AREA = "BU99990103"  # Zwanenkade, an ordinary demo buurt
 
@@ -66,12 +66,15 @@ def test_demo_map_credits_fictitious_data_not_cbs(monkeypatch, tmp_path, folium_
 def test_side_panel_shows_the_analysis_lines_a_role_may_see(monkeypatch, tmp_path):
     full = texts(_run(monkeypatch, tmp_path, local="gemeente", area=AREA))
     assert "Zwanenkade" in full
-    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Hotspot:"):
+    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Ruimtelijk patroon:"):
         assert line in full, line
+    pattern = next(line for line in full.splitlines() if "Ruimtelijk patroon:" in line)
+    assert any(labels["nl"] in pattern for labels in HOTSPOT_LABELS.values()), pattern
+    assert "Hotspot: hotspot" not in full
     at = _run(monkeypatch, tmp_path, local="smal", area=AREA, layer="youth_care_pct")
     narrow = texts(at)
     assert "Zwanenkade" in narrow  # the area itself is shown
-    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Hotspot:"):
+    for line in ("Stapelingsscore:", "Hoge thema's:", "Clusterprofiel:", "Ruimtelijk patroon:"):
         assert line not in narrow, line
     assert "**–**" not in narrow and ": –" not in narrow
     assert "Met stapeling" not in [m.label for m in at.metric]
@@ -105,3 +108,11 @@ def test_english_mode_renders_cluster_labels_and_numbers_in_english(
     _run(monkeypatch, tmp_path, layer="wmo_per_1000", lang="en")
     html = folium_calls[-1]["html"]
     assert re.search(r"\d\.\d per 1,000", html) and not re.search(r"\d,\d per 1", html)
+
+
+def test_empty_table_cells_show_a_dash_not_none(monkeypatch, tmp_path):
+    at = _run(monkeypatch, tmp_path, tab="tabel")
+    table = at.dataframe[0].value
+    assert table.isna().any().any()  # the demo has missing values: Streamlit would say "None"
+    assert all(frame.proto.placeholder == "–" for frame in at.dataframe)
+    assert not (table.astype(str) == "None").any().any()

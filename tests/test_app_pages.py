@@ -137,7 +137,7 @@ def test_profile_tab_shows_area_references_and_printable_profile():
         "Percentiel stapeling",
         "Hoge thema's",
     }
-    assert "**Hotspot:**" in body
+    assert "**Ruimtelijk patroon:**" in body
     frames = [df.value for df in at.dataframe]
     themes, indicators = frames[0], frames[1]
     assert list(themes.columns) == ["thema", "indicator", "percentiel", "hoog"]
@@ -190,23 +190,23 @@ def test_about_tab_names_sources_licence_and_privacy():
 
 def test_a_stapelkaart_error_becomes_a_dutch_message(monkeypatch):
     from cbs_ingest.errors import InputError
-    from geo_app import _data
+    from geo_app.session import analysis
 
     def broken(*args, **kwargs):
         raise InputError("broken on purpose", nl="Deze analyse kan niet: opzettelijk kapot.")
 
-    monkeypatch.setattr(_data, "analyse", broken)
+    monkeypatch.setattr(analysis, "analyse", broken)
     at = run_app()
     assert [e.value for e in at.error] == ["Deze analyse kan niet: opzettelijk kapot."]
 
 
 def test_an_unexpected_error_shows_no_traceback(monkeypatch):
-    from geo_app import _data
+    from geo_app.session import analysis
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal detail that must not leak")
 
-    monkeypatch.setattr(_data, "analyse", broken)
+    monkeypatch.setattr(analysis, "analyse", broken)
     at = run_app()
     assert len(at.error) == 1
     assert "internal detail" not in at.error[0].value
@@ -226,9 +226,23 @@ def test_english_profile_names_indicators_and_themes_in_english():
 def test_printable_profile_keeps_dutch_indicator_names():
     import pandas as pd
 
-    from geo_app._page_profile import _dutch_labels
+    from geo_app.views.profile import _dutch_labels
 
     english = pd.DataFrame(
         {"key": ["pct_rental", "gem_wmo"], "indicator": ["Rented dwellings (%)", "gem_wmo"]}
     )
     assert list(_dutch_labels(english)["indicator"]) == ["Huurwoningen (%)", "gem_wmo"]
+
+
+def test_no_streamlit_pages_folder_beside_the_app():
+    """A ``pages/`` folder next to ``app.py`` turns on Streamlit's multipage navigation."""
+    app_dir = Path(APP).parent
+    assert not (app_dir / "pages").exists()
+    assert (app_dir / "views" / "map.py").is_file()
+
+
+def test_compare_picker_speaks_the_language_of_the_ui():
+    dutch = run_app(tab="vergelijken")
+    assert dutch.multiselect(key="w_cmp").proto.placeholder == "Kies gebieden…"
+    english = run_app(tab="vergelijken", lang="en")
+    assert english.multiselect(key="w_cmp").proto.placeholder == "Choose areas…"

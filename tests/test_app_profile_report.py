@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo_app._data import IndicatorInfo
-from geo_app.profile_report import (
+from geo_app.session.data import IndicatorInfo
+from geo_app.views.profile_report import (
     area_profile,
     compare_table,
     format_value,
@@ -115,7 +115,7 @@ def test_profile_html_escapes_everything_and_states_sources(grid):
 
 
 def test_format_value_english_uses_a_decimal_point():
-    from geo_app.profile_report import format_value as fmt
+    from geo_app.views.profile_report import format_value as fmt
 
     assert fmt(1234.56) == "1.234,6" and fmt(1234.56, lang="en") == "1,234.6"
     assert fmt(12345) == "12.345" and fmt(12345, lang="en") == "12,345"
@@ -123,7 +123,7 @@ def test_format_value_english_uses_a_decimal_point():
 
 
 def test_cluster_labels_in_english_for_the_app_only():
-    from geo_app.i18n import cluster_label_en
+    from geo_app.session.i18n import cluster_label_en
 
     assert (
         cluster_label_en("hoge stapeling: bijstand + corporatiebezit")

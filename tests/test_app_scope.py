@@ -2,6 +2,8 @@
 
 The fake CBS server serves KWB 2024 from ``../shared/data``; one whole-country
 ingest fills the cache, then ``AppTest`` opens Dordrecht (GM0505) at wijk level.
+National figures (all 342 gemeenten, the Dutch share of rented dwellings) need the
+national data, so that test skips without ``../shared``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ WIJK = "WK050505"
 
 
 @pytest.fixture
-def whole_country(cbs_server, cbs_gpkg):
+def whole_country(shared_data, cbs_server, cbs_gpkg):
     cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
     fetched = len(cbs_server.log)
     st.cache_data.clear()
@@ -45,6 +47,7 @@ def _theme_percentiles(at: AppTest) -> list[float]:
     return list(at.dataframe[0].value["percentiel"])
 
 
+@pytest.mark.shared_data
 def test_national_and_selection_scopes_are_offered_and_used(whole_country):
     base = {"gm": "GM0505", "year": "2024", "level": "wijk", "tab": "profiel", "area": WIJK}
     at = run_app(**base)

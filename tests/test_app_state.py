@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo_app import state
+from geo_app.session import state
 
 CHOICES = {
     "gm": ["GM0505", "GM9999"],
@@ -147,3 +147,24 @@ def test_any_url_gives_valid_settings(params):
     assert set(rejected) <= set(params)
     for name, value in values.items():
         assert state.is_valid(name, value, CHOICES), (name, value)
+
+
+def test_amsterdam_alphanumeric_codes_reopen_from_a_link():
+    choices = {
+        **CHOICES,
+        "gm": ["GM0363"],
+        "area": ["WK0363AA", "BU0363AA01"],
+        "cmp": ["BU0363AA01", "BU0363AA02"],
+    }
+    params = {"gm": "GM0363", "area": "BU0363AA01", "cmp": "BU0363AA01,BU0363AA02"}
+    values, rejected = state.parse_params(params, names=["gm", "area", "cmp"], choices=choices)
+    assert rejected == []
+    assert values["area"] == "BU0363AA01" and values["cmp"] == ("BU0363AA01", "BU0363AA02")
+    values, rejected = state.parse_params({"area": "wk0363aa"}, names=["area"], choices=choices)
+    assert values["area"] == "WK0363AA" and rejected == []
+
+
+@pytest.mark.parametrize("raw", ["BU0363AA0", "WK0363A", "GM036A", "BU0363aa01x", "XX0363AA"])
+def test_malformed_codes_are_still_refused(raw):
+    _, rejected = state.parse_params({"area": raw}, names=["area"], choices=CHOICES)
+    assert rejected == ["area"]

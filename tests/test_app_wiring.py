@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from cbs_ingest.demo import make_demo
-from geo_app import _own_data
-from geo_app.roles import ENV_VAR
+from geo_app.access.roles import ENV_VAR
+from geo_app.session import own_data as _own_data
 from layers.export import read_csv_table
 from layers.upload import validate_upload
 
@@ -270,17 +270,17 @@ def test_wijk_file_does_not_reach_buurten():
 
 def _ctx_after_upload():
     """A context like the app's, built from the same pieces, with own data joined."""
-    from geo_app._context import Context
-    from geo_app._data import indicators
-    from geo_app._sidebar import analysis_options
-    from geo_app.roles import LOCAL_ROLE
+    from geo_app.access.roles import LOCAL_ROLE
+    from geo_app.session.context import Context
+    from geo_app.session.data import indicators
+    from geo_app.views.sidebar import analysis_options
 
     frames = make_demo()
     result = validate_upload(
         good_csv(), "wmo.csv", level="buurt", gemeentecode="GM9999", known_codes=_codes()
     )
     entry = _own_data.build_entries(frames, result, name="wmo")["buurt"]
-    from geo_app import _data
+    from geo_app.session import data as _data
 
     loaded = _data.load(2024, "GM9999", ("GM9999",))
     values = {
@@ -292,15 +292,17 @@ def _ctx_after_upload():
         "k": 0,
         "alpha": 0.05,
     }
-    table, analysis = _data.analyse(
+    from geo_app.session.analysis import analyse
+
+    table, analysis = analyse(
         2024,
         "GM9999",
         "buurt",
         analysis_options(values),
         ("GM9999",),
         upload_key=entry["key"],
-        _frame=entry["frame"],
-        _extra=entry["extra"],
+        frame=entry["frame"],
+        extra=entry["extra"],
     )
     return Context(
         lang="nl",
@@ -319,7 +321,7 @@ def _ctx_after_upload():
 
 
 def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path):
-    from geo_app._export import export_bytes
+    from geo_app.views.export import export_bytes
 
     ctx, entry = _ctx_after_upload()
     ctx.table.loc[0, "name"] = '=HYPERLINK("http://x")'  # a hostile name must stay text
@@ -353,8 +355,8 @@ def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path
 
 
 def test_export_respects_the_role():
-    from geo_app._access import export_table
-    from geo_app.roles import load_access_config
+    from geo_app.access.resolve import export_table
+    from geo_app.access.roles import load_access_config
 
     ctx, _ = _ctx_after_upload()
     config = load_access_config(
@@ -465,8 +467,8 @@ def test_local_mode_without_configuration_sees_everything():
 
 
 def test_map_of_an_own_layer_marks_suppressed_areas():
-    from geo_app import _page_map
-    from geo_app._map_elements import ChoroplethLayer
+    from geo_app.mapview.elements import ChoroplethLayer
+    from geo_app.views import map as _page_map
 
     ctx, entry = _ctx_after_upload()
     ctx.settings |= {
@@ -497,7 +499,8 @@ def test_map_of_an_own_layer_marks_suppressed_areas():
 
 def _as_logged_in(monkeypatch, tmp_path, email: str, role_name: str | None):
     """Pretend an OIDC login happened (Streamlit's st.user cannot be set in AppTest)."""
-    from geo_app import _access, roles
+    from geo_app.access import resolve as _access
+    from geo_app.access import roles
 
     path = tmp_path / "rollen.toml"
     path.write_text(ROLES.format(local="gemeente"), encoding="utf-8")
@@ -531,7 +534,7 @@ def test_logged_in_person_without_role_gets_no_data(monkeypatch, tmp_path):
 def test_exports_of_cbs_data_name_table_year_and_retrieval_date():
     from dataclasses import replace
 
-    from geo_app._export import export_bytes
+    from geo_app.views.export import export_bytes
 
     ctx, _ = _ctx_after_upload()
     ctx.loaded = replace(

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 from pathlib import Path
 
 import pytest
 
 from cbs_ingest.errors import CacheError
-from geo_app import assets
+from geo_app.mapview import assets
 
 
 def _copied(folder: Path) -> dict[str, bytes]:
@@ -93,3 +95,30 @@ def test_links_are_local_leaflet_only():
 def test_vendor_folder_is_git_ignored():
     ignore = (Path(__file__).resolve().parents[1] / ".gitignore").read_text().split()
     assert "geo_app/static/vendor/" in ignore
+
+
+def test_static_folder_is_the_one_streamlit_serves_beside_app_py():
+    """Streamlit serves ``static/`` next to the script it runs (``geo_app/app.py``)."""
+    from geo_app.cli import app as cmd_app
+
+    assert cmd_app._APP.resolve().parent / "static" == assets.STATIC_DIR
+    assert (assets.STATIC_DIR / ".gitkeep").is_file()
+
+
+def test_the_copy_is_readable_by_others(tmp_path):
+    """``mkdtemp`` makes a 700 folder; the copy must be 755 (folders) and 644 (files)."""
+    old = os.umask(0o077)  # even under a strict umask
+    try:
+        target = assets.ensure_assets(tmp_path / "static")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+    for path in target.rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) == (0o755 if path.is_dir() else 0o644), path
+
+
+def test_a_copy_left_at_700_by_an_older_version_is_opened_up(tmp_path):
+    target = assets.ensure_assets(tmp_path / "static")
+    target.chmod(0o700)
+    assert assets.ensure_assets(tmp_path / "static") == target
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755

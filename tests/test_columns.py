@@ -30,14 +30,14 @@ def test_unknown_year_is_a_clear_input_error():
     assert table_id(2024) == KWB_TABLES[2024] == "85984NED"
 
 
-@pytest.mark.shared_data
-def test_current_and_march_2025_versions_of_85984NED_both_map(shared_data):
+@pytest.mark.real_data
+def test_current_and_march_2025_versions_of_85984NED_both_map(real_data):
     stats = pd.read_parquet(
-        shared_data / "nprz-app" / "wijk_2024_stats.parquet", columns=None
+        real_data / "nprz-app" / "wijk_2024_stats.parquet", columns=None
     ).columns
     current = match_columns(stats)
     props = json.loads(
-        (shared_data / "cbs-kwb-metadata" / "85984NED_DataProperties_2025-03.json").read_text()
+        (real_data / "cbs-kwb-metadata" / "85984NED_DataProperties_2025-03.json").read_text()
     )
     march = match_columns(p["Key"] for p in props if p.get("Key"))
     # Both versions carry the stacking themes, under different suffixes.

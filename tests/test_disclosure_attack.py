@@ -209,15 +209,15 @@ def test_the_attacker_does_narrow_cells_of_weaker_patterns():
     assert failures([Version(frame, old, 10)], pct=_PCT)
 
 
-@pytest.mark.shared_data
-def test_real_rijnmond_hierarchy_keeps_every_interval(shared_data):
+@pytest.mark.real_data
+def test_real_rijnmond_hierarchy_keeps_every_interval(real_data):
     """Real buurten of four Rijnmond gemeenten and their real wijken; municipal-like counts.
 
     The counts are CBS's Wmo client numbers divided by five (so that many cells are
     small), missing where CBS published nothing; totals are their exact sums.
     """
     stats = pd.read_parquet(
-        shared_data / "nprz-app" / "buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
+        real_data / "nprz-app" / "buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
         columns=["buurtcode", "wijkcode", "gemeentecode", "WmoClienten_93"],
     )
     # Four of the eleven gemeenten keep the run short; their hierarchies are real.

@@ -12,7 +12,7 @@ from fake_cbs import Fault
 from cbs_ingest import cache
 from geo_app.cli import main
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,7 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
             "--municipality",
             "GM0606",
             "-m",
-            "GM0502",
+            "GM0622",
             "--geometry-file",
             str(cbs_gpkg),
         ]
@@ -40,9 +40,9 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0].startswith("[  5%]") and any(line.startswith("[100%]") for line in lines)
-    assert "KWB 2024 (85984NED) for GM0502 Capelle aan den IJssel, GM0606 Schiedam" in out
-    assert "149 buurt rows; join 149/149 matched (100.0%)" in out
-    assert "21 wijk rows; join 21/21 matched (100.0%)" in out
+    assert "KWB 2024 (85984NED) for GM0606 Schiedam, GM0622 Vlaardingen" in out
+    assert "110 buurt rows; join 110/110 matched (100.0%)" in out
+    assert "20 wijk rows; join 20/20 matched (100.0%)" in out
     cache_line = lines[-1]
     assert cache_line.startswith("Cache: ") and Path(cache_line[7:]).is_file()
 
@@ -53,7 +53,7 @@ def test_ingest_prints_progress_and_summary(cbs_server, cbs_gpkg, capsys):
                 "--year",
                 "2024",
                 "-m",
-                "GM0502",
+                "GM0622",
                 "-m",
                 "GM0606",
                 "-q",
@@ -120,7 +120,7 @@ def test_unreachable_server(cbs_server, cbs_gpkg, capsys, monkeypatch):
 
 
 def test_failing_server_then_stale_copy(cbs_server, cbs_gpkg, capsys):
-    args = ["ingest", "--year", "2024", "-m", "GM0556", "--geometry-file", str(cbs_gpkg), "-q"]
+    args = ["ingest", "--year", "2024", "-m", "GM0597", "--geometry-file", str(cbs_gpkg), "-q"]
     assert main(args) == 0
     cbs_server.faults.append(Fault("TypedDataSet", "500", times=99))
     assert main(args + ["--refresh"]) == 0
@@ -128,14 +128,19 @@ def test_failing_server_then_stale_copy(cbs_server, cbs_gpkg, capsys):
     assert "WARNING: source unavailable (CBS at" in out and "served the cached copy" in out
 
 
-def test_whole_country(cbs_server, cbs_gpkg, capsys):
+def test_whole_country(cbs_server, cbs_gpkg, capsys, real_data):
+    """Every gemeente CBS serves: 342 with 3,393 wijken from ../shared, 5 with 54 in the fixture."""
+    import pandas as pd
+
+    wijken = pd.read_parquet(real_data / "nprz-app" / "wijk_2024_stats.parquet")
+    n_gemeenten, n_wijken = wijken["gemeentecode"].nunique(), len(wijken)
     code = main(
         ["ingest", "--year", "2024", "--whole-country", "-q", "--geometry-file", str(cbs_gpkg)]
     )
     out, _ = capsys.readouterr()
     assert code == 0
-    assert "the whole country (342 gemeenten)" in out
-    assert "3393 wijk rows; join 3393/3393 matched (100.0%)" in out
+    assert f"the whole country ({n_gemeenten} gemeenten)" in out
+    assert f"{n_wijken} wijk rows; join {n_wijken}/{n_wijken} matched (100.0%)" in out
 
 
 def test_command_line_process(cbs_server, cbs_gpkg, tmp_path):
@@ -156,7 +161,7 @@ def test_command_line_process(cbs_server, cbs_gpkg, tmp_path):
             "--year",
             "2024",
             "-m",
-            "GM1723",
+            "GM0597",
             "--geometry-file",
             str(cbs_gpkg),
         ],
@@ -168,7 +173,7 @@ def test_command_line_process(cbs_server, cbs_gpkg, tmp_path):
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    assert "19 buurt rows; join 19/19 matched (100.0%)" in run.stdout
+    assert "12 buurt rows; join 12/12 matched (100.0%)" in run.stdout
     assert str(tmp_path / "cli-data" / "kwb") in run.stdout
 
 

@@ -14,7 +14,7 @@ import cbs_ingest
 from cbs_ingest import cache
 from cbs_ingest.errors import SourceChangedError, SourceUnavailableError
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
 
 def _cache_files() -> list[str]:
@@ -69,8 +69,8 @@ def test_flaky_server_failing_every_second_request(cbs_server, cbs_gpkg):
 def test_slow_answer_times_out_and_is_retried(cbs_server, cbs_gpkg, monkeypatch):
     monkeypatch.setenv("STAPELKAART_HTTP_TIMEOUT", "0.3")
     cbs_server.faults.append(Fault("TypedDataSet", "slow", times=1, delay=1.0))
-    result = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
-    _assert_complete(result, 19)
+    result = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    _assert_complete(result, 12)
 
 
 # --- persistent faults: bounded retries, one clear error, nothing written -------------
@@ -102,10 +102,10 @@ def test_unreachable_server(cbs_server, cbs_gpkg, monkeypatch):
     assert _cache_files() == []
 
 
-def test_changed_column_set_without_cache(cbs_server, cbs_gpkg, shared_data):
+def test_changed_column_set_without_cache(cbs_server, cbs_gpkg, real_data):
     from fake_cbs_tables import kwb_2024_table
 
-    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
+    cbs_server.tables["85984NED"] = kwb_2024_table(real_data, drop=("AantalInwoners",))
     with pytest.raises(SourceChangedError) as info:
         cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg)
     assert "AantalInwoners" in info.value.message
@@ -126,17 +126,15 @@ def test_stale_cache_when_refresh_fails(cbs_server, cbs_gpkg):
     _assert_complete(stale, 70)
 
 
-def test_stale_cache_when_expired_and_source_changed(
-    cbs_server, cbs_gpkg, shared_data, monkeypatch
-):
+def test_stale_cache_when_expired_and_source_changed(cbs_server, cbs_gpkg, real_data, monkeypatch):
     from fake_cbs_tables import kwb_2024_table
 
-    cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
+    cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg)
     monkeypatch.setenv("STAPELKAART_CACHE_MAX_AGE_DAYS", "0")
-    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
-    result = cbs_ingest.load(2024, ["GM0489"], geometry_file=cbs_gpkg)
+    cbs_server.tables["85984NED"] = kwb_2024_table(real_data, drop=("AantalInwoners",))
+    result = cbs_ingest.load(2024, ["GM0622"], geometry_file=cbs_gpkg)
     assert result.stale and "AantalInwoners" in result.stale_reason
-    _assert_complete(result, 62)
+    _assert_complete(result, 40)
 
 
 # --- the cache itself: damage is detected, interrupted writes leave nothing ---------
@@ -171,7 +169,7 @@ def test_corrupt_cache_and_source_down_is_an_error(cbs_server, cbs_gpkg):
 
 @pytest.mark.parametrize("damage", ["truncated_manifest", "missing_parquet", "wrong_version"])
 def test_incomplete_entries_are_not_trusted(cbs_server, cbs_gpkg, damage):
-    first = cbs_ingest.load(2024, ["GM0542"], geometry_file=cbs_gpkg)
+    first = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     manifest = first.cache_path
     if damage == "truncated_manifest":
         manifest.write_text(manifest.read_text()[:100])
@@ -181,9 +179,9 @@ def test_incomplete_entries_are_not_trusted(cbs_server, cbs_gpkg, damage):
         manifest.write_text(manifest.read_text().replace('"version": 1', '"version": 0'))
     entry, problem = cache.lookup(manifest.stem)
     assert entry is None and "damaged" in problem
-    again = cbs_ingest.load(2024, ["GM0542"], geometry_file=cbs_gpkg)
+    again = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert not again.from_cache
-    _assert_complete(again, 6)
+    _assert_complete(again, 12)
 
 
 def test_interrupted_cache_write_leaves_nothing(cbs_server, cbs_gpkg, monkeypatch):
@@ -197,12 +195,12 @@ def test_interrupted_cache_write_leaves_nothing(cbs_server, cbs_gpkg, monkeypatc
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", half_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+        cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert _cache_files() == []
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", real)
-    result = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
+    result = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     assert not result.from_cache
-    _assert_complete(result, 19)
+    _assert_complete(result, 12)
     assert len(_cache_files()) == 2  # one parquet file, one manifest
 
 
@@ -211,14 +209,14 @@ def test_interrupted_cache_write_leaves_nothing(cbs_server, cbs_gpkg, monkeypatc
 
 def test_pdok_transient_failures_are_retried(cbs_server, pdok_server):
     pdok_server.state["fail"] = 2
-    result = cbs_ingest.load(2024, ["GM0556"])
-    _assert_complete(result, 19)
+    result = cbs_ingest.load(2024, ["GM0597"])
+    _assert_complete(result, 12)
 
 
 def test_pdok_down_is_a_clear_error(cbs_server, pdok_server):
     pdok_server.state["fail"] = 99
     with pytest.raises(SourceUnavailableError) as info:
-        cbs_ingest.load(2024, ["GM0556"])
+        cbs_ingest.load(2024, ["GM0597"])
     assert info.value.message.startswith("PDOK") and "HTTP 503" in info.value.message
     assert _cache_files() == []
 

@@ -87,36 +87,37 @@ def test_bad_geopackages_are_input_errors(tmp_path, breakage, needle):
     assert info.value.nl != info.value.message
 
 
-@pytest.mark.shared_data
-def test_where_reads_one_gemeente_like_a_full_read_would(cbs_gpkg):
-    one = read_geopackage(cbs_gpkg, ["GM0556"])
+@pytest.mark.real_data
+def test_where_reads_one_gemeente_like_a_full_read_would(cbs_gpkg, cbs_layers_2024):
+    one = read_geopackage(cbs_gpkg, ["GM0597"])
     everything = read_geopackage(cbs_gpkg, None)
-    assert len(one["buurt"]) == 19
-    assert set(one["wijk"]["gemeentecode"]) == {"GM0556"}
-    subset = everything["buurt"][everything["buurt"]["gemeentecode"] == "GM0556"]
+    assert len(one["buurt"]) == 12
+    assert set(one["wijk"]["gemeentecode"]) == {"GM0597"}
+    subset = everything["buurt"][everything["buurt"]["gemeentecode"] == "GM0597"]
     assert_geodataframe_equal(one["buurt"].reset_index(drop=True), subset.reset_index(drop=True))
-    assert len(everything["wijk"]) == 3393
+    # Every wijk of the GeoPackage: 3,393 from ../shared, 54 from the fixture.
+    assert len(everything["wijk"]) == len(cbs_layers_2024["wijken"]) > len(one["wijk"])
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_pdok_pages_and_filters_like_the_geopackage(pdok_server, cbs_gpkg):
-    via_pdok, _ = clean_geometry(fetch_pdok(2024, ["GM0502"]))
-    via_file, _ = clean_geometry(read_geopackage(cbs_gpkg, ["GM0502"]))
+    via_pdok, _ = clean_geometry(fetch_pdok(2024, ["GM0606"]))
+    via_file, _ = clean_geometry(read_geopackage(cbs_gpkg, ["GM0606"]))
     for level in ("buurt", "wijk", "gemeente"):
         a = via_pdok[level].sort_values("code").reset_index(drop=True)
         b = via_file[level].sort_values("code").reset_index(drop=True)
         assert list(a["code"]) == list(b["code"])
         assert (a.geometry.symmetric_difference(b.geometry).area < 1.0).all()
     log = pdok_server.state["log"]
-    assert all("gemeentecode=GM0502" in entry for entry in log)
+    assert all("gemeentecode=GM0606" in entry for entry in log)
     assert all("28992" in entry for entry in log)
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_pdok_follows_next_links_when_the_server_caps_the_page(pdok_server, cbs_gpkg):
     pdok_server.state["max_limit"] = 10  # fewer than asked, as a server may answer
-    frames = fetch_pdok(2024, ["GM0502"])
-    expected = read_geopackage(cbs_gpkg, ["GM0502"])
+    frames = fetch_pdok(2024, ["GM0606"])
+    expected = read_geopackage(cbs_gpkg, ["GM0606"])
     assert sorted(frames["buurt"]["code"]) == sorted(expected["buurt"]["code"])
     buurt_pages = [e for e in pdok_server.state["log"] if "/collections/buurten/" in e]
     assert len(buurt_pages) == -(-len(expected["buurt"]) // 10)

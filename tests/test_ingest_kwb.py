@@ -12,7 +12,7 @@ from cbs_ingest.columns import CANONICAL_COLUMNS
 from cbs_ingest.errors import InputError, SourceChangedError, SourceUnavailableError
 from cbs_ingest.kwb import convert_value, fetch_kwb, gemeente_filter
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
 
 @pytest.mark.parametrize(
@@ -48,8 +48,8 @@ def test_filter_selects_gemeente_wijken_and_buurten_on_padded_keys():
     assert not any(predicate({"WijkenEnBuurten": k}) for k in drop)
 
 
-def _expected(shared_data, gemeente: str) -> pd.DataFrame:
-    folder = shared_data / "nprz-app"
+def _expected(real_data, gemeente: str) -> pd.DataFrame:
+    folder = real_data / "nprz-app"
     bu = pd.read_parquet(folder / "buurt_2024_stats_rijnmond_excl_rotterdam.parquet")
     wk = pd.read_parquet(folder / "wijk_2024_stats.parquet")
     bu = bu[bu["gemeentecode"] == gemeente].assign(code=lambda d: d["buurtcode"])
@@ -57,10 +57,23 @@ def _expected(shared_data, gemeente: str) -> pd.DataFrame:
     return pd.concat([bu, wk]).set_index("code")
 
 
-def test_fetch_maps_columns_strips_codes_and_filters_server_side(cbs_server, shared_data):
+def _counts(real_data) -> dict[str, int]:
+    folder = real_data / "nprz-app"
+    files = {
+        "gemeente": ("gemeente_2024_stats", "gemeentecode"),
+        "wijk": ("wijk_2024_stats", "wijkcode"),
+        "buurt": ("buurt_2024_stats_rijnmond_excl_rotterdam", "buurtcode"),
+    }
+    return {
+        level: pd.read_parquet(folder / f"{name}.parquet", columns=[key])[key].nunique()
+        for level, (name, key) in files.items()
+    }
+
+
+def test_fetch_maps_columns_strips_codes_and_filters_server_side(cbs_server, real_data):
     table = fetch_kwb(2024, ["GM0606"])
     rows = table.rows.set_index("code")
-    expected = _expected(shared_data, "GM0606")
+    expected = _expected(real_data, "GM0606")
     assert set(rows.index) == set(expected.index) | {"GM0606"}
     assert all(len(code) in (6, 8, 10) and code == code.strip() for code in rows.index)
     both = expected.index
@@ -89,9 +102,9 @@ def test_fetch_maps_columns_strips_codes_and_filters_server_side(cbs_server, sha
     assert data_requests and all("%24filter=startswith" in r for r in data_requests)
 
 
-def test_secret_values_are_nan_and_counted(cbs_server, shared_data):
+def test_secret_values_are_nan_and_counted(cbs_server, real_data):
     table = fetch_kwb(2024, ["GM0606"])
-    expected = _expected(shared_data, "GM0606")
+    expected = _expected(real_data, "GM0606")
     n_secret = int(expected["WmoClienten_93"].isna().sum())
     assert n_secret > 0
     assert table.missing["wmo_clients"] == {"null": n_secret + 0}
@@ -99,8 +112,8 @@ def test_secret_values_are_nan_and_counted(cbs_server, shared_data):
 
 
 def test_renumbered_table_is_matched_on_prefix(cbs_server):
-    a = fetch_kwb(2024, ["GM0502"]).rows.set_index("code")
-    b = fetch_kwb(2023, ["GM0502"])
+    a = fetch_kwb(2024, ["GM0622"]).rows.set_index("code")
+    b = fetch_kwb(2023, ["GM0622"])
     assert b.table_id == "85618NED"
     assert b.keys["wmo_clients"] == "WmoClienten_100"  # 93 + 7
     names = [c.name for c in CANONICAL_COLUMNS]
@@ -113,10 +126,10 @@ def test_unknown_gemeente_is_an_input_error(cbs_server):
     assert "GM0001" in info.value.message and "GM0001" in info.value.nl
 
 
-def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, shared_data):
+def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, real_data):
     from fake_cbs_tables import kwb_2024_table
 
-    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("AantalInwoners",))
+    cbs_server.tables["85984NED"] = kwb_2024_table(real_data, drop=("AantalInwoners",))
     with pytest.raises(SourceChangedError) as info:
         fetch_kwb(2024, ["GM0606"])
     assert "AantalInwoners" in info.value.message
@@ -125,12 +138,12 @@ def test_changed_column_set_is_retried_then_a_clear_error(cbs_server, shared_dat
     assert cbs_server.count("/DataProperties") == 3
 
 
-def test_without_codering_the_padded_key_gives_the_code(cbs_server, shared_data):
+def test_without_codering_the_padded_key_gives_the_code(cbs_server, real_data):
     from fake_cbs_tables import kwb_2024_table
 
-    cbs_server.tables["85984NED"] = kwb_2024_table(shared_data, drop=("Codering",))
-    rows = fetch_kwb(2024, ["GM0556"]).rows
-    assert (rows["level"] == "buurt").sum() == 19
+    cbs_server.tables["85984NED"] = kwb_2024_table(real_data, drop=("Codering",))
+    rows = fetch_kwb(2024, ["GM0597"]).rows
+    assert (rows["level"] == "buurt").sum() == 12
     assert rows["code"].str.len().isin([6, 8, 10]).all()
 
 
@@ -138,29 +151,32 @@ def test_rows_missing_announced_columns_are_retried(cbs_server):
     from fake_cbs import Fault
 
     cbs_server.faults.append(Fault("TypedDataSet", "dropcol", column="WmoClienten"))
-    table = fetch_kwb(2024, ["GM0556"])
+    table = fetch_kwb(2024, ["GM0597"])
     assert table.rows["wmo_clients"].notna().any()
     cbs_server.faults[:] = [Fault("TypedDataSet", "dropcol", column="WmoClienten", times=99)]
     with pytest.raises(SourceChangedError) as info:
-        fetch_kwb(2024, ["GM0556"])
+        fetch_kwb(2024, ["GM0597"])
     assert "WmoClienten_93" in info.value.message
 
 
 def test_rejected_filter_falls_back_to_whole_table(cbs_server):
     cbs_server.reject_filters = True
-    table = fetch_kwb(2024, ["GM0556"])
-    assert set(table.rows["gemeentecode"]) == {"GM0556"}
-    assert (table.rows["level"] == "buurt").sum() == 19
+    table = fetch_kwb(2024, ["GM0597"])
+    assert set(table.rows["gemeentecode"]) == {"GM0597"}
+    assert (table.rows["level"] == "buurt").sum() == 12
     assert any("rejected" in note for note in table.notes)
 
 
-def test_whole_country_pages_through_next_links(cbs_server):
-    cbs_server.page_size = 1000
+def test_whole_country_pages_through_next_links(cbs_server, real_data):
+    """All rows CBS serves: from ../shared 342 gemeenten, 3,393 wijken and 452 buurten (with
+    NL, 4,188 rows: five pages of 1,000); from the fixture 5, 54 and 122 (182: four of 50)."""
+    n = _counts(real_data)
+    cbs_server.page_size = 1000 if n["wijk"] > 1000 else 50
     table = fetch_kwb(2024, None)
     levels = table.rows["level"].value_counts()
-    assert levels["gemeente"] == 342 and levels["wijk"] == 3393 and levels["buurt"] == 452
+    assert levels.to_dict() == n
     pages = [r for r in cbs_server.log if "/TypedDataSet" in r]
-    assert len(pages) == math.ceil(4188 / 1000)
+    assert len(pages) == math.ceil((sum(n.values()) + 1) / cbs_server.page_size)
     assert all("%24select=" in page for page in pages)  # next links keep the query
     assert "NL00" not in set(table.rows["code"])
 
@@ -170,8 +186,8 @@ def test_service_document_without_untyped_set_and_dimension(cbs_server, cbs_gpkg
     import cbs_ingest
 
     cbs_server.listed = ["TableInfos", "TypedDataSet", "DataProperties"]
-    result = cbs_ingest.load(2024, ["GM0556"], geometry_file=cbs_gpkg)
-    assert result.report.complete and len(result.frames["buurt"]) == 19
+    result = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    assert result.report.complete and len(result.frames["buurt"]) == 12
     assert result.frames["buurt"]["name"].notna().all()  # names from the geometry
     assert cbs_server.count("/WijkenEnBuurten") == 0
 

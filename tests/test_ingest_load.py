@@ -10,35 +10,28 @@ import cbs_ingest
 from cbs_ingest import cache
 from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, LEVELS
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
-RIJNMOND = [
-    "GM0502",
-    "GM0606",
-    "GM0489",
-    "GM1621",
-    "GM1924",
-    "GM0622",
-    "GM0613",
-    "GM0556",
-    "GM1723",
-    "GM0597",
-    "GM0542",
-]
 SCHEMA = list(FRAME_KEYS) + [c.name for c in CANONICAL_COLUMNS] + ["geometry"]
 
 
-def _stats(shared_data, level: str) -> pd.DataFrame:
-    name = {"buurt": "buurt_2024_stats_rijnmond_excl_rotterdam", "wijk": "wijk_2024_stats"}[level]
-    frame = pd.read_parquet(shared_data / "nprz-app" / f"{name}.parquet")
+def _stats(real_data, level: str) -> pd.DataFrame:
+    """The KWB rows of ``level`` in the real data (``level`` = buurt, wijk or gemeente)."""
+    name = {
+        "buurt": "buurt_2024_stats_rijnmond_excl_rotterdam",
+        "wijk": "wijk_2024_stats",
+        "gemeente": "gemeente_2024_stats",
+    }[level]
+    frame = pd.read_parquet(real_data / "nprz-app" / f"{name}.parquet")
+    frame = frame.drop_duplicates(f"{level}code")  # gemeenten: one row per geometry part
     return frame.set_index(f"{level}code")
 
 
-def _check_gemeente(result, shared_data, gemeente: str) -> None:
+def _check_gemeente(result, real_data, gemeente: str) -> None:
     for level in ("buurt", "wijk"):
         frame = result.frames[level]
         frame = frame[frame["gemeentecode"] == gemeente]
-        stats = _stats(shared_data, level)
+        stats = _stats(real_data, level)
         stats = stats[stats["gemeentecode"] == gemeente]
         assert len(stats) > 0
         assert sorted(frame["code"]) == sorted(stats.index)
@@ -48,25 +41,29 @@ def _check_gemeente(result, shared_data, gemeente: str) -> None:
         assert (names == stats.loc[names.index, f"{level}naam"]).all()
 
 
-@pytest.mark.parametrize("gemeente", ["GM0502", "GM1723"])
-def test_one_gemeente_joins_completely(cbs_server, cbs_gpkg, shared_data, gemeente):
+@pytest.mark.parametrize("gemeente", ["GM0606", "GM0597"])
+def test_one_gemeente_joins_completely(cbs_server, cbs_gpkg, real_data, gemeente):
     result = cbs_ingest.load(2024, [gemeente], geometry_file=cbs_gpkg)
     assert result.report.complete
-    _check_gemeente(result, shared_data, gemeente)
+    _check_gemeente(result, real_data, gemeente)
     assert result.frames["gemeente"]["code"].tolist() == [gemeente]
 
 
-def test_all_rijnmond_gemeenten_join_completely(cbs_server, cbs_gpkg, shared_data):
-    result = cbs_ingest.load(2024, RIJNMOND, geometry_file=cbs_gpkg)
+def test_all_rijnmond_gemeenten_join_completely(cbs_server, cbs_gpkg, real_data):
+    """Every gemeente with buurt rows: 11 with 452 buurten in ../shared, 3 in the fixture."""
+    buurten = _stats(real_data, "buurt")
+    rijnmond = sorted(set(buurten["gemeentecode"]))
+    assert len(rijnmond) >= 3
+    result = cbs_ingest.load(2024, rijnmond, geometry_file=cbs_gpkg)
     assert result.report.complete
-    assert result.report["buurt"].matched == 452
-    for gemeente in RIJNMOND:
-        _check_gemeente(result, shared_data, gemeente)
-    assert sorted(result.frames["gemeente"]["code"]) == sorted(RIJNMOND)
+    assert result.report["buurt"].matched == len(buurten)
+    for gemeente in rijnmond:
+        _check_gemeente(result, real_data, gemeente)
+    assert sorted(result.frames["gemeente"]["code"]) == rijnmond
 
 
 def test_frames_follow_the_area_frame_schema(cbs_server, cbs_gpkg):
-    result = cbs_ingest.load(2024, ["GM0606", "GM0502"], geometry_file=cbs_gpkg)
+    result = cbs_ingest.load(2024, ["GM0606", "GM0622"], geometry_file=cbs_gpkg)
     for level in LEVELS:
         frame = result.frames[level]
         assert list(frame.columns) == SCHEMA
@@ -84,7 +81,7 @@ def test_frames_follow_the_area_frame_schema(cbs_server, cbs_gpkg):
     assert prov["table_id"] == "85984NED" and prov["year"] == 2024
     assert prov["columns"]["wmo_clients"] == "WmoClienten_93"
     assert prov["columns"]["pct_households_social_minimum"] is None
-    assert prov["gemeenten"] == {"GM0502": "Capelle aan den IJssel", "GM0606": "Schiedam"}
+    assert prov["gemeenten"] == {"GM0606": "Schiedam", "GM0622": "Vlaardingen"}
     assert sum(prov["missing"]["wmo_clients"].values()) == buurt["wmo_clients"].isna().sum() + (
         result.frames["wijk"]["wmo_clients"].isna().sum()
         + result.frames["gemeente"]["wmo_clients"].isna().sum()
@@ -108,39 +105,43 @@ def test_second_load_is_served_from_cache_without_network(cbs_server, cbs_gpkg):
 
 
 def test_cache_names_differ_per_request(cbs_server, cbs_gpkg):
-    a = cbs_ingest.load(2024, ["GM0613"], geometry_file=cbs_gpkg)
-    b = cbs_ingest.load(2024, ["GM0613", "GM0597"], geometry_file=cbs_gpkg)
-    c = cbs_ingest.load(2023, ["GM0613"], geometry_file=cbs_gpkg)
+    a = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
+    b = cbs_ingest.load(2024, ["GM0597", "GM0622"], geometry_file=cbs_gpkg)
+    c = cbs_ingest.load(2023, ["GM0597"], geometry_file=cbs_gpkg)
     assert len({a.cache_path, b.cache_path, c.cache_path}) == 3
     listed = cbs_ingest.cached_datasets()
     assert {(d.year, tuple(sorted(d.gemeenten))) for d in listed} == {
-        (2024, ("GM0613",)),
-        (2024, ("GM0597", "GM0613")),
-        (2023, ("GM0613",)),
+        (2024, ("GM0597",)),
+        (2024, ("GM0597", "GM0622")),
+        (2023, ("GM0597",)),
     }
     assert all(d.rows["buurt"] > 0 and d.age.total_seconds() >= 0 for d in listed)
-    assert dict(listed[0].gemeenten).get("GM0613") == "Albrandswaard"
+    assert dict(listed[0].gemeenten).get("GM0597") == "Ridderkerk"
 
 
 def test_codes_are_normalised_and_validated(cbs_server, cbs_gpkg):
-    result = cbs_ingest.load(2024, ["gm0542", "542"], geometry_file=cbs_gpkg)
-    assert result.frames["gemeente"]["code"].tolist() == ["GM0542"]
+    result = cbs_ingest.load(2024, ["gm0597", "597"], geometry_file=cbs_gpkg)
+    assert result.frames["gemeente"]["code"].tolist() == ["GM0597"]
     for bad in (["Dordrecht"], ["GM05050"], []):
         with pytest.raises(cbs_ingest.InputError):
             cbs_ingest.load(2024, bad, geometry_file=cbs_gpkg)
 
 
-def test_whole_country_wijken(cbs_server, cbs_gpkg):
+def test_whole_country_wijken(cbs_server, cbs_gpkg, real_data):
+    """Without a gemeente, every area CBS serves: 3,393 wijken, 342 gemeenten and 452
+    buurten from ../shared; the fixture's 54 wijken, 5 gemeenten and 122 buurten."""
     result = cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
-    assert len(result.frames["wijk"]) == 3393 and result.report["wijk"].match_rate == 1.0
-    assert len(result.frames["gemeente"]) == 342 and result.report["gemeente"].match_rate == 1.0
-    assert result.report["buurt"].matched == 452
+    n = {level: len(_stats(real_data, level)) for level in ("buurt", "wijk", "gemeente")}
+    assert len(result.frames["wijk"]) == n["wijk"] and result.report["wijk"].match_rate == 1.0
+    assert len(result.frames["gemeente"]) == n["gemeente"]
+    assert result.report["gemeente"].match_rate == 1.0
+    assert result.report["buurt"].matched == n["buurt"]
 
 
 def test_pdok_is_used_without_a_geometry_file(cbs_server, pdok_server):
-    result = cbs_ingest.load(2024, ["GM1723"])
+    result = cbs_ingest.load(2024, ["GM0597"])
     assert result.report.complete
-    assert len(result.frames["buurt"]) == 19
+    assert len(result.frames["buurt"]) == 12
     assert result.provenance["geometry_source"] == pdok_server.url
 
 
@@ -157,7 +158,7 @@ def test_demo_needs_no_network(cbs_server, demo_frames):
 def test_progress_is_reported_from_zero_to_one(cbs_server, cbs_gpkg):
     seen: list[tuple[float, str]] = []
     cbs_ingest.load(
-        2024, ["GM0556"], geometry_file=cbs_gpkg, progress=lambda f, m: seen.append((f, m))
+        2024, ["GM0597"], geometry_file=cbs_gpkg, progress=lambda f, m: seen.append((f, m))
     )
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
@@ -168,10 +169,10 @@ def test_app_style_load_finds_what_the_cli_stored(cbs_server, cbs_gpkg, monkeypa
     """Ingest with a GeoPackage, then load without one and without network: cache hit."""
     from fake_pdok import write_geopackage
 
-    stored = cbs_ingest.load(2024, ["GM0613"], geometry_file=cbs_gpkg)
+    stored = cbs_ingest.load(2024, ["GM0597"], geometry_file=cbs_gpkg)
     monkeypatch.setenv("STAPELKAART_PDOK_URL", "http://127.0.0.1:9")
     before = len(cbs_server.log)
-    again = cbs_ingest.load(2024, ["GM0613"])
+    again = cbs_ingest.load(2024, ["GM0597"])
     assert again.from_cache and again.cache_path == stored.cache_path
     assert len(cbs_server.log) == before
     # A different GeoPackage for the same request is read, not skipped.
@@ -179,10 +180,10 @@ def test_app_style_load_finds_what_the_cli_stored(cbs_server, cbs_gpkg, monkeypa
 
     other = tmp_path / "other.gpkg"
     layers = {
-        name: gpd.read_file(cbs_gpkg, layer=name, where="gemeentecode = 'GM0613'")
+        name: gpd.read_file(cbs_gpkg, layer=name, where="gemeentecode = 'GM0597'")
         for name in ("gemeenten", "wijken", "buurten")
     }
     write_geopackage(layers, other)
-    fresh = cbs_ingest.load(2024, ["GM0613"], geometry_file=other)
+    fresh = cbs_ingest.load(2024, ["GM0597"], geometry_file=other)
     assert not fresh.from_cache and len(cbs_server.log) > before
     assert fresh.provenance["geometry_source"] == str(other.resolve())

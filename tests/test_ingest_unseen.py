@@ -16,12 +16,12 @@ from fake_pdok import drechtsteden_layers, write_geopackage
 
 import cbs_ingest
 
-pytestmark = pytest.mark.shared_data
+pytestmark = pytest.mark.real_data
 
 
 @pytest.fixture(scope="module")
-def drechtsteden_gpkg(shared_data, tmp_path_factory):
-    layers = drechtsteden_layers(shared_data)
+def drechtsteden_gpkg(real_data, tmp_path_factory):
+    layers = drechtsteden_layers(real_data)
     return write_geopackage(layers, tmp_path_factory.mktemp("dr") / "wijkenbuurten_2023.gpkg")
 
 
@@ -29,13 +29,13 @@ def drechtsteden_gpkg(shared_data, tmp_path_factory):
     ("gemeente", "n_buurten", "n_wijken"), [("GM0505", 132, 13), ("GM0642", 92, 9)]
 )
 def test_unseen_gemeente_joins_completely(
-    cbs_server, shared_data, drechtsteden_gpkg, gemeente, n_buurten, n_wijken
+    cbs_server, real_data, drechtsteden_gpkg, gemeente, n_buurten, n_wijken
 ):
-    cbs_server.tables["85984NED"] = kwb_table_from_woonikveilig(shared_data, ["GM0505", "GM0642"])
+    cbs_server.tables["85984NED"] = kwb_table_from_woonikveilig(real_data, ["GM0505", "GM0642"])
     result = cbs_ingest.load(2024, [gemeente], geometry_file=drechtsteden_gpkg)
     assert result.report.complete
     assert len(result.frames["buurt"]) == n_buurten and len(result.frames["wijk"]) == n_wijken
-    source = json.loads((shared_data / "woonikveilig" / f"{gemeente}.json").read_text())
+    source = json.loads((real_data / "woonikveilig" / f"{gemeente}.json").read_text())
     expected = {b["code"]: b["demografie"]["inwoners"] for b in source["buurten"]}
     got = result.frames["buurt"].set_index("code")["population"]
     for code, value in expected.items():

@@ -113,13 +113,13 @@ def test_denominators_young_people_approximation():
     np.testing.assert_allclose(dens["young_0_23"], frame["age_0_15"] + 0.8 * frame["age_15_25"])
 
 
-@pytest.mark.shared_data
-def test_wmo_rate_from_counts_matches_cbs_relative_figure(shared_data):
-    wijk = area_frame(shared_data, "wijk")
+@pytest.mark.real_data
+def test_wmo_rate_from_counts_matches_cbs_relative_figure(real_data):
+    wijk = area_frame(real_data, "wijk")
     ours = compute_indicators(wijk, ["wmo_per_1000"], apply_min_denominator=False)["wmo_per_1000"]
     cbs = wijk["wmo_clients_per_1000"]
     both = ours.notna() & cbs.notna()
-    assert both.sum() > 2900
+    assert both.mean() > 0.85  # more than 2,900 of the 3,393 wijken in ../shared
     # CBS relates the count to a population of its own reference date and rounds the
     # figure, so wijken differ a little; the two must agree closely overall.
     diff = np.abs(ours[both] - cbs[both])
@@ -127,14 +127,14 @@ def test_wmo_rate_from_counts_matches_cbs_relative_figure(shared_data):
     assert np.corrcoef(ours[both], cbs[both])[0, 1] > 0.99
 
 
-@pytest.mark.shared_data
-def test_wijk_counts_add_up_to_cbs_gemeente_totals(shared_data):
-    wijk = stats_frame(shared_data, "wijk")
-    gemeente = pd.read_parquet(shared_data / "nprz-app" / "gemeente_2024_stats.parquet")
+@pytest.mark.real_data
+def test_wijk_counts_add_up_to_cbs_gemeente_totals(real_data):
+    wijk = stats_frame(real_data, "wijk")
+    gemeente = pd.read_parquet(real_data / "nprz-app" / "gemeente_2024_stats.parquet")
     gemeente = gemeente.drop_duplicates("gemeentecode").set_index("gemeentecode")
     grouped = wijk.groupby("gemeentecode")
     summed = grouped[["population", "wmo_clients", "persons_bijstand"]].sum()
-    assert len(summed) == 342
+    assert sorted(summed.index) == sorted(gemeente.index)  # all 342 in ../shared
     pop = gemeente["AantalInwoners_5"].reindex(summed.index)
     # CBS rounds wijk populations to multiples of 5: each wijk is off by at most 2.5.
     # One gemeente (Velsen) is 61 off: residents CBS could not place in a wijk.
@@ -151,17 +151,17 @@ def test_wijk_counts_add_up_to_cbs_gemeente_totals(shared_data):
     )["wmo_per_1000"].to_numpy()
     cbs = gemeente["WmoClientenRelatief_94"].reindex(summed.index).to_numpy()
     ok = np.isfinite(cbs) & np.isfinite(rate) & (summed["wmo_clients"].to_numpy() > 0)
-    assert ok.sum() > 250
+    assert ok.mean() > 0.73  # more than 250 of the 342 gemeenten in ../shared
     assert np.median(np.abs(rate[ok] - cbs[ok])) <= 1.0
 
 
-@pytest.mark.shared_data
-def test_rijnmond_buurt_counts_add_up_to_cbs_gemeente_totals(shared_data):
-    buurt = stats_frame(shared_data, "buurt")
-    gemeente = pd.read_parquet(shared_data / "nprz-app" / "gemeente_2024_stats.parquet")
+@pytest.mark.real_data
+def test_rijnmond_buurt_counts_add_up_to_cbs_gemeente_totals(real_data):
+    buurt = stats_frame(real_data, "buurt")
+    gemeente = pd.read_parquet(real_data / "nprz-app" / "gemeente_2024_stats.parquet")
     gemeente = gemeente.drop_duplicates("gemeentecode").set_index("gemeentecode")
     grouped = buurt.groupby("gemeentecode")
-    assert len(grouped) == 11
+    assert len(grouped) >= 3  # 11 gemeenten in ../shared, 3 in the fixture
     n = grouped.size()
     cbs = gemeente.reindex(n.index)
     # Population and households: rounded to 5 per buurt.
@@ -183,7 +183,7 @@ def test_rijnmond_buurt_counts_add_up_to_cbs_gemeente_totals(shared_data):
     # Within 6 % where counts are large enough for per-buurt rounding not to dominate
     # (Alphen-Chaam, 80 recipients in 19 buurten, is left out).
     large = cbs["PersonenPerSoortUitkeringBijstand_87"] >= 300
-    assert large.sum() == 10
+    assert large.sum() >= 3 and set(large.index[~large]) <= {"GM1723"}
     np.testing.assert_allclose(ours[large], theirs[large], rtol=0.06)
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo_app._map_classes import classify, equal_interval_bins, quantile_bins
+from geo_app.mapview.classes import classify, equal_interval_bins, quantile_bins
 
 values = st.lists(
     st.one_of(

@@ -46,7 +46,7 @@ def test_selected_label_adds_a_legend_row_and_english_texts_replace_dutch(geomet
             basemap="none",
             wijken=geometry,
             selected_label="Selected area",
-            texts=mapview.MAP_TEXTS_EN,
+            texts=mapview.map_texts("en"),
         )
         .get_root()
         .render()
@@ -62,7 +62,7 @@ def test_unit_after_the_legend_title_follows_the_language(geometry):
     values = dict.fromkeys(geometry["code"], 12.0)
     kwargs = {"title": "Wmo", "unit": "per_1000", "basemap": "none"}
     dutch = mapview.build_map(geometry, values, **kwargs).get_root().render()
-    english = mapview.build_map(geometry, values, texts=mapview.MAP_TEXTS_EN, **kwargs)
+    english = mapview.build_map(geometry, values, texts=mapview.map_texts("en"), **kwargs)
     english_html = english.get_root().render()
     assert "Wmo (per 1.000 inwoners)" in dutch
     assert "Wmo (per 1,000 inhabitants)" in english_html and "inwoners" not in english_html

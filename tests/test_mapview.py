@@ -13,10 +13,10 @@ from shapely.geometry import box
 
 from cbs_ingest.errors import InputError
 from geo_app import mapview
-from geo_app._map_classes import HOTSPOT_CLASSES, OKABE_ITO, classify, format_value
-from geo_app._map_elements import ChoroplethLayer, Legend, script_json
-from geo_app._map_encoding import decode_geometry
 from geo_app.mapview import build_map, prepare_geometry
+from geo_app.mapview.classes import HOTSPOT_COLOURS, OKABE_ITO, classify, format_value
+from geo_app.mapview.elements import ChoroplethLayer, Legend, script_json
+from geo_app.mapview.encoding import decode_geometry
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -269,7 +269,7 @@ def test_hotspot_classes_are_recognised_and_labelled_in_dutch():
     classes = ["High-High", "Low-Low", "not significant"] * 3
     fmap = build_map(grid, pd.Series(classes, index=grid.index), basemap=None)
     config = json.loads(_layer(fmap).config_json)
-    assert config["colours"] == [colour for colour, _ in HOTSPOT_CLASSES.values()]
+    assert config["colours"] == list(HOTSPOT_COLOURS.values())
     legend = _legend(fmap)
     assert "Hotspot: hoog, omringd door hoog" in legend
     assert "Niet significant" in legend
@@ -404,9 +404,9 @@ def test_overlapping_areas_are_cleaned_into_a_coverage():
 
 
 def test_english_texts_cover_every_key():
-    assert set(mapview.MAP_TEXTS_EN) == set(mapview.MAP_TEXTS_NL)
+    assert set(mapview.map_texts("en")) == set(mapview.map_texts("nl"))
     grid = _grid()
-    legend = _legend(build_map(grid, grid["value"], texts=mapview.MAP_TEXTS_EN, basemap=None))
+    legend = _legend(build_map(grid, grid["value"], texts=mapview.map_texts("en"), basemap=None))
     assert "no data / suppressed" in legend
 
 
@@ -415,13 +415,11 @@ def test_public_names_exist():
         assert hasattr(mapview, name)
 
 
-@pytest.mark.shared_data
-def test_real_full_resolution_buurten_simplify_without_gaps(shared_data):
+@pytest.mark.real_data
+def test_real_full_resolution_buurten_simplify_without_gaps(real_data):
     import gzip
 
-    path = (
-        shared_data / "voorzieningenmonitor-drechtsteden" / "buurten_2023_drechtsteden.geojson.gz"
-    )
+    path = real_data / "voorzieningenmonitor-drechtsteden" / "buurten_2023_drechtsteden.geojson.gz"
     with gzip.open(path) as handle:
         raw = gpd.read_file(handle.read())
     dordrecht = raw[(raw["gemeentecode"] == "GM0505") & (raw["water"] != "JA")]
@@ -465,7 +463,7 @@ def test_legend_folds_keeps_clear_and_shows_the_selection_row_only_when_selected
     assert 'class="stapel-row stapel-selected-row"' in _legend(fmap)
     html = fmap.get_root().render()
     assert "stapel-legend-toggle" in html and "paddingBottomRight" in html
-    english = build_map(grid, grid["value"], texts=mapview.MAP_TEXTS_EN, basemap=None)
+    english = build_map(grid, grid["value"], texts=mapview.map_texts("en"), basemap=None)
     legend = next(c for c in english._children.values() if isinstance(c, Legend))
     assert json.loads(legend.config_json)["hideText"] == "Hide legend"
 
@@ -475,10 +473,31 @@ def test_english_map_texts_give_english_numbers_in_legend_and_tooltip():
     values = pd.Series(np.linspace(1234.5, 2345.5, len(grid)), index=grid["code"])
     dutch = build_map(grid, values, unit="per_1000", k=3, basemap=None, decimals=1)
     english = build_map(
-        grid, values, unit="per_1000", k=3, basemap=None, decimals=1, texts=mapview.MAP_TEXTS_EN
+        grid, values, unit="per_1000", k=3, basemap=None, decimals=1, texts=mapview.map_texts("en")
     )
     assert "1.234,5 per 1.000" in _legend(dutch)
     assert "1,234.5 per 1,000" in _legend(english) and "1.234,5" not in _legend(english)
     shown = [f["properties"]["v"] for f in _features(english)]
     assert "1,234.5 per 1,000" in shown
     assert format_value(33.5, "x1000_euro", english=True) == "€ 33,500"
+
+
+def test_no_negative_zero_in_legend_tooltip_or_profile():
+    from geo_app.views.profile_report import format_value as profile_value
+
+    assert format_value(-0.04, decimals=1) == "0,0"
+    assert format_value(-0.0, "percent", decimals=1) == "0,0%"
+    assert format_value(-0.04, decimals=1, english=True) == "0.0"
+    assert format_value(-0.06, decimals=1) == "-0,1"
+    assert profile_value(-0.04) == "0,0" and profile_value(-1.26) == "-1,3"
+    grid = _grid()
+    values = pd.Series([-0.04, -0.03, -0.02, 0.01, 0.02, 0.3, 0.5, 0.9, 1.4], index=grid.index)
+    fmap = build_map(grid, values, k=3, decimals=1, basemap=None)
+    assert "-0,0" not in _legend(fmap)
+    assert all(f["properties"]["v"] != "-0,0" for f in _features(fmap))
+
+
+def test_the_map_zooms_in_quarter_steps_so_a_gemeente_fills_its_frame():
+    html = build_map(_grid(), None, basemap=None).get_root().render()
+    assert '"zoomSnap": 0.25' in html
+    assert '"maxCost":0.5' in html  # the legend may cost at most half a zoom level

@@ -6,7 +6,7 @@ import folium
 import pytest
 
 from cbs_ingest.errors import InputError
-from geo_app.basemap import (
+from geo_app.mapview.basemap import (
     BASEMAP_UNAVAILABLE_NL,
     BASEMAPS,
     DEFAULT_BASEMAP,

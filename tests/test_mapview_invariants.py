@@ -5,7 +5,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo_app._map_encoding import decode_geometry, encode_geometries
+from geo_app.mapview.encoding import decode_geometry, encode_geometries
 
 coordinate = st.tuples(
     st.floats(-180, 180, allow_nan=False, allow_infinity=False),
@@ -70,7 +70,7 @@ def test_encoding_is_much_smaller_than_geojson(demo_frames):
     k=st.integers(2, 9),
 )
 def test_classes_are_index_aligned_ordered_and_contain_their_values(values, scheme, k):
-    from geo_app._map_classes import classify
+    from geo_app.mapview.classes import classify
 
     y = np.asarray(values, dtype=float)
     classes = classify(y, scheme=scheme, k=k)

@@ -21,9 +21,9 @@ DORDT_WEST = {
 }
 
 
-@pytest.mark.shared_data
-def test_dordrecht_focus_wijken_rank_at_the_top(shared_data):
-    frame = area_frame(shared_data, "wijk", ["GM0505"])
+@pytest.mark.real_data
+def test_dordrecht_focus_wijken_rank_at_the_top(real_data):
+    frame = area_frame(real_data, "wijk", ["GM0505"])
     assert len(frame) == 13
     table = run_analysis(frame, permutations=0).table
     ranked = table.sort_values("stacking_score", ascending=False)

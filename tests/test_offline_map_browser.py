@@ -158,3 +158,29 @@ def test_without_basemap_nothing_leaves_the_machine(map_app, offline_page):
     assert frame.locator(".stapel-basemap-note").count() == 0
     assert blocked == []
     assert dialogs == []
+
+
+_FILL = """() => {
+    const box = e => e.getBoundingClientRect();
+    const map = document.querySelector('.leaflet-container');
+    const legend = document.querySelector('.stapel-legend');
+    const fit = legend.getAttribute('data-fit');
+    const areas = [...document.querySelectorAll('path.leaflet-interactive')].map(box);
+    const width = Math.max(...areas.map(r => r.right)) - Math.min(...areas.map(r => r.left));
+    const height = Math.max(...areas.map(r => r.bottom)) - Math.min(...areas.map(r => r.top));
+    const m = box(map), l = box(legend);
+    const roomW = (fit === 'left' ? l.left - m.left : m.width) - 12;
+    const roomH = (fit === 'above' ? l.top - m.top : m.height) - 12;
+    return {fill: Math.max(width / roomW, height / roomH), fit: fit};
+}"""
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.19, 1.41, 1.68])
+def test_the_gemeente_fills_its_frame_whatever_its_size(map_app, offline_page, scale):
+    """Whole zoom levels would leave up to half the frame empty; quarter steps at most 16%."""
+    page, _, _ = offline_page
+    frame, _ = _wait_for_map(page, f"{map_app}/?basemap=none&scale={scale}")
+    frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    page.wait_for_timeout(300)  # a refit after the frame's last resize
+    result = frame.locator("body").evaluate(_FILL)
+    assert result["fill"] >= 0.8, result

@@ -6,8 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from geo_app._access import known_keys
-from geo_app.roles import parse_access_config, resolve_role
+from geo_app.access.resolve import known_keys
+from geo_app.access.roles import parse_access_config, resolve_role
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -33,7 +33,7 @@ def test_readme_roles_example_is_a_valid_configuration():
 
 
 def test_readme_names_the_pinned_leaflet_version():
-    from geo_app.assets import LEAFLET_VERSION
+    from geo_app.mapview.assets import LEAFLET_VERSION
 
     text = README.read_text(encoding="utf-8")
     assert f"Leaflet **{LEAFLET_VERSION}**" in text

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cbs_ingest.errors import InputError
-from geo_app.roles import (
+from geo_app.access.roles import (
     ENV_VAR,
     LOCAL_ROLE,
     allowed_datasets,
@@ -221,7 +221,7 @@ def test_bad_environment_file(tmp_path, content, message):
 def _session_app():
     import streamlit as st
 
-    from geo_app.roles import load_access_config, require_role
+    from geo_app.access.roles import load_access_config, require_role
 
     config = load_access_config(secrets=st.secrets, environ={})
     role = require_role(config)

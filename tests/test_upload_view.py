@@ -10,7 +10,7 @@ NASTY_NAME = "<img src=x onerror=alert(1)>.csv"
 def _app():
     import streamlit as st
 
-    from geo_app.upload_view import render_upload
+    from geo_app.views.upload_view import render_upload
 
     confirmed = render_upload(
         level="buurt", gemeentecode="GM9999", known_codes=[f"BU9999000{i}" for i in range(5)]

@@ -1,6 +1,6 @@
 """The upload piece in a real headless Chromium: hostile files, confirmation, kept state.
 
-A tiny Streamlit page with :func:`geo_app.upload_view.render_upload` is written
+A tiny Streamlit page with :func:`geo_app.views.upload_view.render_upload` is written
 to a temporary folder and started with ``python -m streamlit run``; Playwright
 uploads files through the real file input. Every request that is not for
 127.0.0.1 is aborted.
@@ -18,7 +18,7 @@ NASTY = "<img src=x onerror=alert(1)>"
 PAGE = """
 import streamlit as st
 
-from geo_app.upload_view import render_upload
+from geo_app.views.upload_view import render_upload
 
 confirmed = render_upload(level="buurt", gemeentecode="GM9999",
                           known_codes=[f"BU9999000{i}" for i in range(6)])

@@ -1,0 +1,142 @@
+"""Roles in the running app: resolve the role, show login state, filter what a role sees.
+
+The rules themselves live in :mod:`geo_app.access.roles` (``docs/trust.md`` section 3).
+This module applies them to the app's analysis table:
+
+* indicator columns (``layers.INDICATORS``, CBS columns and ``gem_`` columns of
+  own data) a role may not see are dropped;
+* the analysis layers ``stacking_score``, ``themes_high``, ``cluster_label``
+  and ``hotspot`` are indicator keys too. For viewing, a hidden one is blanked
+  (the pages keep working, nothing is shown); for export it is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cbs_ingest.columns import COLUMNS_BY_NAME
+from cbs_ingest.errors import InputError
+from geo_app.access.roles import (
+    LOCAL_ROLE,
+    Purpose,
+    Role,
+    current_session,
+    filter_indicators,
+    load_access_config,
+    require_role,
+)
+from geo_app.session.i18n import t
+from layers import INDICATORS
+from layers.municipal import PREFIX
+
+__all__ = [
+    "ANALYSIS_GROUPS",
+    "export_table",
+    "known_keys",
+    "resolve",
+    "view_table",
+    "visible",
+]
+
+#: Analysis layer → the table columns that belong to it.
+ANALYSIS_GROUPS: dict[str, tuple[str, ...]] = {
+    "stacking_score": (
+        "stacking_score",
+        "stacking_percentile",
+        "mean_percentile",
+        "stacking_flag",
+        "n_indicators",
+    ),
+    "themes_high": ("themes_high", "high_themes"),
+    "cluster_label": ("cluster_label", "cluster"),
+    "hotspot": ("hotspot", "gi_hotspot"),
+}
+
+
+def known_keys() -> list[str]:
+    """Indicator names a roles file may use (``gem_`` names are accepted as well)."""
+    return [*INDICATORS, *COLUMNS_BY_NAME, *ANALYSIS_GROUPS]
+
+
+def _indicator_columns(columns: Iterable[str]) -> list[str]:
+    known = set(INDICATORS) | set(COLUMNS_BY_NAME)
+    return [c for c in columns if c in known or str(c).startswith(PREFIX)]
+
+
+def visible(role: Role, key: str, *, purpose: Purpose = "view") -> bool:
+    """Whether a role may see (or export) an indicator or analysis layer."""
+    return bool(filter_indicators([key], role, purpose=purpose))
+
+
+def _blank(table: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
+    for column in columns:
+        if column not in table.columns:
+            continue
+        series = table[column]
+        if pd.api.types.is_bool_dtype(series):
+            table[column] = False
+        elif pd.api.types.is_numeric_dtype(series):
+            table[column] = np.nan
+        else:
+            table[column] = None
+    return table
+
+
+def view_table(table: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:
+    """The analysis table as a role may see it (a copy)."""
+    out = table.copy()
+    hidden = [c for c in _indicator_columns(out.columns) if not visible(role, c)]
+    out = out.drop(columns=hidden)
+    for key, columns in ANALYSIS_GROUPS.items():
+        if not visible(role, key):
+            out = _blank(out, columns)
+    return out
+
+
+def export_table(table: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:
+    """The (already view-filtered) table as a role may export it (a copy)."""
+    hidden = [
+        c for c in _indicator_columns(table.columns) if not visible(role, c, purpose="export")
+    ]
+    for key, columns in ANALYSIS_GROUPS.items():
+        if not visible(role, key, purpose="export"):
+            hidden += [c for c in columns if c in table.columns]
+    return table.drop(columns=hidden)
+
+
+def _account(session, lang: str) -> None:
+    sb = st.sidebar
+    if session.mode == "local":
+        sb.caption(t("account_local", lang, role=session.role.label))
+        return
+    sb.caption(t("account_user", lang, email=session.email or "?", role=session.role.label))
+    sb.button(t("logout", lang), on_click=st.logout, key="logout", icon=":material/logout:")
+
+
+def resolve(lang: str) -> Role:
+    """The role of this run; shows a Dutch message and stops the run when there is none.
+
+    A broken roles configuration stops the app with the message naming the
+    entry; without configuration and login the app runs in local single-user mode.
+    """
+    try:
+        config = load_access_config(secrets=st.secrets, indicators=known_keys())
+    except InputError as exc:
+        st.error(exc.nl)
+        st.stop()
+    session = current_session(config)
+    if session.role is None:
+        require_role(config)  # login or no-access screen; stops the run
+    role = session.role or LOCAL_ROLE
+    _account(session, lang)
+    if not any(role.may_see(level=lv) for lv in ("buurt", "wijk")):
+        st.info(t("role_no_levels", lang, role=role.label))
+        if session.logged_in:
+            st.button(t("logout", lang), on_click=st.logout, key="logout_main")
+        st.stop()
+    return role

@@ -1,0 +1,211 @@
+"""``stapelkaart trends``: the multi-year social-domain series of gemeenten, with trends."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from cbs_ingest.errors import InputError
+
+__all__ = ["add_parser", "run", "LONG_COLUMNS"]
+
+#: Columns of the written table, in this order.
+LONG_COLUMNS: tuple[str, ...] = (
+    "code",
+    "name",
+    "level",
+    "theme",
+    "indicator",
+    "period",
+    "value",
+    "comparable",
+    "harmonised",
+    "slope",
+    "change",
+    "trend_flag",
+    "reason",
+)
+
+_FORMATS = (".csv", ".xlsx")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``trends`` subcommand."""
+    from cbs_ingest.series_tables import THEMES
+
+    parser = subparsers.add_parser(
+        "trends",
+        help="multi-year Wmo, youth care, provisions and bijstand series with trends",
+        description=(
+            "Fetch the CBS social-domain series per wijk (or buurt, bijstand only) for a range "
+            "of years, compute the slope and change per area and theme, and write a long table "
+            "(one row per area, indicator and period). Areas whose boundaries or code changed "
+            "in the range, or whose gemeente merged away, get no trend, with the reason."
+        ),
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--municipality",
+        action="append",
+        metavar="GMxxxx",
+        help="gemeente code; repeat or separate with commas for several",
+    )
+    where.add_argument("--whole-country", action="store_true", help="every gemeente")
+    parser.add_argument("--level", choices=("wijk", "buurt"), default="wijk")
+    parser.add_argument("--from", dest="first", type=int, required=True, metavar="YYYY")
+    parser.add_argument("--to", dest="last", type=int, required=True, metavar="YYYY")
+    parser.add_argument(
+        "--theme",
+        action="append",
+        choices=tuple(THEMES),
+        help="theme(s); default: every theme with tables for the whole range and level",
+    )
+    parser.add_argument(
+        "--signal",
+        action="store_true",
+        help="also fill trend_flag (oplopend); off by default: the backtest found it no "
+        "better than its baselines (docs/analysis.md)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="output file: .csv or .xlsx")
+    return parser
+
+
+def _themes(args: argparse.Namespace) -> list[str]:
+    from cbs_ingest.series_tables import THEMES, tables_for
+
+    if args.first > args.last:
+        tables_for(next(iter(THEMES)), args.first, args.last)  # raises the clear message
+    if args.theme:
+        return list(dict.fromkeys(args.theme))
+    chosen = []
+    for theme in THEMES:
+        try:
+            specs = tables_for(theme, args.first, args.last)
+        except InputError:
+            continue
+        if all(args.level in s.levels for s in specs):
+            chosen.append(theme)
+    if not chosen:
+        raise InputError(
+            f"No theme has {args.level} tables for every year of {args.first}–{args.last}.",
+            nl=f"Geen thema heeft cijfers per {args.level} voor elk jaar van "
+            f"{args.first}–{args.last}.",
+        )
+    return chosen
+
+
+def _long_table(rows: Any, trends: Any, *, signal: bool) -> Any:
+    import pandas as pd
+
+    keys = ["code", "theme", "indicator"]
+    per_area = trends[[*keys, "comparable", "slope", "change", "trend_flag", "reason"]]
+    table = rows.merge(per_area, on=keys, how="left", validate="many_to_one")
+    table["comparable"] = table["comparable"].fillna(False).astype(bool)
+    table["harmonised"] = False  # harmonisation (tobler, merger tables) is a later step
+    if not signal:
+        table["trend_flag"] = pd.array([pd.NA] * len(table), dtype="boolean")
+    table = table.sort_values(["code", "theme", "indicator", "year", "period"], kind="stable")
+    return table[list(LONG_COLUMNS)].reset_index(drop=True)
+
+
+def _metadata(series: dict, codes: list[str] | None, args: argparse.Namespace, rule: Any):
+    from models.trends import SIGNAL_ON_BY_DEFAULT
+
+    sources = [
+        f"CBS {theme} {year}: tabel {table} (CC BY 4.0, Bron: CBS)"
+        for theme, result in series.items()
+        for year, table in sorted(result.tables.items())
+    ]
+    signal = args.signal or SIGNAL_ON_BY_DEFAULT
+    return {
+        "titel": "Stapelkaart: trends in het sociaal domein",
+        "gemaakt_op": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "bronnen": sources,
+        "gemeenten": codes or "heel Nederland",
+        "niveau": args.level,
+        "periode": f"{args.first}–{args.last}",
+        "trendregel": rule.describe_nl(),
+        "signaal": "aan" if signal else "uit: in de backtest niet beter dan de basislijnen",
+        "opmerkingen": [n for result in series.values() for n in result.notes],
+        "kolommen": {
+            "period": "Periode: 2016H1 = 1e halfjaar, 2016 = heel jaar, 2019Q2 = eind juni",
+            "comparable": "Trend berekend: grenzen en code ongewijzigd in de periode",
+            "harmonised": "Geharmoniseerd op de laatste grenzen (nog nooit: volgt later)",
+            "slope": "Theil-Sen-helling per jaar (waarde van het 1e halfjaar of eind juni)",
+            "change": "Verandering van het eerste tot het laatste jaar met een waarde",
+            "trend_flag": "Oplopend volgens de trendregel (leeg als het signaal uit staat)",
+            "reason": "Waarom er geen trend is",
+        },
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch, compute and write."""
+    import pandas as pd
+
+    from cbs_ingest.series import fetch_series
+    from cbs_ingest.series_tables import (
+        COUNT_INDICATORS,
+        GEMEENTE_MERGERS,
+        RATE_INDICATORS,
+        SERIES_BREAKS,
+    )
+    from geo_app.cli.analyse import _codes
+    from layers.export import write_table
+    from models.trends import TrendRule, compute_trends
+
+    suffix = args.out.suffix.lower()
+    if suffix not in _FORMATS:
+        raise InputError(
+            f"Unsupported output format {suffix!r} for trends; use {', '.join(_FORMATS)}.",
+            nl=f"Onbekend uitvoerformaat {suffix!r}; kies {', '.join(_FORMATS)}.",
+        )
+    codes = None if args.whole_country else _codes(args.municipality)
+    themes = _themes(args)
+
+    def progress(fraction: float, text: str) -> None:
+        print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
+
+    series = {
+        theme: fetch_series(
+            theme, args.first, args.last, codes, level=args.level, progress=progress
+        )
+        for theme in themes
+    }
+    rows = pd.concat([s.rows for s in series.values()], ignore_index=True)
+    if not (rows["level"] == args.level).any():
+        raise InputError(
+            f"No {args.level} areas in the series of {args.first}–{args.last}.",
+            nl=f"Geen gebieden ({args.level}) in de reeksen van {args.first}–{args.last}.",
+        )
+    rule = TrendRule()
+    try:
+        trends = compute_trends(
+            rows,
+            first=args.first,
+            last=args.last,
+            counts=COUNT_INDICATORS,
+            rates=RATE_INDICATORS,
+            rule=rule,
+            mergers=GEMEENTE_MERGERS,
+            breaks=SERIES_BREAKS,
+        ).trends
+    except ValueError as exc:
+        raise InputError(f"Trends not possible: {exc}") from exc
+    table = _long_table(rows, trends, signal=args.signal)
+    written = write_table(table, args.out, metadata=_metadata(series, codes, args, rule))
+    count = trends[
+        trends["indicator"].isin(COUNT_INDICATORS.values()) & (trends["level"] == args.level)
+    ]
+    flagged = int(count["trend_flag"].fillna(False).sum()) if args.signal else None
+    print(
+        f"Trends {args.first}–{args.last} for {count['code'].nunique()} {args.level} areas, "
+        f"{len(themes)} theme(s): {int(count['comparable'].sum())} area-themes with a trend, "
+        f"{int((~count['comparable']).sum())} without (reason given)"
+        + (f", {flagged} oplopend." if flagged is not None else ".")
+    )
+    print("Wrote " + ", ".join(str(p) for p in written))
+    return 0

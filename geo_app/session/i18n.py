@@ -1,0 +1,717 @@
+"""Texts of the app in Dutch (default) and English.
+
+One table, key → ``{"nl": ..., "en": ...}``. A missing English text falls back
+to the Dutch one, and a missing key shows the key itself, so a forgotten text
+is visible but never crashes the app.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = [
+    "INDICATOR_LABELS_EN",
+    "LANGUAGES",
+    "SHORT_LABELS_EN",
+    "TEXTS",
+    "THEME_LABELS_EN",
+    "EMPTY",
+    "HOTSPOT_LABELS",
+    "cluster_label_en",
+    "hotspot_label",
+    "theme_label",
+    "t",
+]
+
+#: What a missing value looks like, in every language (tables, side panel, profile).
+EMPTY = "–"
+
+#: Language code → its name as shown in the language switch.
+LANGUAGES: dict[str, str] = {"nl": "Nederlands", "en": "English"}
+
+#: English labels of the built-in indicators (``layers.INDICATORS``; Dutch is ``label_nl``).
+INDICATOR_LABELS_EN: dict[str, str] = {
+    "pct_corporation_owned": "Dwellings owned by a housing corporation (%)",
+    "pct_rental": "Rented dwellings (%)",
+    "bijstand_per_1000_15_65": "Social assistance (bijstand) per 1,000 inhabitants aged 15-65",
+    "other_benefits_per_1000_15_65": "Disability and unemployment benefits per 1,000 aged 15-65",
+    "benefits_per_1000_15_65": "All benefits (bijstand, AO, WW) per 1,000 inhabitants aged 15-65",
+    "wmo_per_1000": "Wmo clients per 1,000 inhabitants",
+    "wmo_age_index": "Wmo use against expected for age (index, 100 = expected)",
+    "youth_care_pct": "Young people in youth care (%)",
+    "youth_care_age_index": "Youth care against expected for age (index, 100 = expected)",
+    "pct_persons_poverty": "Persons in poverty (%)",
+    "pct_households_social_minimum": "Households at or below the social minimum (%)",
+    "pct_households_low_income": "Households with a low income (%)",
+    "pct_households_lowest_income_40": "Households in the national lowest 40% of incomes (%)",
+    "avg_income_per_inhabitant": "Average income per inhabitant (x 1,000 euro)",
+}
+
+#: English names of the themes of the built-in profiles (``layers.PROFILES``), by theme
+#: key; ``"<profile>/<theme>"`` where a profile's theme of that key is another one.
+THEME_LABELS_EN: dict[str, str] = {
+    "wonen": "Corporation housing",
+    "bijstand": "Social assistance",
+    "wmo": "Wmo (age-adjusted)",
+    "jeugd": "Youth care (age-adjusted)",
+    "armoede": "Poverty and low income",
+    "ao_ww": "Disability and unemployment benefits",
+    "inkomen": "Low incomes",
+    "uitkeringen": "Benefits",
+    "ongecorrigeerd/wmo": "Wmo (crude)",
+    "ongecorrigeerd/jeugd": "Youth care (crude)",
+    "dordrecht/wmo": "Wmo",
+    "dordrecht/jeugd": "Youth care",
+}
+
+
+def theme_label(profile: str, theme: str, label_nl: str, lang: str = "nl") -> str:
+    """The name of ``theme`` of ``profile`` in ``lang`` (``label_nl`` is the Dutch one).
+
+    A theme of a custom profile (own data) keeps its own name in every language.
+    """
+    if lang == "nl":
+        return label_nl
+    return THEME_LABELS_EN.get(f"{profile}/{theme}") or THEME_LABELS_EN.get(theme, label_nl)
+
+
+#: Hotspot classes of the analysis (``hotspot`` column, Local Moran's I) in legend order,
+#: then the outcomes that are no class: the one table of their labels (legend, side
+#: panel, profile, exports).
+HOTSPOT_LABELS: dict[str, dict[str, str]] = {
+    "High-High": {
+        "nl": "Hotspot: hoog, omringd door hoog",
+        "en": "Hotspot: high, surrounded by high",
+    },
+    "High-Low": {
+        "nl": "Uitschieter: hoog, omringd door laag",
+        "en": "Outlier: high, surrounded by low",
+    },
+    "Low-High": {
+        "nl": "Uitschieter: laag, omringd door hoog",
+        "en": "Outlier: low, surrounded by high",
+    },
+    "Low-Low": {
+        "nl": "Coldspot: laag, omringd door laag",
+        "en": "Coldspot: low, surrounded by low",
+    },
+    "not significant": {"nl": "Niet significant", "en": "Not significant"},
+    "no neighbours": {"nl": "Geen buren", "en": "No neighbours"},
+    "no data": {"nl": "Geen gegevens", "en": "No data"},
+    "not computed": {"nl": "Niet berekend", "en": "Not computed"},
+}
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def hotspot_label(value: object, lang: str = "nl") -> str:
+    """The label of a hotspot class in ``lang``; an unknown value is shown as it is."""
+    if _missing(value):
+        return EMPTY
+    labels = HOTSPOT_LABELS.get(str(value))
+    if labels is None:
+        return str(value)
+    return labels.get(lang, labels["nl"])
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    # Page chrome
+    "app_title": {"nl": "Stapelkaart", "en": "Stapelkaart"},
+    "app_subtitle": {
+        "nl": "Waar stapelen sociale opgaven zich op, per buurt en wijk?",
+        "en": "Where do social problems stack up, per buurt and wijk?",
+    },
+    "tab_map": {"nl": "Kaart", "en": "Map"},
+    "tab_profile": {"nl": "Gebiedsprofiel", "en": "Area profile"},
+    "tab_compare": {"nl": "Vergelijken", "en": "Compare"},
+    "tab_table": {"nl": "Tabel", "en": "Table"},
+    "tab_upload": {"nl": "Eigen data", "en": "Own data"},
+    "tab_about": {"nl": "Over", "en": "About"},
+    # Sidebar: data
+    "sb_data": {"nl": "Gegevens", "en": "Data"},
+    "language": {"nl": "Taal / language", "en": "Language / taal"},
+    "gemeente": {"nl": "Gemeente", "en": "Municipality"},
+    "year": {"nl": "Jaar", "en": "Year"},
+    "level": {"nl": "Niveau", "en": "Level"},
+    "level_buurt": {"nl": "Buurten", "en": "Buurten (neighbourhoods)"},
+    "level_wijk": {"nl": "Wijken", "en": "Wijken (districts)"},
+    "fetch_header": {"nl": "Gegevens ophalen bij CBS", "en": "Fetch data from CBS"},
+    "fetch_code": {"nl": "Gemeentecode (bijv. GM0505)", "en": "Municipality code (e.g. GM0505)"},
+    "fetch_button": {"nl": "Ophalen", "en": "Fetch"},
+    "fetch_bad_code": {
+        "nl": "Geef een gemeentecode als GM0505 (GM en vier cijfers).",
+        "en": "Enter a municipality code like GM0505 (GM and four digits).",
+    },
+    "auto": {"nl": "automatisch", "en": "automatic"},
+    "fetch_running": {"nl": "Gegevens ophalen…", "en": "Fetching data…"},
+    "fetch_done": {"nl": "Gegevens opgehaald.", "en": "Data fetched."},
+    "fetch_failed": {"nl": "Ophalen mislukt.", "en": "Fetching failed."},
+    "demo_notice": {
+        "nl": "Fictieve voorbeelddata: Stapeldam bestaat niet. Alle cijfers zijn door "
+        "Stapelkaart gegenereerd om de werking te tonen.",
+        "en": "Fictitious example data: Stapeldam does not exist. All figures were generated "
+        "by Stapelkaart to show how it works.",
+    },
+    "stale_notice": {
+        "nl": "CBS is nu niet bereikbaar. U ziet gegevens uit de lokale opslag van {age} geleden.",
+        "en": "CBS cannot be reached now. You are seeing cached data from {age} ago.",
+    },
+    "params_notice": {
+        "nl": "Niet alle instellingen uit de link waren geldig; standaardwaarden gebruikt "
+        "voor: {names}.",
+        "en": "Not all settings in the link were valid; defaults used for: {names}.",
+    },
+    "analysis_completing": {
+        "nl": "Clusters en hotspots berekenen…",
+        "en": "Computing clusters and hotspots…",
+    },
+    "unexpected_error": {
+        "nl": "Er ging iets onverwachts mis. Probeer het opnieuw of kies andere instellingen.",
+        "en": "Something unexpected went wrong. Try again or choose other settings.",
+    },
+    # Sidebar: analysis settings
+    "sb_analysis": {"nl": "Analyse-instellingen", "en": "Analysis settings"},
+    "profile": {"nl": "Indicatorprofiel", "en": "Indicator profile"},
+    "threshold": {"nl": "Drempel 'hoog' (percentiel)", "en": "Threshold 'high' (percentile)"},
+    "threshold_help": {
+        "nl": "Een thema telt als hoog als het gebied op of boven dit percentiel ligt.",
+        "en": "A theme counts as high when the area is at or above this percentile.",
+    },
+    "scope": {"nl": "Vergelijken met", "en": "Compare with"},
+    "scope_gemeente": {"nl": "Gebieden in de gemeente", "en": "Areas in the municipality"},
+    "scope_national": {"nl": "Heel Nederland", "en": "All of the Netherlands"},
+    "scope_selection": {
+        "nl": "Gebieden in een set gemeenten",
+        "en": "Areas in a set of municipalities",
+    },
+    "scope_members": {
+        "nl": "Vergelijken met de gebieden van (naast de eigen gemeente)",
+        "en": "Compare with the areas of (besides this municipality)",
+    },
+    "scope_note_demo": {
+        "nl": "Stapeldam is fictief: vergelijken met andere gemeenten of met heel Nederland "
+        "kan alleen met echte CBS-gegevens.",
+        "en": "Stapeldam is fictitious: comparing with other municipalities or the whole "
+        "country needs real CBS data.",
+    },
+    "scope_note_upload": {
+        "nl": "Met eigen gegevens wordt alleen binnen de gemeente vergeleken: andere gemeenten "
+        "hebben die gegevens niet.",
+        "en": "With own data, areas are compared within the municipality only: other "
+        "municipalities do not have that data.",
+    },
+    "scope_note_selection": {
+        "nl": "Vergelijken met andere gemeenten kan zodra hun gegevens van {year} zijn "
+        "opgehaald (Gegevens ophalen bij CBS).",
+        "en": "Comparing with other municipalities becomes possible once their {year} data "
+        "has been fetched (Fetch data from CBS).",
+    },
+    "scope_note_national": {
+        "nl": "Vergelijken met heel Nederland kan nadat de gegevens van alle gemeenten van "
+        "{year} zijn opgehaald (stapelkaart ingest --year {year} --whole-country).",
+        "en": "Comparing with the whole country becomes possible once the {year} data of all "
+        "municipalities has been fetched (stapelkaart ingest --year {year} --whole-country).",
+    },
+    "cluster_method": {"nl": "Clustermethode", "en": "Clustering method"},
+    "n_clusters": {"nl": "Aantal clusters (k)", "en": "Number of clusters (k)"},
+    "alpha": {"nl": "Significantieniveau hotspots", "en": "Hotspot significance level"},
+    "sb_map": {"nl": "Kaartweergave", "en": "Map display"},
+    "layer": {"nl": "Kaartlaag", "en": "Map layer"},
+    "scheme": {"nl": "Klassenindeling", "en": "Classification"},
+    "scheme_quantiles": {"nl": "Kwantielen", "en": "Quantiles"},
+    "scheme_natural_breaks": {"nl": "Natuurlijke grenzen", "en": "Natural breaks"},
+    "scheme_equal_interval": {"nl": "Gelijke intervallen", "en": "Equal intervals"},
+    "n_classes": {"nl": "Aantal klassen", "en": "Number of classes"},
+    "show_wijken": {"nl": "Wijkgrenzen tonen", "en": "Show wijk boundaries"},
+    "basemap": {"nl": "Achtergrondkaart", "en": "Basemap"},
+    "basemap_pdok_grijs": {"nl": "PDOK grijs", "en": "PDOK grey"},
+    "basemap_osm": {"nl": "OpenStreetMap", "en": "OpenStreetMap"},
+    "basemap_none": {"nl": "Geen", "en": "None"},
+    "share_link": {
+        "nl": "De link in de adresbalk bevat alle instellingen: kopieer hem om deze weergave "
+        "te delen.",
+        "en": "The link in the address bar holds every setting: copy it to share this view.",
+    },
+    # Layers
+    "layer_stacking_score": {"nl": "Stapelingsscore", "en": "Stacking score"},
+    "layer_themes_high": {"nl": "Aantal hoge thema's", "en": "Number of high themes"},
+    "layer_cluster_label": {"nl": "Clustertypologie", "en": "Cluster typology"},
+    "layer_hotspot": {"nl": "Hotspots", "en": "Hotspots"},
+    # Map page
+    "stacking_area": {"nl": "Stapelgebied", "en": "Stacking area"},
+    "map_selected": {"nl": "Geselecteerd gebied", "en": "Selected area"},
+    "map_attribution": {"nl": "Bron: CBS, Kadaster", "en": "Source: CBS, Kadaster"},
+    "map_attribution_demo": {
+        "nl": "Fictieve voorbeelddata (Stapelkaart)",
+        "en": "Fictitious example data (Stapelkaart)",
+    },
+    "map_click_hint": {
+        "nl": "Klik op een gebied op de kaart of kies het in de lijst om het profiel te zien.",
+        "en": "Click an area on the map or pick it from the list to see its profile.",
+    },
+    "map_unavailable": {
+        "nl": "De kaart is nog niet beschikbaar in deze versie.",
+        "en": "The map is not available in this version yet.",
+    },
+    "to_profile": {
+        "nl": "Het volledige profiel staat op het tabblad Gebiedsprofiel.",
+        "en": "The full profile is on the Area profile tab.",
+    },
+    "areas": {"nl": "Gebieden", "en": "Areas"},
+    "with_stacking": {"nl": "Met stapeling", "en": "With stacking"},
+    # Profile page
+    "pick_area": {"nl": "Kies een gebied", "en": "Pick an area"},
+    "search_area": {"nl": "Zoek een buurt of wijk…", "en": "Search a buurt or wijk…"},
+    "col_indicator": {"nl": "Indicator", "en": "Indicator"},
+    "col_value": {"nl": "Waarde", "en": "Value"},
+    "col_gemeente": {"nl": "Gemeente", "en": "Municipality"},
+    "col_national": {"nl": "Nederland", "en": "Netherlands"},
+    "col_percentile": {
+        "nl": "Percentiel in de gemeente (100 = hoogste)",
+        "en": "Percentile in the municipality (100 = highest)",
+    },
+    "col_percentile_need": {
+        "nl": "Percentiel (100 = grootste opgave)",
+        "en": "Percentile (100 = greatest need)",
+    },
+    "theme": {"nl": "Thema", "en": "Theme"},
+    "yes": {"nl": "ja", "en": "yes"},
+    "no": {"nl": "nee", "en": "no"},
+    "all_indicators": {"nl": "Alle indicatoren", "en": "All indicators"},
+    "col_unit": {"nl": "Eenheid", "en": "Unit"},
+    "col_high": {"nl": "Hoog", "en": "High"},
+    "no_national": {
+        "nl": "Een landelijke referentie verschijnt zodra de gegevens van alle gemeenten van "
+        "{year} zijn opgehaald (stapelkaart ingest --year {year} --whole-country).",
+        "en": "A national reference appears once the {year} data of all municipalities has "
+        "been fetched (stapelkaart ingest --year {year} --whole-country).",
+    },
+    "no_national_demo": {
+        "nl": "Stapeldam is een fictieve gemeente: er bestaat geen landelijke referentie voor "
+        "deze voorbeeldcijfers, dus die wordt ook niet getoond.",
+        "en": "Stapeldam is a fictitious municipality: no national reference exists for these "
+        "example figures, so none is shown.",
+    },
+    "national_how": {
+        "nl": "Gemeente: de CBS-cijfers van de gemeente zelf. Nederland: alle {n} gemeenten "
+        "samen, berekend uit de CBS-cijfers per gemeente (aantallen opgeteld, percentages "
+        "gewogen naar woningen, huishoudens of inwoners).",
+        "en": "Municipality: CBS's own figures for the municipality. Netherlands: all {n} "
+        "municipalities together, computed from CBS's figures per municipality (counts "
+        "summed, percentages weighted by dwellings, households or inhabitants).",
+    },
+    "percentile_chart": {
+        "nl": "Percentiel binnen de gemeente (100 = hoogste waarde)",
+        "en": "Percentile within the municipality (100 = highest value)",
+    },
+    "theme_scope": {
+        "nl": "Percentielen van de thema's: vergeleken met {scope}.",
+        "en": "Percentiles of the themes: compared with {scope}.",
+    },
+    "stacking_percentile": {"nl": "Percentiel stapeling", "en": "Stacking percentile"},
+    "stacking": {"nl": "Stapeling", "en": "Stacking"},
+    "themes_high": {"nl": "Hoge thema's", "en": "High themes"},
+    "none": {"nl": "geen", "en": "none"},
+    "cluster": {"nl": "Clusterprofiel", "en": "Cluster profile"},
+    "hotspot": {"nl": "Ruimtelijk patroon", "en": "Spatial pattern"},
+    "rests_on": {
+        "nl": "Gebaseerd op {n} indicatoren: {names}",
+        "en": "Based on {n} indicators: {names}",
+    },
+    "download_profile": {
+        "nl": "Afdrukbaar gebiedsprofiel (HTML)",
+        "en": "Printable area profile (HTML)",
+    },
+    "analysis_unavailable": {
+        "nl": "De stapelingsanalyse is nog niet beschikbaar; u ziet alleen de indicatoren.",
+        "en": "The stacking analysis is not available yet; you see the indicators only.",
+    },
+    # Compare page
+    "compare_pick": {"nl": "Kies twee of meer gebieden", "en": "Pick two or more areas"},
+    "compare_placeholder": {"nl": "Kies gebieden…", "en": "Choose areas…"},
+    "scope_members_placeholder": {"nl": "Kies gemeenten…", "en": "Choose gemeenten…"},
+    "compare_hint": {
+        "nl": "Kies minstens twee gebieden om ze naast elkaar te zien.",
+        "en": "Pick at least two areas to see them side by side.",
+    },
+    # Table page
+    "table_caption": {
+        "nl": "Alle gebieden; klik op een kolomkop om te sorteren.",
+        "en": "All areas; click a column header to sort.",
+    },
+    "downloads": {"nl": "Downloads", "en": "Downloads"},
+    "dl_csv": {"nl": "CSV", "en": "CSV"},
+    "dl_xlsx": {"nl": "Excel (XLSX)", "en": "Excel (XLSX)"},
+    "dl_geojson": {"nl": "GeoJSON", "en": "GeoJSON"},
+    "dl_gpkg": {"nl": "GeoPackage", "en": "GeoPackage"},
+    "export_note": {
+        "nl": "Elke download vermeldt de bronnen, de analyse-instellingen en de toegepaste "
+        "onderdrukking van kleine aantallen.",
+        "en": "Every download states its sources, the analysis settings and the suppression "
+        "of small numbers applied.",
+    },
+    # Upload page
+    "upload_intro": {
+        "nl": "Voeg eigen, geaggregeerde cijfers per buurt of wijk toe. U ziet eerst een "
+        "controle en voorbeeld; pas na bevestigen worden ze gekoppeld.",
+        "en": "Add your own aggregated figures per buurt or wijk. You first see a check and "
+        "preview; they are joined only after you confirm.",
+    },
+    "upload_active": {
+        "nl": "Eigen gegevens gekoppeld: {names}.",
+        "en": "Own data joined: {names}.",
+    },
+    # Uploads, roles and exports (wiring)
+    "upload_level": {"nl": "Niveau van het bestand", "en": "Level of the file"},
+    "upload_name": {"nl": "Naam van de gegevens", "en": "Name of the dataset"},
+    "upload_name_help": {
+        "nl": "Korte naam, bijvoorbeeld wmo_2024. Rollen verwijzen naar deze naam.",
+        "en": "Short name, e.g. wmo_2024. Roles refer to this name.",
+    },
+    "upload_no_permission": {
+        "nl": "Uw rol ({role}) mag geen eigen gegevens toevoegen.",
+        "en": "Your role ({role}) may not add own data.",
+    },
+    "upload_no_datasets": {
+        "nl": "Uw rol ({role}) mag geen eigen gegevens zien; uploaden heeft daarom geen zin.",
+        "en": "Your role ({role}) may not see own data, so uploading is of no use.",
+    },
+    "upload_joined": {
+        "nl": "Gekoppeld als '{name}': {layers}. Kies ze als kaartlaag in de zijbalk.",
+        "en": "Joined as '{name}': {layers}. Choose them as map layer in the sidebar.",
+    },
+    "upload_suppressed": {
+        "nl": "Afgeschermd (kleine aantallen): {n} cel(len) op dit niveau, {primary} primair en "
+        "{secondary} secundair, zodat niemand herkenbaar is en niets terug te rekenen is.",
+        "en": "Suppressed (small numbers): {n} cell(s) at this level, {primary} primary and "
+        "{secondary} secondary, so nobody is recognisable and nothing can be recalculated.",
+    },
+    "upload_join_failed": {
+        "nl": "De gegevens konden niet gekoppeld worden: {reason}. Er is niets veranderd.",
+        "en": "The data could not be joined: {reason}. Nothing was changed.",
+    },
+    "upload_not_this_level": {
+        "nl": "Het bestand heeft wijkcodes; op buurtniveau zijn er geen eigen gegevens.",
+        "en": "The file has wijk codes; there is no own data at buurt level.",
+    },
+    "suppressed_caption": {
+        "nl": "Lege cellen bij eigen gegevens zijn onderdrukt (kleine aantallen): {n} cel(len).",
+        "en": "Empty cells of own data are suppressed (small numbers): {n} cell(s).",
+    },
+    "suppressed_area": {
+        "nl": "Onderdrukt (kleine aantallen) in dit gebied:",
+        "en": "Suppressed (small numbers) in this area:",
+    },
+    "export_not_allowed": {
+        "nl": "Uw rol ({role}) mag op dit niveau geen gegevens downloaden.",
+        "en": "Your role ({role}) may not download data at this level.",
+    },
+    "account_local": {
+        "nl": "Lokaal gebruik (één gebruiker), rol: {role}",
+        "en": "Local use (single user), role: {role}",
+    },
+    "account_user": {"nl": "Ingelogd als {email} ({role})", "en": "Logged in as {email} ({role})"},
+    "logout": {"nl": "Uitloggen", "en": "Log out"},
+    "role_no_levels": {
+        "nl": "Uw rol ({role}) heeft geen toegang tot cijfers per buurt of wijk. Vraag de "
+        "beheerder van Stapelkaart in uw gemeente om toegang.",
+        "en": "Your role ({role}) has no access to figures per buurt or wijk. Ask your "
+        "municipality's Stapelkaart administrator for access.",
+    },
+    # About page
+    "about_md": {
+        "nl": """
+### Over Stapelkaart
+Stapelkaart laat zien in welke buurten en wijken sociale opgaven zich **opstapelen**:
+veel corporatiewoningen, veel mensen in de bijstand of met een uitkering, veel Wmo-gebruik
+en veel jeugdzorg.
+
+#### Bronnen
+- **CBS Kerncijfers Wijken en Buurten** (KWB), via de open data-dienst van CBS (StatLine, OData).
+- **CBS/Kadaster Wijk- en buurtkaart** (gebiedsgrenzen), via PDOK.
+- Achtergrondkaart: **PDOK BRT-Achtergrondkaart** (Kadaster) of **OpenStreetMap**
+  (© OpenStreetMap-bijdragers).
+- Bron: CBS, Kadaster. Deze gegevens vallen onder de licentie **CC BY 4.0**
+  (Naamsvermelding 4.0 Internationaal).
+
+#### Methode in het kort
+1. Per thema (wonen, inkomen en uitkeringen, zorg) worden indicatoren omgezet naar een
+   percentiel binnen de gekozen vergelijkingsgroep.
+2. Een thema telt als **hoog** als het gebied op of boven de gekozen drempel ligt;
+   de **stapelingsscore** combineert de thema's, het **aantal hoge thema's** telt ze.
+3. Een **clustertypologie** groepeert gebieden met een vergelijkbaar profiel.
+4. **Hotspots** (Local Moran's I) tonen waar hoge of lage waarden ruimtelijk samenvallen,
+   op het gekozen significantieniveau.
+
+Een hoge score is een signaal om het gesprek te beginnen, geen oordeel over een buurt of
+haar bewoners.
+
+#### Privacy
+Stapelkaart gebruikt alleen **geaggregeerde** cijfers per buurt of wijk, nooit gegevens over
+personen. Kleine aantallen worden **onderdrukt** (niet getoond) zodat niemand herkenbaar is;
+waarden die CBS geheimhoudt, blijven leeg. Eigen gegevens die u uploadt, blijven in deze
+sessie en worden niet opgeslagen of gedeeld.
+""",
+        "en": """
+### About Stapelkaart
+Stapelkaart shows in which buurten and wijken social problems **stack up**: many
+housing-corporation dwellings, many people on social assistance or benefits, high Wmo use and
+high youth care use.
+
+#### Sources
+- **CBS Kerncijfers Wijken en Buurten** (KWB), via the CBS open data service (StatLine, OData).
+- **CBS/Kadaster Wijk- en buurtkaart** (area boundaries), via PDOK.
+- Basemap: **PDOK BRT-Achtergrondkaart** (Kadaster) or **OpenStreetMap**
+  (© OpenStreetMap contributors).
+- Source: CBS, Kadaster. This data is licensed under **CC BY 4.0**.
+
+#### Method in short
+1. Per theme (housing, income and benefits, care) indicators become a percentile within the
+   chosen comparison group.
+2. A theme counts as **high** when the area is at or above the chosen threshold; the
+   **stacking score** combines the themes, the **number of high themes** counts them.
+3. A **cluster typology** groups areas with a similar profile.
+4. **Hotspots** (Local Moran's I) show where high or low values coincide in space, at the
+   chosen significance level.
+
+A high score is a reason to start a conversation, not a judgement of a buurt or its residents.
+
+#### Privacy
+Stapelkaart only uses **aggregated** figures per buurt or wijk, never data about persons.
+Small numbers are **suppressed** (not shown) so that nobody can be recognised; values CBS keeps
+secret stay empty. Own data you upload stays in this session and is neither stored nor shared.
+""",
+    },
+    "about_data": {"nl": "Huidige gegevens", "en": "Current data"},
+    # Age of a cached copy, in the stale-data notice.
+    "age_minutes": {"nl": "{n} minuten", "en": "{n} minutes"},
+    "age_hours": {"nl": "{n} uur", "en": "{n} hours"},
+    "age_days": {"nl": "{n} dagen", "en": "{n} days"},
+    # The upload form (views.upload_view).
+    "upload_form_title": {"nl": "Eigen cijfers toevoegen", "en": "Add own figures"},
+    "upload_form_intro": {
+        "nl": "Alleen geaggregeerde aantallen per {level} (één regel per gebied, een kolom met "
+        "CBS-codes of gebiedsnamen en kolommen met aantallen; exports uit 'in Cijfers' werken "
+        "ook). Nooit gegevens over personen. Cellen kleiner dan {threshold} worden afgeschermd.",
+        "en": "Only aggregated counts per {level} (one row per area, a column of CBS codes or area "
+        "names and columns of counts; 'in Cijfers' exports work too). Never data about persons."
+        " Cells below {threshold} are suppressed.",
+    },
+    "upload_form_choose": {
+        "nl": "Kies een CSV- of Excel-bestand",
+        "en": "Choose a CSV or Excel file",
+    },
+    "upload_form_choose_help": {
+        "nl": "CSV met puntkomma, komma of tab; Excel (.xlsx) zonder macro's.",
+        "en": "CSV with semicolon, comma or tab; Excel (.xlsx) without macros.",
+    },
+    "upload_form_sheet": {"nl": "Werkblad", "en": "Sheet"},
+    "upload_form_sheet_help": {
+        "nl": "De werkmap heeft meer werkbladen; kies het juiste.",
+        "en": "The workbook has several sheets; choose the right one.",
+    },
+    "upload_form_in_use": {
+        "nl": "In gebruik: {n} gebieden, {k} kolom(men).",
+        "en": "In use: {n} areas, {k} column(s).",
+    },
+    "upload_form_file": {"nl": "Bestand: ", "en": "File: "},
+    "upload_form_remove": {"nl": "Eigen cijfers verwijderen", "en": "Remove own figures"},
+    "upload_form_no_den": {"nl": "(geen noemer)", "en": "(no denominator)"},
+    "upload_form_pairs": {
+        "nl": "Teller en noemer (optioneel)",
+        "en": "Numerator and denominator (optional)",
+    },
+    "upload_form_pairs_help": {
+        "nl": "Kies per kolom met aantallen de kolom waar het een deel van is, bijvoorbeeld "
+        "Wmo-cliënten van inwoners. Een teller mag nooit groter zijn dan zijn noemer.",
+        "en": "For each count column, choose the column it is part of, e.g. Wmo clients of "
+        "inhabitants. A numerator may never exceed its denominator.",
+    },
+    "upload_form_preview": {
+        "nl": "**Voorbeeld van het bestand** (eerste regels)",
+        "en": "**Preview of the file** (first rows)",
+    },
+    "upload_form_checked": {
+        "nl": "Het bestand is gecontroleerd: {n} gebieden, geen fouten",
+        "en": "The file was checked: {n} areas, no errors",
+    },
+    "upload_form_warnings": {"nl": ", {n} waarschuwing(en).", "en": ", {n} warning(s)."},
+    "upload_form_refused": {
+        "nl": "Het bestand kan niet gebruikt worden: {n} fout(en). Er is niets opgeslagen; de "
+        "eerder gebruikte gegevens blijven ongewijzigd.",
+        "en": "The file cannot be used: {n} error(s). Nothing was stored; the data used before "
+        "stays unchanged.",
+    },
+    "upload_form_below": {
+        "nl": "**Cellen onder de drempel** (worden afgeschermd)",
+        "en": "**Cells below the threshold** (will be suppressed)",
+    },
+    "upload_form_code": {"nl": "Code", "en": "Code"},
+    "upload_form_column": {"nl": "Kolom", "en": "Column"},
+    "upload_form_value": {"nl": "Waarde", "en": "Value"},
+    "upload_form_confirm": {"nl": "Gegevens gebruiken", "en": "Use the data"},
+    "upload_form_names_title": {
+        "nl": "**Gebiedsnamen gekoppeld aan CBS-gebieden**",
+        "en": "**Area names matched to CBS areas**",
+    },
+    "upload_form_names_summary": {
+        "nl": "{matched} van de {total} namen gekoppeld ({exact} precies gelijk, {normalised} na "
+        "gelijktrekken van hoofdletters, 'Buurt ' en 'e.o.', {accepted} door u gekozen); "
+        "{suggested} nog te kiezen, {unmatched} niet gevonden. Alleen gekoppelde regels worden "
+        "gebruikt.",
+        "en": "{matched} of the {total} names matched ({exact} exact, {normalised} after "
+        "normalising "
+        "case, 'Buurt ' and 'e.o.', {accepted} chosen by you); {suggested} still to choose, "
+        "{unmatched} not found. Only matched rows are used.",
+    },
+    "upload_form_names_choose": {
+        "nl": "Bijna gelijke namen: kies het juiste CBS-gebied",
+        "en": "Near misses: choose the right CBS area",
+    },
+    "upload_form_names_choose_help": {
+        "nl": "Deze namen komen niet precies voor bij CBS. Kies per naam het gebied dat "
+        "bedoeld is; "
+        "zonder keuze wordt de regel niet gebruikt.",
+        "en": "These names do not occur exactly at CBS. Choose the intended area for each name; "
+        "without a choice the row is not used.",
+    },
+    "upload_form_names_skip": {"nl": "(niet gebruiken)", "en": "(do not use)"},
+    "upload_form_names_unmatched": {
+        "nl": "**Niet gevonden** (deze regels worden niet gebruikt)",
+        "en": "**Not found** (these rows are not used)",
+    },
+    "upload_form_names_file": {"nl": "Naam in het bestand", "en": "Name in the file"},
+    "upload_form_names_cbs": {"nl": "CBS-naam", "en": "CBS name"},
+    "upload_form_names_how": {"nl": "Koppeling", "en": "Match"},
+    "upload_form_how_exact": {"nl": "precies gelijk", "en": "exact"},
+    "upload_form_how_normalised": {"nl": "na gelijktrekken", "en": "normalised"},
+    "upload_form_how_accepted": {"nl": "door u gekozen", "en": "chosen by you"},
+    # Fixed texts on the map (mapview.legend.MAP_TEXT_KEYS).
+    "map_no_data": {
+        "nl": "geen gegevens / onderdrukt",
+        "en": "no data / suppressed",
+    },  # legend row of hatched areas
+    # tooltip of an area without a value
+    "map_missing": {"nl": "geen gegevens", "en": "no data"},
+    "map_suppressed": {
+        "nl": "onderdrukt (kleine aantallen)",
+        "en": "suppressed (small numbers)",
+    },  # tooltip of a suppressed area
+    "map_wijk_boundary": {
+        "nl": "Wijkgrens",
+        "en": "District boundary (wijk)",
+    },  # legend row of the wijk outlines
+    "map_basemap_unavailable": {
+        "nl": "Achtergrondkaart niet beschikbaar",
+        "en": "Basemap unavailable",
+    },  # note when tiles fail
+    "map_legend_hide": {
+        "nl": "Legenda verbergen",
+        "en": "Hide legend",
+    },  # fold button of the legend
+    "map_legend_show": {"nl": "Legenda tonen", "en": "Show legend"},
+    "map_number_format": {
+        "nl": "nl",
+        "en": "en",
+    },  # "nl": 1.234,5 – "en": 1,234.5 (tooltips and legend)
+    "map_unit_count": {"nl": "aantal", "en": "number"},
+    "map_unit_per_1000": {"nl": "per 1.000 inwoners", "en": "per 1,000 inhabitants"},
+    "map_unit_x1000_euro": {"nl": "euro", "en": "euro"},
+    "map_unit_ha": {"nl": "hectare", "en": "hectares"},
+    "map_unit_per_km2": {"nl": "inwoners per km²", "en": "inhabitants per km²"},
+    "map_unit_index": {"nl": "index", "en": "index"},
+}
+
+
+def t(key: str, lang: str = "nl", **values: object) -> str:
+    """Return the text for ``key`` in ``lang``, with ``{placeholders}`` filled in.
+
+    Parameters
+    ----------
+    key
+        Key in :data:`TEXTS`.
+    lang
+        ``"nl"`` or ``"en"``; English falls back to Dutch when a text is missing.
+    **values
+        Values for the placeholders in the text.
+
+    Returns
+    -------
+    str
+        The text; the key itself when it is unknown.
+    """
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry["nl"]
+    return text.format(**values) if values else text
+
+
+#: English short names of the built-in indicators, by their Dutch ``short_nl``
+#: (``layers.INDICATORS``); cluster labels are built from these.
+SHORT_LABELS_EN: dict[str, str] = {
+    "corporatiebezit": "corporation housing",
+    "huur": "rental",
+    "bijstand": "social assistance",
+    "AO/WW": "disability/unemployment benefits",
+    "uitkeringen": "benefits",
+    "Wmo": "Wmo",
+    "jeugdzorg": "youth care",
+    "armoede": "poverty",
+    "sociaal minimum": "social minimum",
+    "laag inkomen": "low income",
+    "lage inkomens": "low incomes",
+    "inkomen": "income",
+}
+
+#: The levels of ``models.typology`` cluster labels and the no-cluster label, in English.
+_CLUSTER_WORDS_EN: dict[str, str] = {
+    "hoge stapeling": "high stacking",
+    "verhoogd": "elevated",
+    "weinig opgaven": "few problems",
+    "gemiddeld": "average",
+    "gemiddeld, laag": "average, low",
+    "alle thema's": "all themes",
+    "onvoldoende gegevens": "insufficient data",
+}
+_CLUSTER_LABEL = re.compile(r"^(?P<body>.*?)(?P<suffix> \(\d+\))?$", re.DOTALL)
+
+
+def cluster_label_en(label: object) -> str:
+    """English rendering of a Dutch cluster label of :func:`models.typology.cluster_areas`.
+
+    ``"hoge stapeling: bijstand + corporatiebezit"`` becomes ``"high stacking:
+    social assistance + corporation housing"``. Only the app's display changes;
+    the analysis table and exports keep the Dutch label. Names not in
+    :data:`SHORT_LABELS_EN` (own data) stay as they are; anything that is not
+    such a label is returned unchanged.
+
+    Parameters
+    ----------
+    label
+        A Dutch cluster label (or a missing value).
+
+    Returns
+    -------
+    str
+        The label in English.
+    """
+    text = str(label)
+    match = _CLUSTER_LABEL.match(text)
+    if match is None:  # the pattern matches any text; for the type checker
+        return text
+    body, suffix = match["body"], match["suffix"] or ""
+    level, sep, rest = body.partition(": ")
+    if level not in _CLUSTER_WORDS_EN:
+        return text
+    if not sep:
+        return _CLUSTER_WORDS_EN[level] + suffix
+    if rest in _CLUSTER_WORDS_EN:
+        parts = _CLUSTER_WORDS_EN[rest]
+    else:
+        parts = " + ".join(SHORT_LABELS_EN.get(p, p) for p in rest.split(" + "))
+    return f"{_CLUSTER_WORDS_EN[level]}: {parts}{suffix}"
