@@ -13,6 +13,7 @@ This module applies them to the app's analysis table:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NoReturn
 
 import geopandas as gpd
 import numpy as np
@@ -22,13 +23,11 @@ import streamlit as st
 from cbs_ingest.columns import COLUMNS_BY_NAME
 from cbs_ingest.errors import InputError
 from geo_app.access.roles import (
-    LOCAL_ROLE,
     Purpose,
     Role,
     current_session,
     filter_indicators,
     load_access_config,
-    require_role,
 )
 from geo_app.session.i18n import t
 from layers import INDICATORS
@@ -118,21 +117,43 @@ def _account(session, lang: str) -> None:
     sb.button(t("logout", lang), on_click=st.logout, key="logout", icon=":material/logout:")
 
 
+def _no_access(message: str, *, lang: str, session=None, config=None) -> NoReturn:
+    """Show why there is no access (with a log-in or log-out button) and stop the run."""
+    st.error(message)
+    if session is not None and session.mode == "oidc" and not session.logged_in:
+        provider = config.login_provider if config else None
+        st.button(
+            "Inloggen", on_click=st.login, args=(provider,) if provider else (), type="primary"
+        )
+    elif session is not None and session.logged_in:
+        st.button(t("logout", lang), on_click=st.logout, key="logout_main")
+    st.stop()
+    raise PermissionError(message)  # st.stop() ends the run; never fall through to data
+
+
 def resolve(lang: str) -> Role:
     """The role of this run; shows a Dutch message and stops the run when there is none.
 
-    A broken roles configuration stops the app with the message naming the
-    entry; without configuration and login the app runs in local single-user mode.
+    Fails closed: a broken roles configuration, an error while looking up the
+    person or their role, a missing claim or an unknown user all end in a
+    no-access message. Only without login configured does the app run in
+    local single-user mode with the local role.
     """
     try:
         config = load_access_config(secrets=st.secrets, indicators=known_keys())
     except InputError as exc:
-        st.error(exc.nl)
-        st.stop()
-    session = current_session(config)
+        _no_access(exc.nl, lang=lang)
+    try:
+        session = current_session(config)
+    except Exception:  # noqa: BLE001 - whatever went wrong, nobody gets in
+        _no_access(t("role_lookup_failed", lang), lang=lang)
     if session.role is None:
-        require_role(config)  # login or no-access screen; stops the run
-    role = session.role or LOCAL_ROLE
+        if session.mode == "oidc" and not session.logged_in:
+            _no_access(
+                session.reason_nl or t("role_none", lang), lang=lang, session=session, config=config
+            )
+        _no_access(t("role_none", lang), lang=lang, session=session, config=config)
+    role = session.role
     _account(session, lang)
     if not any(role.may_see(level=lv) for lv in ("buurt", "wijk")):
         st.info(t("role_no_levels", lang, role=role.label))

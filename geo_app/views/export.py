@@ -17,7 +17,7 @@ from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context
 from layers import export
-from layers.disclosure import DEFAULT_THRESHOLD
+from layers.disclosure import DEFAULT_THRESHOLD, public_log
 from layers.escape import escape_markdown
 
 __all__ = [
@@ -56,7 +56,7 @@ def export_meta(ctx: Context) -> dict[str, Any]:
     if ctx.upload is not None:
         cells = [
             f"{r.code} {r.column}: {r.explanation_nl}"
-            for r in ctx.upload["log"].itertuples(index=False)
+            for r in public_log(ctx.upload["log"]).itertuples(index=False)
         ]
     return {
         "sources": _data.sources(ctx.loaded),
