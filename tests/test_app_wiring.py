@@ -588,10 +588,10 @@ def test_a_missing_email_claim_means_no_access(monkeypatch, tmp_path):
 
 
 def test_an_unknown_user_means_no_access_even_with_a_local_role(monkeypatch, tmp_path):
+    from geo_app.access import resolve as _access
     from geo_app.access import roles
 
     # The roles file has a local_role ("gemeente"); with login it must never be used.
-    from geo_app.access import resolve as _access
 
     unknown = roles.Session("oidc", True, "vreemde@elders.example", None, "")
     _with_auth(monkeypatch, tmp_path, unknown)

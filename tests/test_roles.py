@@ -2,16 +2,13 @@ from __future__ import annotations
 
 import tomllib
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cbs_ingest.errors import InputError
 from geo_app.access.roles import (
     ENV_VAR,
-    LOCAL_ROLE,
     allowed_datasets,
-    filter_frame,
     filter_indicators,
     load_access_config,
     parse_access_config,
@@ -135,22 +132,6 @@ def test_filter_indicators_and_datasets(config):
     assert allowed_datasets(["wmo_2024"], config.roles["gemeente"]) == ["wmo_2024"]
     with pytest.raises(ValueError, match="purpose"):
         filter_indicators(INDICATORS, wijkteam, purpose="print")
-
-
-def test_filter_frame_drops_levels_and_columns_without_mutating(config, demo_frames):
-    frame = pd.concat([demo_frames[k] for k in ("buurt", "wijk", "gemeente")])
-    before = frame.copy()
-    corporatie = filter_frame(frame, config.roles["corporatie"])
-    assert set(corporatie["level"]) == {"wijk", "gemeente"}
-    assert "pct_corporation_owned" in corporatie and "wmo_clients" not in corporatie
-    assert {"code", "name", "geometry"} <= set(corporatie.columns)
-    assert filter_frame(frame, config.roles["corporatie"], purpose="export").empty
-    export = filter_frame(frame, config.roles["wijkteam"], purpose="export")
-    assert set(export["level"]) == {"wijk"}
-    kept = [c for c in export.columns if c in INDICATORS]
-    assert kept == ["wmo_clients"]
-    pd.testing.assert_frame_equal(frame, before)
-    assert filter_frame(frame, LOCAL_ROLE).shape == frame.shape
 
 
 BAD = [

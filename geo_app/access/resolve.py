@@ -12,7 +12,8 @@ This module applies them to the app's analysis table:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import NoReturn
 
 import geopandas as gpd
@@ -86,15 +87,61 @@ def _blank(table: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
     return table
 
 
-def view_table(table: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:
-    """The analysis table as a role may see it (a copy)."""
+def view_table(
+    table: gpd.GeoDataFrame, role: Role, *, theme_names: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
+    """The analysis table as a role may see it (a copy). The app's one role filter.
+
+    Themes the role may not see are left out of what the analysis says about an
+    area: ``high_themes`` lists only visible themes and ``themes_high`` counts
+    them, and a cluster label that names themes becomes "Cluster <n>" when the
+    analysis used a theme the role may not see.
+
+    Parameters
+    ----------
+    table
+        The analysis table (``geo_app.session.analysis.analyse``).
+    role
+        The role of this run.
+    theme_names
+        Indicator key -> the name ``high_themes`` uses for it, for every theme
+        the analysis used. Without it, a role that may not see every indicator
+        gets no theme names at all.
+    """
     out = table.copy()
     hidden = [c for c in _indicator_columns(out.columns) if not visible(role, c)]
     out = out.drop(columns=hidden)
     for key, columns in ANALYSIS_GROUPS.items():
         if not visible(role, key):
             out = _blank(out, columns)
+    if theme_names is None:
+        unseen = ["*"] if hidden else []
+    else:
+        unseen = [name for key, name in theme_names.items() if not visible(role, key)]
+    if unseen:
+        out = _without_themes(out, unseen)
     return out
+
+
+def _without_themes(table: gpd.GeoDataFrame, names: list[str]) -> gpd.GeoDataFrame:
+    """Leave themes (``"*"``: all) out of ``high_themes``, its count and cluster labels."""
+    if "high_themes" in table.columns and table["high_themes"].notna().any():
+        listed = table["high_themes"].fillna("").astype(str)
+        if names == ["*"]:
+            kept = listed.map(lambda _: "")
+        else:
+            pattern = re.compile(
+                "(?:^|, )(?:" + "|".join(re.escape(n) for n in names) + ")(?=, |$)"
+            )
+            kept = listed.map(lambda text: pattern.sub("", text).removeprefix(", "))
+        table["high_themes"] = kept.where(table["high_themes"].notna(), None)
+        if "themes_high" in table.columns:
+            count = kept.map(lambda text: len(text.split(", ")) if text else 0)
+            table["themes_high"] = count.where(table["themes_high"].notna())
+    if "cluster_label" in table.columns and "cluster" in table.columns:
+        numbered = table["cluster"].map(lambda c: None if pd.isna(c) else f"Cluster {int(c)}")
+        table["cluster_label"] = numbered.where(numbered.notna(), table["cluster_label"])
+    return table
 
 
 def export_table(table: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:

@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import pandas as pd
-
-from cbs_ingest.columns import FRAME_KEYS, LEVELS
+from cbs_ingest.columns import LEVELS
 from cbs_ingest.errors import InputError
 
 __all__ = [
@@ -35,7 +33,6 @@ __all__ = [
     "Session",
     "allowed_datasets",
     "current_session",
-    "filter_frame",
     "filter_indicators",
     "load_access_config",
     "parse_access_config",
@@ -364,48 +361,6 @@ def filter_indicators(keys: Iterable[str], role: Role, *, purpose: Purpose = "vi
     """The indicator keys a role may see (or export), in the given order."""
     _, allowed = role._scope(purpose)
     return [k for k in keys if allowed is None or k in allowed]
-
-
-def filter_frame(
-    frame: pd.DataFrame,
-    role: Role,
-    *,
-    indicators: Iterable[str] | None = None,
-    purpose: Purpose = "view",
-) -> pd.DataFrame:
-    """Return the rows and columns of an area frame that a role may see or export.
-
-    Parameters
-    ----------
-    frame
-        Area frame(s) with a ``level`` column; not modified.
-    role
-        The current role.
-    indicators
-        The frame's indicator columns; by default every column that is not a
-        frame key, ``geometry`` or a private (``_``) column.
-    purpose
-        ``"view"`` or ``"export"``.
-
-    Returns
-    -------
-    DataFrame
-        A copy with rows of permitted levels and permitted indicator columns
-        (other columns kept).
-    """
-    if "level" not in frame.columns:
-        raise ValueError("frame has no 'level' column")
-    levels, _ = role._scope(purpose)
-    if indicators is None:
-        indicators = [
-            c
-            for c in frame.columns
-            if c not in FRAME_KEYS and c != "geometry" and not str(c).startswith("_")
-        ]
-    indicators = list(indicators)
-    allowed = set(filter_indicators(indicators, role, purpose=purpose))
-    drop = [c for c in indicators if c not in allowed and c in frame.columns]
-    return frame.loc[frame["level"].isin(levels)].drop(columns=drop).copy()
 
 
 def allowed_datasets(names: Iterable[str], role: Role) -> list[str]:
