@@ -365,6 +365,33 @@ def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path
     assert not REASON_WORDS.search(meta.to_csv())
 
 
+def test_the_printable_profile_and_notes_never_say_why_a_cell_is_hidden():
+    from geo_app.views.export import export_meta
+    from geo_app.views.profile_report import area_profile, profile_html
+
+    ctx, entry = _ctx_after_upload()
+    log = entry["log"]
+    assert set(log["reason"]) == {"primary", "secondary"}  # both kinds are hidden here
+    pages = {}
+    for reason in ("primary", "secondary"):
+        code = log.loc[log["reason"] == reason, "code"].iloc[0]
+        notes = _own_data.notes_nl(entry, code)
+        meta = export_meta(ctx)
+        page = profile_html(
+            area_name="Gebied",
+            area_code=code,
+            gemeente_name="Stapeldam",
+            profile=area_profile(ctx.table, code, ctx.infos),
+            summary={},
+            sources=meta["sources"],
+            settings=meta["settings"],
+            suppression=meta["suppression"] + " Onderdrukt in dit gebied: " + "; ".join(notes),
+        )
+        assert "verborgen" in page and not REASON_WORDS.search(page)
+        pages[reason] = notes
+    assert pages["primary"] == pages["secondary"]  # the same words for either kind
+
+
 def test_export_respects_the_role():
     from geo_app.access.resolve import export_table
     from geo_app.access.roles import load_access_config
