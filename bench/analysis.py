@@ -3,7 +3,8 @@
 Run from the repository root: ``python -m bench.analysis [--quick]``.
 
 Times :func:`models.run_analysis` (indicators, stacking scores, clustering,
-hotspots with 999 permutations; the app's settings) on
+hotspots with 999 permutations; the app's settings, without the rank
+uncertainty, which ``bench/uncertainty.py`` times against its own budgets) on
 
 * the 3,393 real national wijken of KWB 2024 (budget about 1 s);
 * a synthetic buurt layer of about 14,000 areas made by cutting every national
@@ -51,7 +52,12 @@ def measure(frame, *, repeat: int, permutations: int) -> dict:
 
         t0, c0 = time.perf_counter(), time.process_time()
         result = run_analysis(
-            frame, scope="gemeente", weights=graph, permutations=permutations, progress=mark
+            frame,
+            scope="gemeente",
+            weights=graph,
+            permutations=permutations,
+            resamples=0,
+            progress=mark,
         )
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)

@@ -91,6 +91,9 @@ class Profile:
         An area is flagged as a stacking area when at least this many themes are high.
     min_indicators
         Scores are computed only for areas with at least this many themes available.
+    smoothing
+        Rank and flag on the empirically Bayes-smoothed values (see
+        :mod:`models.reliability`) instead of the raw ones.
     """
 
     key: str
@@ -99,6 +102,7 @@ class Profile:
     themes: tuple[Theme, ...]
     flag_min_themes: int = 3
     min_indicators: int = 3
+    smoothing: bool = False
 
     def __post_init__(self) -> None:
         if not self.themes:
@@ -198,8 +202,23 @@ _DORDRECHT = Profile(
     min_indicators=3,
 )
 
+_SMOOTHED = Profile(
+    "gladgestreken",
+    "Standaard, kleine gebieden gladgestreken",
+    "Als het standaardprofiel, maar elk cijfer is naar het niveau van de eigen gemeente "
+    "getrokken naar mate het op weinig inwoners rust (empirical Bayes). Een klein gebied komt "
+    "dan niet bovenaan door één afrondingsstap of één instelling; de ruwe cijfers blijven "
+    "zichtbaar.",
+    _DEFAULT.themes,
+    flag_min_themes=3,
+    min_indicators=3,
+    smoothing=True,
+)
+
 #: Built-in profiles by key, default first.
-PROFILES: Mapping[str, Profile] = {p.key: p for p in (_DEFAULT, _BROAD, _CRUDE, _DORDRECHT)}
+PROFILES: Mapping[str, Profile] = {
+    p.key: p for p in (_DEFAULT, _SMOOTHED, _BROAD, _CRUDE, _DORDRECHT)
+}
 
 
 def get_profile(key: str) -> Profile:

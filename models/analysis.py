@@ -15,13 +15,15 @@ from layers.indicators import Indicator, compute_indicators, get_indicator
 from layers.profiles import Profile, get_profile
 from layers.standardise import NATIONAL_RATES_2024, AgeRates, fit_age_rates
 from models.hotspots import HotspotResult, build_weights, local_hotspots
+from models.reliability import ReliabilityResult, count_basis, smooth_indicators
 from models.stacking import StackingResult, stacking_scores
 from models.typology import NO_CLUSTER_LABEL, Method, TypologyResult, cluster_areas
+from models.uncertainty import UncertaintyResult, rank_uncertainty
 
 if TYPE_CHECKING:
     from libpysal.graph import Graph
 
-__all__ = ["SCOPES", "Scope", "AnalysisResult", "run_analysis", "OUTPUT_COLUMNS"]
+__all__ = ["SCOPES", "Scope", "AnalysisResult", "run_analysis", "OUTPUT_COLUMNS", "SMOOTHED_SUFFIX"]
 
 #: A comparison scope (the keys of :data:`SCOPES`).
 Scope = Literal["gemeente", "selection", "national"]
@@ -42,11 +44,20 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "high_themes",
     "stacking_flag",
     "n_indicators",
+    "reliability",
+    "reliability_class",
+    "stacking_percentile_lo",
+    "stacking_percentile_hi",
+    "stacking_stability",
+    "stability_class",
     "cluster",
     "cluster_label",
     "hotspot",
     "gi_hotspot",
 )
+
+#: Suffix of the smoothed value of each indicator used (next to the raw one).
+SMOOTHED_SUFFIX = "_smoothed"
 
 _ID_COLUMNS = ("code", "name", "level", "gemeentecode", "gemeentenaam", "wijkcode")
 
@@ -58,9 +69,10 @@ class AnalysisResult:
     Attributes
     ----------
     table
-        GeoDataFrame aligned to the input index: identifiers, the indicator
-        values used (one column per indicator key), then :data:`OUTPUT_COLUMNS`
-        (``high_themes`` lists the high themes in Dutch: the "why").
+        GeoDataFrame aligned to the input index: identifiers, the raw indicator
+        values used (one column per indicator key), their smoothed values
+        (``<key>_smoothed``), then :data:`OUTPUT_COLUMNS` (``high_themes`` lists
+        the high themes in Dutch: the "why").
     profile
         The profile used.
     indicators
@@ -68,6 +80,10 @@ class AnalysisResult:
     stacking, typology, hotspots
         The sub-results with their diagnostics (``typology``/``hotspots`` may be
         ``None`` when skipped or impossible).
+    reliability
+        Smoothed values, shrinkage and reliability per indicator used.
+    uncertainty
+        Rank intervals and stability (``None`` when ``resamples=0``).
     settings
         The options used, for provenance in exports.
     notes
@@ -82,6 +98,8 @@ class AnalysisResult:
     hotspots: HotspotResult | None
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    reliability: ReliabilityResult | None = None
+    uncertainty: UncertaintyResult | None = None
 
 
 def _choose(profile: Profile, values: pd.DataFrame, notes: list[str]) -> dict[str, str]:
@@ -133,6 +151,8 @@ def run_analysis(
     reference: pd.DataFrame | None = None,
     extra_indicators: Iterable[Indicator] = (),
     age_rates: str | Mapping[str, AgeRates] = "national",
+    smoothing: bool | None = None,
+    resamples: int = 200,
     cluster_method: Method = "kmeans",
     n_clusters: int | None = None,
     clustering: bool = True,
@@ -162,6 +182,12 @@ def run_analysis(
     age_rates
         Reference rates for age-standardised indicators: ``"national"`` (KWB
         2024 estimates), ``"fit"`` (estimated on ``frame``) or a mapping.
+    smoothing
+        Rank and flag on the smoothed values (:mod:`models.reliability`);
+        ``None``: as the profile says. The raw values are in the table either way.
+    resamples
+        Draws for the rank interval and stability (:mod:`models.uncertainty`);
+        ``0`` skips them (the columns are then empty), e.g. for a first map.
     cluster_method
         ``"kmeans"``, ``"ward"`` or ``"gmm"``.
     n_clusters
@@ -213,21 +239,62 @@ def run_analysis(
     directions = {t: get_indicator(k, extra).direction for t, k in chosen.items()}
     thresholds = {t: themes[t].threshold for t in chosen}
 
+    report(0.15, "smoothing small areas")
+    smooth = prof.smoothing if smoothing is None else bool(smoothing)
+    used = pd.DataFrame({k: values[k] for k in chosen.values()}, index=frame.index)
+    reliability = smooth_indicators(frame, used, extra=extra, rates=rates)
+    rank_values = theme_values
+    if smooth:
+        rank_values = pd.DataFrame(
+            {t: reliability.smoothed[k] for t, k in chosen.items()}, index=frame.index
+        )
+
     report(0.2, "computing stacking scores")
     ref_values = None
     if scope == "national":
         ref_ind = compute_indicators(reference, list(chosen.values()), extra=extra, rates=rates)
+        if smooth:
+            ref_ind = smooth_indicators(reference, ref_ind, extra=extra, rates=rates).smoothed
         ref_values = pd.DataFrame({t: ref_ind[k] for t, k in chosen.items()})
     groups = frame["gemeentecode"] if scope == "gemeente" else None
+    min_indicators = min(prof.min_indicators, len(chosen))
+    flag_min_themes = min(prof.flag_min_themes, len(chosen))
     stacking = stacking_scores(
-        theme_values,
-        directions=directions,
-        thresholds=thresholds,
+        rank_values,
         groups=groups,
         reference=ref_values,
-        min_indicators=min(prof.min_indicators, len(chosen)),
-        flag_min_themes=min(prof.flag_min_themes, len(chosen)),
+        directions=directions,
+        thresholds=thresholds,
+        min_indicators=min_indicators,
+        flag_min_themes=flag_min_themes,
     )
+
+    report(0.3, "resampling rank uncertainty")
+    uncertainty = None
+    if resamples > 0:
+        bases = {
+            t: count_basis(frame, get_indicator(k, extra), rates=rates) for t, k in chosen.items()
+        }
+        shrink = None
+        if smooth:
+            shrink = tuple(
+                pd.DataFrame({t: getattr(reliability, a)[k] for t, k in chosen.items()})
+                for a in ("shrinkage", "level")
+            )
+        uncertainty = rank_uncertainty(
+            rank_values,
+            bases,
+            groups=groups,
+            reference=ref_values,
+            smoothing=shrink,
+            resamples=resamples,
+            seed=seed,
+            order=frame["code"] if "code" in frame.columns else None,
+            directions=directions,
+            thresholds=thresholds,
+            min_indicators=min_indicators,
+            flag_min_themes=flag_min_themes,
+        )
 
     report(0.35, "clustering")
     typology = None
@@ -235,7 +302,7 @@ def run_analysis(
         if not clustering:
             raise ValueError("clustering skipped")
         typology = cluster_areas(
-            theme_values,
+            rank_values,
             method=cluster_method,
             k=n_clusters,
             directions=directions,
@@ -262,6 +329,8 @@ def run_analysis(
     table = pd.DataFrame(frame[ids].copy())
     for key in chosen.values():
         table[key] = values[key]
+    for key in chosen.values():
+        table[key + SMOOTHED_SUFFIX] = reliability.smoothed[key]
     for column in ("stacking_score", "stacking_percentile", "mean_percentile", "themes_high"):
         table[column] = stacking.table[column]
     table["high_themes"] = _high_list(
@@ -269,6 +338,15 @@ def run_analysis(
     )
     table["stacking_flag"] = stacking.table["stacking_flag"].astype(bool)
     table["n_indicators"] = stacking.table["n_indicators"]
+    table["reliability"] = reliability.table["reliability"].round(3)
+    table["reliability_class"] = reliability.table["reliability_class"]
+    if uncertainty is not None:
+        for column in uncertainty.table.columns:
+            table[column] = uncertainty.table[column]
+    else:
+        for column in ("stacking_percentile_lo", "stacking_percentile_hi", "stacking_stability"):
+            table[column] = np.nan
+        table["stability_class"] = "not computed"
     if typology is not None:
         table["cluster"] = typology.labels
         table["cluster_label"] = typology.labels.map(typology.label_nl).fillna(NO_CLUSTER_LABEL)
@@ -291,6 +369,9 @@ def run_analysis(
         "flag_min_themes": min(prof.flag_min_themes, len(chosen)),
         "min_indicators": min(prof.min_indicators, len(chosen)),
         "age_rates": {k: r.source for k, r in rates.items()},
+        "smoothing": "empirical Bayes towards the gemeente" if smooth else "none (raw values)",
+        "resamples": resamples,
+        "interval": "5-95 %" if resamples else "not computed",
         "cluster_method": cluster_method,
         "n_clusters": typology.k if typology is not None else None,
         "permutations": permutations,
@@ -308,4 +389,6 @@ def run_analysis(
         hotspots=hotspots,
         settings=settings,
         notes=notes,
+        reliability=reliability,
+        uncertainty=uncertainty,
     )

@@ -299,3 +299,21 @@ def test_app_end_to_end(app_url, browser_context, shots):
 
     # Nothing left the machine: no fonts, no CDN, no tiles (basemap "none").
     assert blocked == [], f"requests left the machine: {blocked}"
+
+
+def test_doubtful_areas_are_dotted_once_the_whole_analysis_is_done(app_url, browser_context):
+    from cbs_ingest import load
+    from models import run_analysis
+
+    table = run_analysis(load(2024, ["GM9999"]).frames["buurt"], permutations=0).table
+    flagged = table["stacking_flag"].astype(bool)
+    kind = table["stability_class"]
+    expected = int(((kind == "borderline") | (flagged & (kind == "rarely"))).sum())
+    assert expected > 0
+    context, _ = browser_context
+    page = context.new_page()
+    page.goto(f"{app_url}/?basemap=none")
+    _wait_for_map(page, "Twijfelgeval", timeout=90_000)  # after the rank uncertainty
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    assert frame.locator('path[stroke-dasharray="0.5 6"]').count() == expected
+    page.close()

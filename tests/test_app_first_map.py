@@ -33,6 +33,7 @@ print(json.dumps({
     "flags": table["stacking_flag"].astype(bool).tolist(),
     "hotspot": sorted(set(table["hotspot"])),
     "clusters": int(table["cluster"].notna().sum()),
+    "stability": sorted(set(table["stability_class"])),
 }))
 """
 
@@ -57,6 +58,7 @@ def test_first_phase_needs_no_heavy_modules_and_gives_the_same_scores():
     first = json.loads(done.stdout.strip().splitlines()[-1])
     assert first["heavy"] == []
     assert first["hotspot"] == ["not computed"] and first["clusters"] == 0
+    assert first["stability"] == ["not computed"]  # the rank uncertainty follows the map
 
     from cbs_ingest import load
     from models import run_analysis

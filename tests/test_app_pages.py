@@ -140,7 +140,14 @@ def test_profile_tab_shows_area_references_and_printable_profile():
     assert "**Ruimtelijk patroon:**" in body
     frames = [df.value for df in at.dataframe]
     themes, indicators = frames[0], frames[1]
-    assert list(themes.columns) == ["thema", "indicator", "percentiel", "hoog"]
+    assert list(themes.columns) == [
+        "thema",
+        "indicator",
+        "waarde",
+        "gladgestreken",
+        "percentiel",
+        "hoog",
+    ]
     assert len(themes) == 5
     assert {"indicator", "value", "gemeente", "percentile"} <= set(indicators.columns)
     assert "national" not in indicators.columns  # none exists for the fictitious gemeente

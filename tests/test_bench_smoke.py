@@ -25,6 +25,7 @@ EXPECTED = {
     "payload": ("payload ratio", "skipped"),
     "rerender": ("layer switch median",),
     "trends": ("national wijk trends",),
+    "uncertainty": ("resampling", "skipped"),
 }
 
 

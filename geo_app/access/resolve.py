@@ -4,7 +4,7 @@ The rules themselves live in :mod:`geo_app.access.roles` (``docs/trust.md`` sect
 This module applies them to the app's analysis table:
 
 * indicator columns (``layers.INDICATORS``, CBS columns and ``gem_`` columns of
-  own data) a role may not see are dropped;
+  own data) a role may not see are dropped, and so is their ``_smoothed`` twin;
 * the analysis layers ``stacking_score``, ``themes_high``, ``cluster_label``
   and ``hotspot`` are indicator keys too. For viewing, a hidden one is blanked
   (the pages keep working, nothing is shown); for export it is dropped.
@@ -33,6 +33,7 @@ from geo_app.access.roles import (
 from geo_app.session.i18n import t
 from layers import INDICATORS
 from layers.municipal import PREFIX
+from models.analysis import SMOOTHED_SUFFIX
 
 __all__ = [
     "ANALYSIS_GROUPS",
@@ -51,6 +52,12 @@ ANALYSIS_GROUPS: dict[str, tuple[str, ...]] = {
         "mean_percentile",
         "stacking_flag",
         "n_indicators",
+        "reliability",
+        "reliability_class",
+        "stacking_percentile_lo",
+        "stacking_percentile_hi",
+        "stacking_stability",
+        "stability_class",
     ),
     "themes_high": ("themes_high", "high_themes"),
     "cluster_label": ("cluster_label", "cluster"),
@@ -63,9 +70,20 @@ def known_keys() -> list[str]:
     return [*INDICATORS, *COLUMNS_BY_NAME, *ANALYSIS_GROUPS]
 
 
-def _indicator_columns(columns: Iterable[str]) -> list[str]:
+def _indicator_key(column: str) -> str | None:
+    """The indicator a column shows (``x_smoothed`` shows ``x``), or ``None``."""
     known = set(INDICATORS) | set(COLUMNS_BY_NAME)
-    return [c for c in columns if c in known or str(c).startswith(PREFIX)]
+    column = str(column)
+    for key in (column, column.removesuffix(SMOOTHED_SUFFIX)):
+        if key in known or key.startswith(PREFIX):
+            return key
+    return None
+
+
+def _indicator_columns(columns: Iterable[str]) -> dict[str, str]:
+    """Indicator columns among ``columns``, each with the indicator key it shows."""
+    keys = {c: _indicator_key(c) for c in columns}
+    return {c: k for c, k in keys.items() if k is not None}
 
 
 def visible(role: Role, key: str, *, purpose: Purpose = "view") -> bool:
@@ -109,7 +127,7 @@ def view_table(
         gets no theme names at all.
     """
     out = table.copy()
-    hidden = [c for c in _indicator_columns(out.columns) if not visible(role, c)]
+    hidden = [c for c, k in _indicator_columns(out.columns).items() if not visible(role, k)]
     out = out.drop(columns=hidden)
     for key, columns in ANALYSIS_GROUPS.items():
         if not visible(role, key):
@@ -147,7 +165,9 @@ def _without_themes(table: gpd.GeoDataFrame, names: list[str]) -> gpd.GeoDataFra
 def export_table(table: gpd.GeoDataFrame, role: Role) -> gpd.GeoDataFrame:
     """The (already view-filtered) table as a role may export it (a copy)."""
     hidden = [
-        c for c in _indicator_columns(table.columns) if not visible(role, c, purpose="export")
+        c
+        for c, k in _indicator_columns(table.columns).items()
+        if not visible(role, k, purpose="export")
     ]
     for key, columns in ANALYSIS_GROUPS.items():
         if not visible(role, key, purpose="export"):

@@ -119,6 +119,10 @@ def build_metadata(
         except KeyError:
             continue
         columns[key] = f"{ind.label_nl} ({ind.source})"
+        columns[key + "_smoothed"] = (
+            f"{ind.label_nl}, gladgestreken naar het niveau van de gemeente naar mate het "
+            "cijfer op weinig inwoners rust (empirical Bayes)"
+        )
     columns.update(
         stacking_score="Stapelingsscore: gemiddelde z-score van de thema's "
         "(hoger = meer stapeling)",
@@ -127,6 +131,19 @@ def build_metadata(
         themes_high="Aantal thema's boven de drempel",
         stacking_flag="Stapelgebied (genoeg thema's boven de drempel)",
         n_indicators="Aantal thema's met gegevens waarop de score rust",
+        reliability="Betrouwbaarheid van de cijfers (0-1): aandeel echt verschil tussen "
+        "gebieden in plaats van toeval",
+        reliability_class="high (betrouwbaar), moderate (redelijk betrouwbaar), low (rust op "
+        "weinig inwoners), unknown",
+        stacking_percentile_lo="Percentiel van de stapelingsscore: ondergrens (5 %) over de "
+        "redelijke varianten",
+        stacking_percentile_hi="Percentiel van de stapelingsscore: bovengrens (95 %) over de "
+        "redelijke varianten",
+        stacking_stability="Aandeel redelijke varianten (drempel P75-P85, z of percentiel, "
+        "gewichten ±25 %, inkomen één of twee keer, ruis in de aantallen) waarin het gebied "
+        "een stapelgebied is",
+        stability_class="stable (80 % of meer), borderline (20-80 %), rarely (minder dan "
+        "20 %), unknown, not computed",
         cluster="Clusternummer (1 = meeste stapeling)",
         cluster_label="Profiel van het cluster",
         hotspot="Local Moran's I: "

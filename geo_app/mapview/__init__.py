@@ -103,6 +103,8 @@ def build_map(
     stacking: pd.Series | Iterable[str] | None = None,
     stacking_label: str = "Stapeling van problemen",
     selected_label: str | None = None,
+    doubtful: pd.Series | Iterable[str] | None = None,
+    doubtful_label: str | None = None,
     wijken: gpd.GeoDataFrame | None = None,
     basemap: str | None = DEFAULT_BASEMAP,
     attribution: str = "Bron: CBS, Kadaster",
@@ -147,6 +149,10 @@ def build_map(
         Areas where problems stack: boolean Series or codes. Outlined in black.
     stacking_label
         Dutch legend and tooltip text for stacking areas.
+    doubtful, doubtful_label
+        Areas whose stacking verdict is doubtful (borderline in the rank
+        uncertainty): boolean Series or codes, drawn with a dotted outline, and
+        their legend text. A stable stacking area keeps the solid outline.
     selected_label
         Legend text for the outline of :func:`selection_layer` (None: no row).
         The outline itself is a separate layer, so that selecting another area
@@ -195,6 +201,7 @@ def build_map(
     kind = _kind(kind, series)
     suppressed_flags = _flags(suppressed, geometry)
     stacking_flags = _flags(stacking, geometry)
+    doubtful_flags = _flags(doubtful, geometry)
 
     if kind == "numeric":
         numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
@@ -226,6 +233,8 @@ def build_map(
             props["x"] = 1
         if stacking_flags[i]:
             props["s"] = 1
+        if doubtful_flags[i]:
+            props["d"] = 1
         features.append('{"properties":' + script_json(props) + ',"e":' + geom + "}")
 
     fmap = _new_map(geometry, asset_base=asset_base, height=height)
@@ -261,6 +270,7 @@ def build_map(
         note=note,
         texts=words,
         selected_label=selected_label,
+        doubtful_label=doubtful_label if doubtful_flags.any() else None,
     )
     Legend(
         legend,

@@ -103,7 +103,8 @@ class ChoroplethLayer(MacroElement):
     data_json
         Script-safe GeoJSON FeatureCollection text; each feature's properties
         hold ``code``, ``name``, ``v`` (formatted value), ``c`` (class index,
-        -1 for no data) and optionally ``x`` (suppressed) and ``s`` (stacking).
+        -1 for no data) and optionally ``x`` (suppressed), ``s`` (stacking) and
+        ``d`` (doubtful: a dotted outline).
     config
         Colours per class and the Dutch texts of the tooltip.
     """
@@ -130,6 +131,10 @@ class ChoroplethLayer(MacroElement):
                     fillOpacity: cfg.fillOpacity, color: cfg.lineColour, weight: 0.7, opacity: 0.9
                 };
                 if (p.s) { style.color = cfg.stackColour; style.weight = 3; style.opacity = 1; }
+                if (p.d) {  // dotted: unlike the dashed wijk lines
+                    style.color = cfg.stackColour; style.opacity = 1; style.weight = 3.5;
+                    style.dashArray = "0.5 6"; style.lineCap = "round";
+                }
                 return style;
             };
             var layer = L.geoJSON({{ this.decoded }}({{ this.data_json }}), {
@@ -403,6 +408,8 @@ MAP_CSS = """
 .stapel-legend .stapel-hatch { background: repeating-linear-gradient(45deg, #8c8c8c 0 2px,
   #d9d9d9 2px 6px); }
 .stapel-legend .stapel-stack { background: #fff; border: 3px solid #000; height: 8px;
+  flex-basis: 14px; }
+.stapel-legend .stapel-doubt { background: #fff; border: 3px dotted #000; height: 8px;
   flex-basis: 14px; }
 path.leaflet-interactive:focus { outline: none; }
 .stapel-legend .stapel-selected { background: #fff; border: 3px solid #E6007E; height: 8px;

@@ -110,6 +110,7 @@ def legend_html(
     note: str | None,
     texts: dict[str, str] | None = None,
     selected_label: str | None = None,
+    doubtful_label: str | None = None,
 ) -> str:
     """The legend as HTML; every text is escaped here."""
     texts = texts if texts is not None else map_texts()
@@ -121,6 +122,8 @@ def legend_html(
     parts.append(_row(texts["no_data"], swatch="stapel-hatch", count=n_missing))
     if stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
+    if doubtful_label:
+        parts.append(_row(doubtful_label, swatch="stapel-doubt"))
     if selected_label:
         # Shown by the map's script only while an area is outlined.
         parts.append(

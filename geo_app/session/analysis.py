@@ -181,6 +181,7 @@ def _run(
         weights=(_weights(year, code, level, request) if not own and full else None),
         clustering=full,
         permutations=999 if full else 0,
+        resamples=200 if full else 0,  # rank interval and stability: after the first map
     )
     table = result.table
     values = compute_indicators(frame, extra=extra)

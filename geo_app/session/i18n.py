@@ -322,6 +322,53 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Gebaseerd op {n} indicatoren: {names}",
         "en": "Based on {n} indicators: {names}",
     },
+    "rank_interval": {
+        "nl": "**Hoe zeker:** percentiel {pct}, in 90 % van de redelijke varianten tussen "
+        "{lo} en {hi}.",
+        "en": "**How sure:** percentile {pct}, between {lo} and {hi} in 90 % of the "
+        "reasonable variants.",
+    },
+    "stability_sentence": {
+        "nl": "In {share} % van de redelijke varianten een stapelgebied ({label}).",
+        "en": "A stacking area in {share} % of the reasonable variants ({label}).",
+    },
+    "stability_how": {
+        "nl": "Redelijke varianten: drempel P75-P85, z-scores of percentielen, themagewichten "
+        "±25 %, inkomen één of twee keer geteld, en toevalsruis en CBS-afronding in de "
+        "aantallen ({n} varianten).",
+        "en": "Reasonable variants: threshold P75-P85, z-scores or percentiles, theme "
+        "weights ±25 %, income counted once or twice, and chance noise and CBS rounding in "
+        "the counts ({n} variants).",
+    },
+    "uncertainty_pending": {
+        "nl": "De zekerheid van de rangorde wordt nog berekend.",
+        "en": "How sure the rank is, is still being computed.",
+    },
+    "reliability": {"nl": "Betrouwbaarheid", "en": "Reliability"},
+    "reliability_high": {"nl": "betrouwbaar", "en": "reliable"},
+    "reliability_moderate": {"nl": "redelijk betrouwbaar", "en": "fairly reliable"},
+    "reliability_low": {"nl": "rust op weinig inwoners", "en": "rests on few residents"},
+    "reliability_unknown": {"nl": "onbekend", "en": "unknown"},
+    "reliability_low_note": {
+        "nl": "De cijfers van dit gebied rusten op weinig inwoners: toeval en de afronding "
+        "door CBS wegen zwaar. Vergelijk de ruwe en de gladgestreken waarde.",
+        "en": "This area's figures rest on few residents: chance and CBS's rounding weigh "
+        "heavily. Compare the raw and the smoothed value.",
+    },
+    "stability_stable": {"nl": "stabiel stapelgebied", "en": "stable stacking area"},
+    "stability_borderline": {"nl": "twijfelgeval", "en": "borderline"},
+    "stability_rarely": {"nl": "zelden stapelgebied", "en": "rarely a stacking area"},
+    "stability_unknown": {"nl": "geen score", "en": "no score"},
+    "stability_not computed": {"nl": "niet berekend", "en": "not computed"},
+    "col_raw": {"nl": "Waarde (ruw)", "en": "Value (raw)"},
+    "col_smoothed": {"nl": "Gladgestreken", "en": "Smoothed"},
+    "col_pct_lo": {"nl": "Percentiel laag (5 %)", "en": "Percentile low (5 %)"},
+    "col_pct_hi": {"nl": "Percentiel hoog (95 %)", "en": "Percentile high (95 %)"},
+    "col_stability": {"nl": "Stabiliteit (%)", "en": "Stability (%)"},
+    "legend_doubtful": {
+        "nl": "Twijfelgeval: oordeel wisselt tussen redelijke varianten",
+        "en": "Borderline: the verdict changes between reasonable variants",
+    },
     "download_profile": {
         "nl": "Afdrukbaar gebiedsprofiel (HTML)",
         "en": "Printable area profile (HTML)",

@@ -47,6 +47,19 @@ def export_meta(ctx: Context) -> dict[str, Any]:
         "Significantieniveau hotspots": s["alpha"],
         "Rol": ctx.role.label,
     }
+    done = ctx.result.settings if ctx.result is not None else {}
+    settings["Rangorde op"] = (
+        "gladgestreken cijfers (empirical Bayes, naar het niveau van de gemeente)"
+        if str(done.get("smoothing", "")).startswith("empirical")
+        else "ruwe cijfers; gladgestreken cijfers staan ernaast"
+    )
+    resamples = int(done.get("resamples") or 0)
+    settings["Zekerheid van de rangorde"] = (
+        f"{resamples} redelijke varianten (drempel P75-P85, z of percentiel, gewichten ±25 %, "
+        "inkomen één of twee keer, ruis en CBS-afronding in de aantallen); interval 5-95 %"
+        if resamples
+        else "nog niet berekend"
+    )
     if s["scope"] == "selection":
         settings["Set gemeenten"] = ", ".join([ctx.loaded.code, *s.get("set", ())])
     if ctx.upload_names:

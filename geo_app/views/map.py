@@ -54,6 +54,19 @@ def _category_labels(ctx: Context, kind: str, values: pd.Series) -> dict[str, st
     return {str(v): cluster_label_en(v) for v in values.dropna().unique()}
 
 
+def _doubtful(table: pd.DataFrame, flagged: pd.Series) -> pd.Series:
+    """Areas whose stacking verdict changes between reasonable variants (dotted outline).
+
+    Borderline areas (a stacking area in 20-80 % of the variants), and flagged
+    areas that are a stacking area in fewer than 20 % of them. Nothing before
+    the rank uncertainty is computed.
+    """
+    if "stability_class" not in table.columns:
+        return pd.Series(False, index=table.index)
+    kind = table["stability_class"].astype(str)
+    return (kind == "borderline") | (flagged & (kind == "rarely"))
+
+
 def build(ctx: Context) -> folium.Map:
     """Build the folium map of the current layer (only the styling depends on the layer)."""
     s = ctx.settings
@@ -66,7 +79,9 @@ def build(ctx: Context) -> folium.Map:
     wijken = None
     if s["wijken"] and s["level"] == "buurt" and len(ctx.loaded.frames.get("wijk", ())):
         wijken = _data.geometry(year, code, "wijk", request)
-    stacking = table.loc[table["stacking_flag"].astype(bool), "code"].tolist()
+    flagged = table["stacking_flag"].astype(bool)
+    stacking = table.loc[flagged, "code"].tolist()
+    doubtful = table.loc[_doubtful(table, flagged), "code"].tolist()
     kind = _KINDS.get(layer, "numeric")
     return mapview.build_map(
         geometry,
@@ -79,6 +94,8 @@ def build(ctx: Context) -> folium.Map:
         suppressed=_own_data.suppressed_codes(ctx.upload, layer),
         stacking=stacking,
         stacking_label=ctx.t("stacking_area"),
+        doubtful=doubtful,
+        doubtful_label=ctx.t("legend_doubtful"),
         selected_label=ctx.t("map_selected"),
         wijken=wijken,
         basemap=_BASEMAPS[s["basemap"]],
@@ -140,6 +157,11 @@ def _summary(ctx: Context) -> None:
         "cluster_label": f"{ctx.t('cluster')}: {cluster_text(row['cluster_label'], ctx.lang)}",
         "hotspot": f"{ctx.t('hotspot')}: {hotspot_text(row['hotspot'], ctx.lang)}",
     }
+    stability = row.get("stacking_stability")
+    if stability is not None and not pd.isna(stability):
+        kind = ctx.t(f"stability_{row.get('stability_class', 'unknown')}")
+        share = round(100 * float(stability))
+        lines["stacking_score"] += "  \n  " + ctx.t("stability_sentence", share=share, label=kind)
     shown_lines = [f"- {text}" for key, text in lines.items() if shown[key]]
     if shown_lines:
         st.markdown("\n".join(shown_lines))

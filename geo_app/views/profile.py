@@ -13,42 +13,101 @@ from geo_app.access.resolve import visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context, bound
-from geo_app.session.i18n import EMPTY, hotspot_label, theme_label
+from geo_app.session.i18n import EMPTY, hotspot_label, t, theme_label
 from geo_app.views.export import export_meta, may_export
 from geo_app.views.map import cluster_text, hotspot_text
 from geo_app.views.profile_report import area_profile, format_value, profile_html
 from layers import INDICATORS
+from models.analysis import SMOOTHED_SUFFIX
 
-__all__ = ["render", "summary", "theme_table"]
+__all__ = ["certainty_lines", "render", "summary", "theme_table"]
+
+
+_THEME_COLUMNS = ["thema", "indicator", "waarde", "gladgestreken", "percentiel", "hoog"]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def theme_table(result: Any, index: Any) -> pd.DataFrame:
-    """The stacking themes of one area: indicator used, percentile, high or not."""
+    """The stacking themes of one area: indicator, raw and smoothed value, percentile, high."""
     rows, keys = [], []
+    table = result.table
     for theme in result.profile.themes:
         if theme.key not in result.indicators:
             continue
+        key = result.indicators[theme.key]
         pct = result.stacking.percentile.at[index, theme.key]
+        smoothed = key + SMOOTHED_SUFFIX
         rows.append(
             {
                 "thema": theme.label_nl,
-                "indicator": result.indicators[theme.key],
+                "indicator": key,
+                "waarde": _number(table.at[index, key]) if key in table else None,
+                "gladgestreken": _number(table.at[index, smoothed]) if smoothed in table else None,
                 "percentiel": None if pd.isna(pct) else round(float(pct)),
                 "hoog": bool(result.stacking.high.at[index, theme.key]),
             }
         )
         keys.append(theme.key)
-    return pd.DataFrame(
-        rows, columns=["thema", "indicator", "percentiel", "hoog"], index=pd.Index(keys)
-    )
+    return pd.DataFrame(rows, columns=_THEME_COLUMNS, index=pd.Index(keys))
+
+
+def _percent(value: Any) -> str:
+    return f"{round(100 * float(value))}"
+
+
+def certainty_lines(ctx: Context, row: pd.Series) -> list[str]:
+    """Plain sentences on how sure the area's rank is and how reliable its figures are."""
+    lines: list[str] = []
+    if pd.isna(row.get("stacking_score")):
+        return lines
+    stability = row.get("stacking_stability")
+    if stability is None or pd.isna(stability):
+        lines.append(ctx.t("uncertainty_pending"))
+    else:
+        lines.append(
+            ctx.t(
+                "rank_interval",
+                pct=_percent(row["stacking_percentile"] / 100),
+                lo=_percent(row["stacking_percentile_lo"] / 100),
+                hi=_percent(row["stacking_percentile_hi"] / 100),
+            )
+            + " "
+            + ctx.t(
+                "stability_sentence",
+                share=_percent(stability),
+                label=ctx.t(f"stability_{row.get('stability_class', 'unknown')}"),
+            )
+        )
+    reliability = str(row.get("reliability_class") or "unknown")
+    lines.append(f"**{ctx.t('reliability')}:** {ctx.t(f'reliability_{reliability}')}")
+    if reliability == "low":
+        lines.append(ctx.t("reliability_low_note"))
+    return lines
 
 
 def summary(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> dict[str, str]:
     """Stacking summary of one area (Dutch labels → formatted values)."""
     high = themes.loc[themes["hoog"], "thema"].tolist()
+    stability = row.get("stacking_stability")
+    certain = {}
+    if stability is not None and not pd.isna(stability):
+        certain = {
+            "Percentiel in 90 % van de redelijke varianten": (
+                f"{_percent(row['stacking_percentile_lo'] / 100)} tot "
+                f"{_percent(row['stacking_percentile_hi'] / 100)}"
+            ),
+            "Stabiliteit": f"in {_percent(stability)} % van de redelijke varianten een "
+            "stapelgebied",
+        }
+    reliability = str(row.get("reliability_class") or "unknown")
     return {
         "Stapelingsscore": format_value(row.get("stacking_score")),
         "Percentiel stapelingsscore": format_value(row.get("stacking_percentile")),
+        **certain,
+        "Betrouwbaarheid": t(f"reliability_{reliability}", "nl"),
         "Hoge thema's": f"{len(high)} van {len(themes)}" + (f": {', '.join(high)}" if high else ""),
         "Stapelgebied": "ja" if bool(row.get("stacking_flag")) else "nee",
         "Clustertypologie": str(row.get("cluster_label", "–")),
@@ -67,12 +126,19 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
     )
     cols[2].metric(ctx.t("themes_high"), f"{int(themes['hoog'].sum())} / {len(themes)}")
     cols[3].metric(ctx.t("stacking"), ctx.t("yes") if row.get("stacking_flag") else ctx.t("no"))
+    certain = certainty_lines(ctx, row)
+    if certain:
+        st.markdown("  \n".join(certain))
+        if not pd.isna(row.get("stacking_stability")):
+            st.caption(ctx.t("stability_how", n=ctx.result.settings.get("resamples", 0)))
     st.markdown(
         f"**{ctx.t('cluster')}:** {cluster_text(row.get('cluster_label', '–'), lang)}  \n"
         f"**{ctx.t('hotspot')}:** {hotspot_text(row.get('hotspot', '–'), ctx.lang)}"
     )
     labels = {i.key: i.label for i in ctx.infos}
     shown = themes.assign(indicator=themes["indicator"].map(lambda k: labels.get(k, k)))
+    for column in ("waarde", "gladgestreken"):
+        shown[column] = shown[column].map(lambda v: format_value(v, lang=lang))
     profile = ctx.result.profile
     shown["thema"] = [
         theme_label(profile.key, key, label, ctx.lang)
@@ -85,6 +151,8 @@ def _stacking(ctx: Context, row: pd.Series, themes: pd.DataFrame) -> None:
         column_config={
             "thema": ctx.t("theme"),
             "indicator": ctx.t("col_indicator"),
+            "waarde": ctx.t("col_raw"),
+            "gladgestreken": ctx.t("col_smoothed"),
             "percentiel": st.column_config.ProgressColumn(
                 ctx.t("col_percentile_need"), min_value=0, max_value=100, format="%d"
             ),
@@ -166,7 +234,8 @@ def render(ctx: Context) -> None:
     shown_keys = {i.key for i in ctx.infos}
     if not themes.empty:  # a role sees no percentile of an indicator it may not see
         hidden = ~themes["indicator"].isin(shown_keys)
-        themes["percentiel"] = themes["percentiel"].astype(object).where(~hidden, None)
+        for column in ("waarde", "gladgestreken", "percentiel"):
+            themes[column] = themes[column].astype(object).where(~hidden, None)
     if visible(ctx.role, "stacking_score"):
         _stacking(ctx, row, themes)
     notes = _own_data.notes_nl(ctx.upload, code)

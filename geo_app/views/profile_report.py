@@ -14,7 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from geo_app.session.data import IndicatorInfo
-from geo_app.session.i18n import hotspot_label
+from geo_app.session.i18n import hotspot_label, t
 
 __all__ = [
     "UNITS_NL",
@@ -133,15 +133,42 @@ def area_profile(
     return pd.DataFrame.from_records(records)
 
 
+def _certainty(chosen: pd.DataFrame) -> dict[str, pd.Series]:
+    """Interval, stability and reliability of the rank as Dutch text (empty before computed)."""
+    if "stacking_stability" not in chosen.columns:
+        return {}
+    stability = chosen["stacking_stability"]
+    done = stability.notna()
+    lo = chosen["stacking_percentile_lo"].round().astype("Int64").astype(str)
+    hi = chosen["stacking_percentile_hi"].round().astype("Int64").astype(str)
+    return {
+        "percentile_interval": (lo + " tot " + hi).where(done, None),
+        "stability": ((100 * stability).round().astype("Int64").astype(str) + " %").where(
+            done, None
+        ),
+        "reliability_nl": chosen["reliability_class"].map(lambda c: t(f"reliability_{c}", "nl")),
+    }
+
+
 def compare_table(
     table: pd.DataFrame, codes: Sequence[str], infos: Sequence[IndicatorInfo]
 ) -> pd.DataFrame:
     """Indicators (rows) of several areas (columns, named after the areas)."""
     chosen = table.set_index("code").loc[[c for c in codes if c in set(table["code"])]]
     keys = [i.key for i in infos if i.key in chosen.columns]
+    chosen = chosen.assign(**_certainty(chosen))
     extra = [
         c
-        for c in ("stacking_score", "themes_high", "cluster_label", "hotspot")
+        for c in (
+            "stacking_score",
+            "stacking_percentile",
+            "percentile_interval",
+            "stability",
+            "reliability_nl",
+            "themes_high",
+            "cluster_label",
+            "hotspot",
+        )
         if c in chosen.columns
     ]
     if "hotspot" in extra:
@@ -150,6 +177,10 @@ def compare_table(
     labels = {i.key: i.label for i in infos}
     labels |= {
         "stacking_score": "Stapelingsscore",
+        "stacking_percentile": "Percentiel stapeling",
+        "percentile_interval": "Percentiel in 90 % van de redelijke varianten",
+        "stability": "Stapelgebied in (aandeel redelijke varianten)",
+        "reliability_nl": "Betrouwbaarheid",
         "themes_high": "Aantal hoge thema's",
         "cluster_label": "Clustertypologie",
         "hotspot": "Ruimtelijk patroon (hotspots)",

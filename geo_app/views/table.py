@@ -12,6 +12,7 @@ from geo_app.session.context import Context
 from geo_app.session.i18n import EMPTY
 from geo_app.views.export import render_downloads
 from geo_app.views.map import cluster_text, hotspot_text
+from models.analysis import SMOOTHED_SUFFIX
 
 __all__ = ["render"]
 
@@ -21,6 +22,10 @@ _FIRST = (
     "wijkcode",
     "stacking_score",
     "stacking_percentile",
+    "stacking_percentile_lo",
+    "stacking_percentile_hi",
+    "stacking_stability",
+    "reliability_class",
     "themes_high",
     "stacking_flag",
     "cluster_label",
@@ -36,7 +41,16 @@ def render(ctx: Context) -> None:
     first = [c for c in _FIRST if c in table.columns and c not in hidden]
     if ctx.settings["level"] == "wijk" and "wijkcode" in first:
         first.remove("wijkcode")
-    shown = table[first + [k for k in keys if k not in first]].copy()
+    rest = []
+    for key in (k for k in keys if k not in first):
+        rest += [key] + ([key + SMOOTHED_SUFFIX] if key + SMOOTHED_SUFFIX in table else [])
+    shown = table[first + rest].copy()
+    if "stacking_stability" in shown.columns:
+        shown["stacking_stability"] = (100 * shown["stacking_stability"]).round()
+    if "reliability_class" in shown.columns:
+        shown["reliability_class"] = shown["reliability_class"].map(
+            lambda v: ctx.t(f"reliability_{v}") if v else None
+        )
     if "hotspot" in shown.columns:
         shown["hotspot"] = shown["hotspot"].map(lambda v: hotspot_text(v, ctx.lang))
     if "cluster_label" in shown.columns and ctx.lang == "en":
@@ -49,12 +63,19 @@ def render(ctx: Context) -> None:
             ctx.t("layer_stacking_score"), format="%.2f"
         ),
         "stacking_percentile": st.column_config.NumberColumn("Percentiel", format="%d"),
+        "stacking_percentile_lo": st.column_config.NumberColumn(ctx.t("col_pct_lo"), format="%d"),
+        "stacking_percentile_hi": st.column_config.NumberColumn(ctx.t("col_pct_hi"), format="%d"),
+        "stacking_stability": st.column_config.NumberColumn(ctx.t("col_stability"), format="%d"),
+        "reliability_class": ctx.t("reliability"),
         "themes_high": ctx.t("layer_themes_high"),
         "stacking_flag": st.column_config.CheckboxColumn(ctx.t("stacking")),
         "cluster_label": ctx.t("layer_cluster_label"),
         "hotspot": ctx.t("hotspot"),
     }
     config |= {i.key: i.label for i in ctx.infos}
+    config |= {
+        i.key + SMOOTHED_SUFFIX: f"{i.label} ({ctx.t('col_smoothed').lower()})" for i in ctx.infos
+    }
     if "stacking_score" in shown.columns:
         shown = shown.sort_values("stacking_score", ascending=False, na_position="last")
     st.caption(ctx.t("table_caption"))
