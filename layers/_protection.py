@@ -328,8 +328,7 @@ def complete(
                 if has_candidate[key]:
                     targets[key] = max(targets.get(key, 0.0), amount)
                 continue
-            cell = -key - 1
-            eq = int(eff[cell])
+            eq = int(eff[-key - 1])  # the equation above the cell
             while eq >= 0 and not has_candidate[eq]:
                 if candidate[eq]:
                     to_hide.append(eq)
