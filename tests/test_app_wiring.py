@@ -407,6 +407,19 @@ def test_export_respects_the_role():
     assert "stacking_score" not in out.columns and "geometry" in out.columns
 
 
+def test_the_list_of_hidden_cells_names_only_columns_the_role_may_export():
+    from geo_app.access.roles import load_access_config
+    from geo_app.views.export import export_meta
+
+    ctx, _ = _ctx_after_upload()
+    assert any("gem_wmo" in c for c in export_meta(ctx)["suppressed_cells"])
+    config = load_access_config(
+        environ={}, secrets={"access": _roles_dict("smal")}, indicators=None
+    )
+    ctx.role = config.roles["smal"]  # may export youth_care_pct only
+    assert export_meta(ctx)["suppressed_cells"] == []
+
+
 def _roles_dict(local: str) -> dict:
     import tomllib
 

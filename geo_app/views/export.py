@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from geo_app.access.resolve import export_table
+from geo_app.access.resolve import export_table, visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session.context import Context
@@ -67,9 +67,12 @@ def export_meta(ctx: Context) -> dict[str, Any]:
     suppression = _own_data.describe(ctx.upload, DEFAULT_THRESHOLD)
     cells = []
     if ctx.upload is not None:
+        # Only columns the role may export: which areas have a hidden (small) count in a
+        # column it may not download is information about that column too.
         cells = [
             f"{r.code} {r.column}: {r.explanation_nl}"
             for r in public_log(ctx.upload["log"]).itertuples(index=False)
+            if visible(ctx.role, str(r.column), purpose="export")
         ]
     return {
         "sources": _data.sources(ctx.loaded),
