@@ -19,13 +19,26 @@ be published as the exact sum of its children, which is what an attacker would
 assume.
 
 Each parent with its children forms one equation ``parent = sum(children)``.
-The rule enforced per count column is: *no equation contains exactly one
-hidden cell*, and no published total has only zeros among its hidden children
-(non-negative counts summing to a known zero would all be zero). Because the
-equations form a tree, this rule also protects against combining several
-published totals: every hidden cell can be moved by a small amount along a
-path of other hidden cells without changing any
-published value (see ``docs/trust.md``).
+Every hidden cell must keep a *protection interval* (as tau-ARGUS has): the
+range an attacker can derive for it from everything published (all totals,
+non-negativity, integrality, multiples of 5 for CBS-rounded input) must be at
+least ``P(cell) = max(threshold, ceil(protection_pct / 100 * value))`` wide
+(default ``protection_pct`` is :data:`DEFAULT_PROTECTION_PCT`). The attacker is
+assumed *not* to know why a cell is hidden (that is never published), and the
+rule is also kept when that leaks: then a primary cell's range still covers
+every value below the threshold and a secondary cell's range is still at least
+``P`` wide. Secondary cells are chosen at the least loss of information,
+counted as the total hidden value; see :mod:`layers._protection`, which
+computes the attacker's ranges exactly (the equations form a tree).
+
+A replaced dataset whose earlier version was published can be protected
+together with it (``previous=``): unchanged cells hidden before stay hidden,
+unchanged cells visible before are known to the attacker and never serve as a
+partner, and what the earlier version reveals about a cell narrows its range.
+
+Published output never says why a cell is hidden. The log keeps ``reason``
+and ``rule`` for internal use; :func:`public_log`, :func:`describe_nl` and
+:func:`suppression_notes_nl` give the view that may be shown or exported.
 
 Missing values (NaN) in the input: a missing cell without children (a buurt)
 counts as *known*, as if it were zero in its parent's sum, so it never protects
@@ -54,20 +67,35 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from layers._disclosure_public import (
+    DEFAULT_PROTECTION_PCT,
+    DEFAULT_THRESHOLD,
+    HIDDEN_EXPLANATION_NL,
+    HIDDEN_NL,
+    PUBLIC_LOG_COLUMNS,
+    describe_nl,
+    public_log,
+    suppression_notes_nl,
+)
+from layers._protection import Prior, complete
+
 __all__ = [
+    "DEFAULT_PROTECTION_PCT",
     "DEFAULT_THRESHOLD",
+    "HIDDEN_NL",
     "LOG_COLUMNS",
+    "PUBLIC_LOG_COLUMNS",
+    "PreviousVersion",
     "SuppressionResult",
     "describe_nl",
+    "public_log",
     "suppress",
     "suppress_levels",
     "suppression_notes_nl",
 ]
 
-#: Default minimum count that may be published.
-DEFAULT_THRESHOLD = 10
-
-#: Columns of :attr:`SuppressionResult.log`.
+#: Columns of :attr:`SuppressionResult.log` (internal: ``reason`` and ``rule`` are never
+#: to be shown or exported; use :func:`public_log`).
 LOG_COLUMNS: tuple[str, ...] = (
     "code",
     "level",
@@ -79,17 +107,6 @@ LOG_COLUMNS: tuple[str, ...] = (
 )
 
 _DEFAULT_HIERARCHY: tuple[str, ...] = ("buurt", "wijk", "gemeente")
-
-_RULE_TEXT_NL: dict[str, str] = {
-    "count_below_threshold": "aantal kleiner dan {t}",
-    "complementary": "aanvullend afgeschermd, zodat een afgeschermd getal niet uit totalen "
-    "terug te rekenen is",
-    "numerator_below_threshold": "teller kleiner dan {t}",
-    "denominator_below_threshold": "noemer kleiner dan {t}",
-    "numerator_suppressed": "teller is afgeschermd",
-    "denominator_suppressed": "noemer is afgeschermd",
-    "input_missing": "teller of noemer ontbreekt, dus niet te controleren",
-}
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,9 @@ class SuppressionResult:
         One row per suppressed cell with the columns in :data:`LOG_COLUMNS`:
         ``reason`` is ``"primary"`` or ``"secondary"``, ``rule`` says which
         rule applied, ``threshold`` the threshold involved (NaN for the
-        complementary rule) and ``explanation_nl`` a Dutch sentence for display.
+        complementary rule). These three are internal: published output uses
+        :func:`public_log`. ``explanation_nl`` is the same generic Dutch
+        sentence for every cell.
     mask
         Boolean frame aligned to ``frame`` (same index) with one column per
         protected column: True where the cell was suppressed. Use it to tell a
@@ -127,6 +146,22 @@ class SuppressionResult:
         return int((self.log["reason"] == "secondary").sum())
 
 
+@dataclass(frozen=True)
+class PreviousVersion:
+    """The earlier published version of a dataset that is being replaced.
+
+    Attributes
+    ----------
+    frame
+        The input frame of the earlier version (true values, same schema).
+    result
+        What :func:`suppress` returned for it (and what was published).
+    """
+
+    frame: pd.DataFrame
+    result: SuppressionResult
+
+
 def suppress(
     frame: pd.DataFrame,
     *,
@@ -135,6 +170,8 @@ def suppress(
     threshold: int = DEFAULT_THRESHOLD,
     denominator_threshold: int | None = None,
     hierarchy: Sequence[str] = _DEFAULT_HIERARCHY,
+    protection_pct: float = DEFAULT_PROTECTION_PCT,
+    previous: PreviousVersion | None = None,
 ) -> SuppressionResult:
     """Hide small counts and every cell that would let them be recovered.
 
@@ -157,6 +194,12 @@ def suppress(
         ``threshold``.
     hierarchy
         Level names from smallest to largest.
+    protection_pct
+        Percentage of a hidden cell's value that its attacker range must be
+        wide at least, when that is more than ``threshold``.
+    previous
+        The earlier published version of the same dataset, if any; both
+        versions together must not give a cell away.
 
     Returns
     -------
@@ -173,6 +216,8 @@ def suppress(
     for name, value in (("threshold", threshold), ("denominator_threshold", den_threshold)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not 0 <= protection_pct <= 100:
+        raise ValueError(f"protection_pct must be within 0..100, got {protection_pct!r}")
     counts = list(dict.fromkeys([*count_columns, *(num for num, _ in rate_columns.values())]))
     _check_columns(frame, counts, rate_columns, hierarchy)
 
@@ -186,7 +231,10 @@ def suppress(
         if np.any(values < 0):
             raise ValueError(f"column {column!r} has negative counts; counts must be >= 0")
         primary = ~np.isnan(values) & (values < threshold)
-        hidden = _complete(values, primary, parent)
+        prior = _prior(previous, frame, column, values)
+        hidden = complete(
+            values, primary, parent, threshold=threshold, pct=protection_pct, prior=prior
+        )
         masks[column] = hidden
         records += [
             (int(i), column, "primary", "count_below_threshold", threshold)
@@ -265,60 +313,6 @@ def suppress_levels(
     return protected, result.log
 
 
-def describe_nl(*, threshold: int = DEFAULT_THRESHOLD, log: pd.DataFrame | None = None) -> str:
-    """A Dutch statement of the disclosure rules, for exports and the about page.
-
-    Parameters
-    ----------
-    threshold
-        The threshold in force.
-    log
-        :attr:`SuppressionResult.log` of the data shown; when given, the
-        numbers of suppressed cells are added.
-
-    Returns
-    -------
-    str
-        Plain text.
-    """
-    text = (
-        f"Eigen cijfers van de gemeente: aantallen kleiner dan {threshold} zijn afgeschermd "
-        "(primair), en zo nodig ook andere cellen (secundair), zodat een afgeschermd getal niet "
-        "terug te rekenen is uit de totalen van buurt, wijk en gemeente. Percentages zijn "
-        "afgeschermd als hun teller of noemer is afgeschermd of te klein is. Cijfers van het CBS "
-        "volgen de geheimhoudingsregels van het CBS: geheime of nog niet gepubliceerde waarden "
-        "ontbreken en afgeronde aantallen blijven afgerond."
-    )
-    if log is not None and len(log):
-        n_primary = int((log["reason"] == "primary").sum())
-        n_secondary = int((log["reason"] == "secondary").sum())
-        text += (
-            f" In deze gegevens: {n_primary} cel(len) primair en {n_secondary} secundair "
-            "afgeschermd."
-        )
-    return text
-
-
-def suppression_notes_nl(log: pd.DataFrame, code: str) -> list[str]:
-    """Dutch lines explaining which cells of one area were hidden and why.
-
-    Parameters
-    ----------
-    log
-        :attr:`SuppressionResult.log`.
-    code
-        Area code.
-
-    Returns
-    -------
-    list of str
-        ``"<column>: <explanation>"`` per hidden cell, plain text (escape
-        before putting it in HTML).
-    """
-    rows = log.loc[log["code"] == code]
-    return [f"{r.column}: {r.explanation_nl}" for r in rows.itertuples(index=False)]
-
-
 # -- internals -----------------------------------------------------------------
 
 
@@ -371,78 +365,30 @@ def _parent_positions(frame: pd.DataFrame, hierarchy: Sequence[str]) -> np.ndarr
     return parent
 
 
-def _complete(values: np.ndarray, primary: np.ndarray, parent: np.ndarray) -> np.ndarray:
-    """Add complementary suppressions until no equation gives a hidden cell away.
-
-    An equation gives a cell away when it has exactly one unknown, or when its
-    total is published and its hidden children are all zero (non-negative
-    counts summing to a known zero).
-
-    Unknown cells are the hidden ones plus missing parents that have an unknown
-    child (nobody publishes them, so they are variables of the system too).
-    Missing cells without an unknown child count as known.
-    """
-    n = len(values)
-    missing = np.isnan(values)
-    hidden = primary & ~missing
-    child = np.flatnonzero(parent >= 0)
-    par = parent[child]
-    # A parent gives an equation when a child is present or itself gives one; a parent
-    # whose children are all missing leaves (or such parents) gives none.
-    equation = np.zeros(n, dtype=bool)
-    while True:
-        linked = np.bincount(par, weights=~missing[child] | equation[child], minlength=n) > 0
-        if (linked == equation).all():
-            break
-        equation = linked
-    keep = equation[par]
-    child, par = child[keep], par[keep]
-    if len(child) == 0:
-        return hidden
-    # Deterministic "smallest first" order of children: by value, then position.
-    order = np.lexsort((child, np.where(missing[child], np.inf, values[child])))
-    child, par = child[order], par[order]
-    is_parent = np.bincount(par, minlength=n) > 0
-    missing_parent = missing & is_parent
-    visible_child = ~missing[child]
-    while True:
-        unknown = hidden.copy()
-        while True:  # the hierarchy is shallow: this settles in a pass or two
-            child_unknown = np.bincount(par, weights=unknown[child], minlength=n) > 0
-            new = missing_parent & child_unknown & ~unknown
-            if not new.any():
-                break
-            unknown |= new
-        n_unknown = np.bincount(par, weights=unknown[child], minlength=n) + unknown
-        # Hidden children of a published total that are all zero sum to a known zero, and
-        # counts are never negative: that gives each of them away. Such a group needs a
-        # positive partner, as does a group with a single unknown.
-        hidden_sum = np.bincount(
-            par, weights=np.where(hidden[child], values[child], 0.0), minlength=n
-        )
-        missing_unknown = np.bincount(par, weights=unknown[child] & missing[child], minlength=n)
-        zero_sum = ~unknown & (n_unknown >= 1) & (hidden_sum == 0) & (missing_unknown == 0)
-        lone = np.flatnonzero(is_parent & ((n_unknown == 1) | zero_sum))
-        if len(lone) == 0:
-            return hidden
-        is_lone = np.zeros(n, dtype=bool)
-        is_lone[lone] = True
-        need_positive = is_lone & zero_sum
-        visible = visible_child & ~hidden[child] & is_lone[par]
-        preferred = visible & (~need_positive[par] | (values[child] > 0))
-        # Candidates: smallest first (children are sorted); any visible one as a fallback.
-        first = pd.Series(child[preferred]).groupby(par[preferred], sort=False).first()
-        rest = visible & ~np.isin(par, first.index.to_numpy())
-        fallback = pd.Series(child[rest]).groupby(par[rest], sort=False).first()
-        before = int(hidden.sum())
-        hidden[first.to_numpy()] = True
-        hidden[fallback.to_numpy()] = True
-        # A lone unknown child without any visible sibling: hide the parent itself.
-        chosen = np.concatenate([first.index.to_numpy(), fallback.index.to_numpy()])
-        no_candidate = np.setdiff1d(lone, chosen)
-        hidden[no_candidate[~missing[no_candidate]]] = True
-        if int(hidden.sum()) == before:  # cannot happen; guards against an endless loop
-            raise RuntimeError("secondary suppression made no progress")
+def _prior(
+    previous: PreviousVersion | None,
+    frame: pd.DataFrame,
+    column: str,
+    values: np.ndarray,
+) -> Prior | None:
+    """Which cells stay hidden, and which are known already, after an earlier version."""
+    if previous is None or column not in previous.result.mask.columns:
+        return None
+    old = previous.frame
+    old_values = pd.to_numeric(old[column], errors="raise").to_numpy(dtype="float64")
+    old_hidden = previous.result.mask[column].to_numpy(dtype=bool)
+    position = pd.Series(np.arange(len(old)), index=old["code"].astype(str).to_numpy())
+    at = position.reindex(frame["code"].astype(str).to_numpy()).to_numpy()
+    both = ~np.isnan(at)
+    j = np.where(both, at, 0).astype(np.int64)
+    same = (
+        both & (old_values[j] == values) & (old["level"].to_numpy()[j] == frame["level"].to_numpy())
+    )
+    # A cell hidden before stays hidden even when it changed: publishing its new value
+    # would tell the sum of the unchanged hidden cells next to it, and with that the old one.
+    return Prior(
+        forced=both & old_hidden[j], shared=same & old_hidden[j], blocked=same & ~old_hidden[j]
+    )
 
 
 def _build_log(
@@ -464,17 +410,7 @@ def _build_log(
         ),
         key=lambda r: r[:3],
     )
-    texts: dict[tuple[str, str, float], str] = {}
-    explanations = []
-    for *_, reason, rule, limit in rows:
-        key = (reason, rule, limit)
-        if key not in texts:
-            texts[key] = (
-                ("Primair" if reason == "primary" else "Secundair")
-                + " afgeschermd: "
-                + _RULE_TEXT_NL[rule].format(t="" if np.isnan(limit) else int(limit))
-            )
-        explanations.append(texts[key])
+    explanations = [HIDDEN_EXPLANATION_NL] * len(rows)
     _, _, column, code, level, reason, rule, limit = zip(*rows, strict=True)
     return pd.DataFrame(
         {

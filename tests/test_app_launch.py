@@ -72,3 +72,15 @@ def test_every_setting_is_a_streamlit_option_under_its_own_variable():
     assert sorted(env) == sorted(options[name].env_var for name in wanted)
     assert env["STREAMLIT_THEME_PRIMARY_COLOR"] == wanted["theme.primaryColor"]
     assert env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] == "true"
+
+
+def test_grids_offer_no_download_of_their_own():
+    """A grid's toolbar CSV download would bypass the role's export rules (issue 13).
+
+    Every run of the app (``stapelkaart app`` and ``streamlit run`` from the repository)
+    hides it; downloads go through the app's own buttons. The browser test
+    ``test_app_wiring_browser`` checks the toolbar itself.
+    """
+    settings = tomllib.loads(_cmd_app.SETTINGS.read_text(encoding="utf-8"))
+    assert settings["client"]["disableDataExport"] is True
+    assert _cmd_app.env_defaults()["STREAMLIT_CLIENT_DISABLE_DATA_EXPORT"] == "true"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -64,6 +65,10 @@ label = "Alleen gemeente"
 levels = ["gemeente"]
 indicators = "*"
 """
+
+
+#: Words that would tell why a cell is hidden; no download or screen may contain them.
+REASON_WORDS = re.compile(r"primai?r|secundai?r|secondary|primary", re.IGNORECASE)
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +188,8 @@ def test_good_upload_joins_only_after_confirmation_with_suppression(tmp_path):
     # The joined indicator is a map layer (named after its label) and explained.
     assert GEM_WMO in layer_options(at)
     body = texts(at)
-    assert "Gekoppeld als 'wmo'" in body and "Afgeschermd (kleine aantallen)" in body
+    assert "Gekoppeld als 'wmo'" in body and "Verborgen:" in body
+    assert not REASON_WORDS.search(body)
     # Pick the layer: the map is drawn with suppressed areas marked.
     at.sidebar.selectbox(key="w_layer").set_value("gem_wmo").run()
     ok(at)
@@ -193,7 +199,7 @@ def test_good_upload_joins_only_after_confirmation_with_suppression(tmp_path):
     at.session_state["settings"]["tab"] = "tabel"
     at.run()
     ok(at)
-    assert "onderdrukt (kleine aantallen)" in texts(at)
+    assert "verborgen (kleine aantallen" in texts(at)
     table = at.dataframe[0].value
     assert "gem_wmo" in table.columns
     shown = table.set_index("code")["gem_wmo"]
@@ -252,7 +258,8 @@ def test_wijk_level_sees_protected_sums_of_the_buurten():
             # never exactly one hidden buurt under a published wijk total
             assert hidden.sum() != 1
     text = _own_data.describe(built["buurt"])
-    assert "In deze gegevens:" in text and "primair" in text
+    assert "In deze gegevens zijn" in text and "verborgen" in text
+    assert not REASON_WORDS.search(text)
 
 
 def test_wijk_file_does_not_reach_buurten():
@@ -328,7 +335,8 @@ def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path
     hidden = entry["suppressed"]["gem_wmo"]
     csv_bytes = export_bytes(ctx, "csv")
     head = csv_bytes.decode("utf-8").split("\r\n")
-    assert any("onderdrukking" in line and "primair" in line for line in head)
+    assert any("onderdrukking" in line and "verborgen" in line for line in head)
+    assert not REASON_WORDS.search(csv_bytes.decode("utf-8"))
     assert any("onderdrukte_cellen" in line and hidden[0] in line for line in head)
     (tmp_path / "a.csv").write_bytes(csv_bytes)
     table = read_csv_table(tmp_path / "a.csv")
@@ -338,10 +346,12 @@ def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path
     book = load_workbook(io.BytesIO(export_bytes(ctx, "xlsx")))
     meta = dict(book["bronnen en instellingen"].iter_rows(min_row=2, values_only=True))
     assert meta["bronnen.bron"].startswith("Fictieve voorbeelddata")
-    assert "primair" in meta["onderdrukking"] and meta["instellingen.Eigen gegevens"] == "wmo"
+    assert "verborgen" in meta["onderdrukking"] and meta["instellingen.Eigen gegevens"] == "wmo"
+    assert not REASON_WORDS.search(" ".join(str(v) for v in meta.values()))
 
     collection = json.loads(export_bytes(ctx, "geojson"))
     assert "In deze gegevens" in collection["stapelkaart"]["onderdrukking"]
+    assert not REASON_WORDS.search(json.dumps(collection["stapelkaart"], ensure_ascii=False))
     values = {f["properties"]["code"]: f["properties"]["gem_wmo"] for f in collection["features"]}
     assert all(values[c] is None for c in hidden)
 
@@ -352,6 +362,34 @@ def test_every_export_carries_sources_settings_and_the_real_suppression(tmp_path
     assert "onderdrukking" in set(
         meta["onderdrukking"] if "onderdrukking" in meta else meta.iloc[:, 0]
     )
+    assert not REASON_WORDS.search(meta.to_csv())
+
+
+def test_the_printable_profile_and_notes_never_say_why_a_cell_is_hidden():
+    from geo_app.views.export import export_meta
+    from geo_app.views.profile_report import area_profile, profile_html
+
+    ctx, entry = _ctx_after_upload()
+    log = entry["log"]
+    assert set(log["reason"]) == {"primary", "secondary"}  # both kinds are hidden here
+    pages = {}
+    for reason in ("primary", "secondary"):
+        code = log.loc[log["reason"] == reason, "code"].iloc[0]
+        notes = _own_data.notes_nl(entry, code)
+        meta = export_meta(ctx)
+        page = profile_html(
+            area_name="Gebied",
+            area_code=code,
+            gemeente_name="Stapeldam",
+            profile=area_profile(ctx.table, code, ctx.infos),
+            summary={},
+            sources=meta["sources"],
+            settings=meta["settings"],
+            suppression=meta["suppression"] + " Onderdrukt in dit gebied: " + "; ".join(notes),
+        )
+        assert "verborgen" in page and not REASON_WORDS.search(page)
+        pages[reason] = notes
+    assert pages["primary"] == pages["secondary"]  # the same words for either kind
 
 
 def test_export_respects_the_role():
@@ -367,6 +405,19 @@ def test_export_respects_the_role():
     assert "gem_wmo" in out.columns and "wmo_per_1000" in out.columns
     assert "youth_care_pct" not in out.columns and "pct_rental" not in out.columns
     assert "stacking_score" not in out.columns and "geometry" in out.columns
+
+
+def test_the_list_of_hidden_cells_names_only_columns_the_role_may_export():
+    from geo_app.access.roles import load_access_config
+    from geo_app.views.export import export_meta
+
+    ctx, _ = _ctx_after_upload()
+    assert any("gem_wmo" in c for c in export_meta(ctx)["suppressed_cells"])
+    config = load_access_config(
+        environ={}, secrets={"access": _roles_dict("smal")}, indicators=None
+    )
+    ctx.role = config.roles["smal"]  # may export youth_care_pct only
+    assert export_meta(ctx)["suppressed_cells"] == []
 
 
 def _roles_dict(local: str) -> dict:
@@ -529,6 +580,85 @@ def test_logged_in_person_without_role_gets_no_data(monkeypatch, tmp_path):
     assert "geen rol toegekend" in texts(at)
     assert [b.label for b in at.button] == ["Uitloggen"]
     assert not at.tabs and not at.dataframe
+
+
+def _with_auth(monkeypatch, tmp_path, session):
+    """Login configured; ``current_session`` returns ``session`` or raises it."""
+    from geo_app.access import resolve as _access
+    from geo_app.access import roles
+
+    path = tmp_path / "rollen.toml"
+    path.write_text(ROLES.format(local="gemeente"), encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(path))
+
+    def fake(config=None):
+        if isinstance(session, Exception):
+            raise session
+        return session(config) if callable(session) else session
+
+    monkeypatch.setattr(_access, "current_session", fake)
+    monkeypatch.setattr(roles, "current_session", fake)
+
+
+def _denied(at: AppTest) -> str:
+    """The run ended without data: no tabs, no tables, no downloads; returns the texts."""
+    assert not at.exception, at.exception
+    assert not at.tabs and not at.dataframe and not at.get("download_button")
+    return texts(at)
+
+
+def test_an_error_while_looking_up_the_role_means_no_access(monkeypatch, tmp_path):
+    _with_auth(monkeypatch, tmp_path, RuntimeError("identity provider unreachable"))
+    body = _denied(AppTest.from_file(APP, default_timeout=60).run())
+    assert "Uw rol kon niet worden vastgesteld" in body and "geen toegang" in body
+    assert "unreachable" not in body  # no technical detail, no traceback
+
+
+def test_a_missing_email_claim_means_no_access(monkeypatch, tmp_path):
+    from geo_app.access import roles
+
+    # The real claim mapping, with a user whose token carries no e-mail and no groups.
+    def session(config):
+        role = roles.resolve_role(config, {"is_logged_in": True, "name": "Iemand"})
+        return roles.Session("oidc", True, None, role, "")
+
+    _with_auth(monkeypatch, tmp_path, session)
+    body = _denied(AppTest.from_file(APP, default_timeout=60).run())
+    assert "geen rol toegekend" in body
+
+
+def test_an_unknown_user_means_no_access_even_with_a_local_role(monkeypatch, tmp_path):
+    from geo_app.access import resolve as _access
+    from geo_app.access import roles
+
+    # The roles file has a local_role ("gemeente"); with login it must never be used.
+
+    unknown = roles.Session("oidc", True, "vreemde@elders.example", None, "")
+    _with_auth(monkeypatch, tmp_path, unknown)
+    # Not even a no-access screen that forgets to stop the run may let the local role in.
+    monkeypatch.setattr(roles, "require_role", lambda config=None: None)
+    monkeypatch.setattr(_access, "require_role", lambda config=None: None, raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "geen rol toegekend" in _denied(at)
+    assert [b.label for b in at.button] == ["Uitloggen"]
+
+
+def test_a_person_not_logged_in_sees_only_the_login(monkeypatch, tmp_path):
+    from geo_app.access import roles
+
+    anonymous = roles.Session("oidc", False, None, None, "Log in om Stapelkaart te gebruiken.")
+    _with_auth(monkeypatch, tmp_path, anonymous)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "Log in om Stapelkaart te gebruiken" in _denied(at)
+    assert [b.label for b in at.button] == ["Inloggen"]
+
+
+def test_a_broken_roles_file_means_no_access(monkeypatch, tmp_path):
+    path = tmp_path / "rollen.toml"
+    path.write_text(ROLES.format(local="bestaat_niet"), encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(path))
+    body = _denied(AppTest.from_file(APP, default_timeout=60).run())
+    assert "bestaat_niet" in body
 
 
 def test_exports_of_cbs_data_name_table_year_and_retrieval_date():

@@ -10,6 +10,7 @@ Every request that is not for 127.0.0.1 is aborted.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def _good() -> bytes:
     return "\n".join(lines).encode()
 
 
+#: Words that would tell why a cell is hidden; no download or screen may contain them.
+REASON_WORDS = re.compile(r"primai?r|secundai?r|secondary|primary", re.IGNORECASE)
 BAD = b"buurtcode;wmo\nBU99990000;-3\nBU12345678;12\n"
 
 
@@ -119,7 +122,7 @@ def test_2_good_file_confirmed_adds_the_layer(session):
     page.get_by_text("Het bestand is gecontroleerd: 60 gebieden").wait_for(timeout=30_000)
     page.get_by_role("button", name="Gegevens gebruiken").click()
     page.get_by_text("Gekoppeld als 'wmo': wmo per 1.000 inwoners").wait_for(timeout=30_000)
-    page.get_by_text("Afgeschermd (kleine aantallen)").first.wait_for(timeout=10_000)
+    page.get_by_text("Verborgen:").first.wait_for(timeout=10_000)
     # The sidebar offers the new layer; choose it and the map title follows.
     sidebar = page.locator("[data-testid=stSidebar]")
     sidebar.get_by_text("Kaartlaag").wait_for()
@@ -138,10 +141,17 @@ def test_3_every_table_export_downloads_with_metadata(session, tmp_path):
 
     page, blocked = session
     _tab(page, "Tabel")
+    # The grid's own toolbar offers no CSV download (client.disableDataExport): only the
+    # app's download buttons, which apply the role's export rules.
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.hover()
+    page.get_by_role("button", name="Search").first.wait_for(timeout=10_000)
+    assert page.get_by_role("button", name="Download as CSV").count() == 0
     csv_path = _download(page, "CSV", tmp_path)
     text = csv_path.read_text(encoding="utf-8")
     assert "# bronnen.bron: Fictieve voorbeelddata" in text
-    assert "primair" in text and "onderdrukte_cellen" in text and FIRST in text
+    assert "verborgen" in text and "onderdrukte_cellen" in text and FIRST in text
+    assert not REASON_WORDS.search(text)
     # The hostile label is in the settings; its ';=' fragment is neutralised.
     assert "HYPERLINK" in text and ";'=1+1" in text and ";=1+1" not in text
     table = read_csv_table(csv_path).set_index("code")
@@ -153,13 +163,15 @@ def test_3_every_table_export_downloads_with_metadata(session, tmp_path):
     rows = {r[0].value: r[1] for r in meta.iter_rows(min_row=2)}
     assert rows["instellingen.Rol"].value == HOSTILE_LABEL
     assert rows["instellingen.Rol"].data_type == "s" and rows["instellingen.Rol"].quotePrefix
-    assert "primair" in rows["onderdrukking"].value
+    assert "verborgen" in rows["onderdrukking"].value
+    assert not REASON_WORDS.search(str(rows["onderdrukking"].value))
     with zipfile.ZipFile(tmp_path / "stapelkaart_GM9999_2024_buurt.xlsx") as archive:
         assert not any(b"<f>" in archive.read(n) for n in archive.namelist() if "sheet" in n)
 
     geojson = json.loads(_download(page, "GeoJSON", tmp_path).read_text(encoding="utf-8"))
     assert geojson["stapelkaart"]["bronnen"]["jaar"] == "2024"
     assert "In deze gegevens" in geojson["stapelkaart"]["onderdrukking"]
+    assert not REASON_WORDS.search(json.dumps(geojson["stapelkaart"], ensure_ascii=False))
     first = next(f for f in geojson["features"] if f["properties"]["code"] == FIRST)
     assert first["properties"]["gem_wmo"] is None
 
@@ -169,6 +181,7 @@ def test_3_every_table_export_downloads_with_metadata(session, tmp_path):
     assert layer.set_index("code")["gem_wmo"].isna()[FIRST]
     meta = gpd.read_file(gpkg, layer="bronnen_en_instellingen")
     assert "onderdrukking" in set(meta["onderdeel"])
+    assert not REASON_WORDS.search(meta.to_csv())
     assert not blocked, blocked
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,9 @@ from geopandas.testing import assert_geodataframe_equal
 
 from layers.disclosure import (
     LOG_COLUMNS,
+    PUBLIC_LOG_COLUMNS,
     describe_nl,
+    public_log,
     suppress,
     suppress_levels,
     suppression_notes_nl,
@@ -71,10 +75,13 @@ def test_primary_only_hides_cells_below_threshold_on_a_flat_table():
     assert set(result.log["reason"]) == {"primary"}
 
 
-def test_lone_suppressed_buurt_gets_the_smallest_sibling_as_partner():
+def test_lone_suppressed_buurt_gets_partners_that_keep_its_interval():
+    # 20 alone would leave 4 + 20 = 24: enough while the reasons stay unpublished, but
+    # if they leaked, 20 would be known to lie in [15, 24] (narrower than 10). A second
+    # partner is needed; the cheaper one (50, not 90) is taken.
     frame = _frame({"01": {"01": 4, "02": 50, "03": 20, "04": 90}, "02": {"01": 40, "02": 60}})
     result = suppress(frame, count_columns=["n"])
-    assert _hidden(result) == {"BU00010101", "BU00010103"}
+    assert _hidden(result) == {"BU00010101", "BU00010102", "BU00010103"}
     log = result.log.set_index("code")
     assert log.loc["BU00010101", "reason"] == "primary"
     assert log.loc["BU00010103", "reason"] == "secondary"
@@ -83,11 +90,13 @@ def test_lone_suppressed_buurt_gets_the_smallest_sibling_as_partner():
     assert not result.mask.loc[frame["level"] != "buurt", "n"].any()
 
 
-def test_two_primary_buurten_in_a_wijk_need_no_partner():
+def test_two_small_buurten_summing_below_the_threshold_need_a_partner():
+    # 4 + 5 = 9 would be published by the wijk total: each would lie in [0, 9], less
+    # than the protection level of 10.
     frame = _frame({"01": {"01": 4, "02": 5, "03": 20}, "02": {"01": 40, "02": 60}})
     result = suppress(frame, count_columns=["n"])
-    assert _hidden(result) == {"BU00010101", "BU00010102"}
-    assert result.n_secondary == 0
+    assert _hidden(result) == {"BU00010101", "BU00010102", "BU00010103"}
+    assert result.n_secondary == 1
 
 
 def test_single_buurt_wijk_hides_its_wijk_and_then_a_partner_wijk_with_a_buurt():
@@ -95,9 +104,10 @@ def test_single_buurt_wijk_hides_its_wijk_and_then_a_partner_wijk_with_a_buurt()
     frame = _frame({"01": {"01": 6}, "02": {"01": 40, "02": 30}, "03": {"01": 80, "02": 90}})
     result = suppress(frame, count_columns=["n"])
     hidden = _hidden(result)
-    # 6 primary, its wijk (secondary), the smallest other wijk (70 = WK000102),
-    # and inside that wijk its smallest buurt (30).
-    assert hidden == {"BU00010101", "WK000101", "WK000102", "BU00010202"}
+    # 6 and its wijk total (also 6), a partner wijk, and buurten inside that wijk so
+    # that its own total cannot be rebuilt; the gemeente total stays published.
+    assert {"BU00010101", "WK000101", "WK000102"} <= hidden
+    assert hidden & {"BU00010201", "BU00010202"}
     assert "GM0001" not in hidden
 
 
@@ -116,7 +126,7 @@ def test_small_parent_total_forces_a_child_to_be_hidden():
 def test_buurten_hang_under_the_gemeente_when_wijk_rows_are_absent():
     frame = _frame({"01": {"01": 4, "02": 50}, "02": {"01": 40, "02": 60}}, wijken=False)
     result = suppress(frame, count_columns=["n"])
-    assert _hidden(result) == {"BU00010101", "BU00010201"}
+    assert _hidden(result) == {"BU00010101", "BU00010102", "BU00010201"}
 
 
 def test_missing_buurt_never_counts_as_protection():
@@ -150,6 +160,7 @@ def test_threshold_is_configurable():
     assert _hidden(suppress(frame, count_columns=["n"], threshold=15)) == {
         "BU00010101",
         "BU00010102",
+        "BU00010103",
     }
 
 
@@ -184,8 +195,9 @@ def test_rate_is_hidden_when_its_numerator_is_a_secondary_suppression():
     frame["pct"] = frame["clients"] / frame["inhabitants"] * 100
     result = suppress(frame, rate_columns={"pct": ("clients", "inhabitants")})
     secondary = result.log.query("column == 'pct' and reason == 'secondary'")
-    assert secondary["code"].tolist() == ["BU00010103"]
-    assert secondary["rule"].tolist() == ["numerator_suppressed"]
+    hidden_counts = set(result.log.query("column == 'clients' and reason == 'secondary'")["code"])
+    assert set(secondary["code"]) == hidden_counts and hidden_counts
+    assert set(secondary["rule"]) == {"numerator_suppressed"}
 
 
 def test_input_is_not_mutated_and_visible_values_are_unchanged():
@@ -203,8 +215,9 @@ def test_log_has_documented_columns_and_dutch_explanations():
     result = suppress(frame, count_columns=["n"])
     assert tuple(result.log.columns) == LOG_COLUMNS
     notes = suppression_notes_nl(result.log, "BU00010101")
-    assert notes == ["n: Primair afgeschermd: aantal kleiner dan 10"]
-    assert "terug te rekenen" in suppression_notes_nl(result.log, "BU00010103")[0]
+    # A primary and a secondary cell get the same words: nothing tells them apart.
+    assert notes == suppression_notes_nl(result.log, "BU00010103")
+    assert notes[0].startswith("n: verborgen")
     empty = suppress(_frame({"01": {"01": 40}}), count_columns=["n"]).log
     assert tuple(empty.columns) == LOG_COLUMNS and empty.empty
 
@@ -222,6 +235,12 @@ def test_bad_frames_raise_clear_errors(change, message):
     frame = _frame({"01": {"01": 4, "02": 50}})
     with pytest.raises(ValueError, match=message):
         suppress(change(frame), count_columns=["n"])
+
+
+@pytest.mark.parametrize("pct", [-1, 101])
+def test_bad_protection_pct_is_rejected(pct):
+    with pytest.raises(ValueError, match="protection_pct"):
+        suppress(_frame({"01": {"01": 4}}), count_columns=["n"], protection_pct=pct)
 
 
 @pytest.mark.parametrize("threshold", [0, -3, 2.5, True])
@@ -259,4 +278,42 @@ def test_describe_nl_states_the_rules_and_counts():
     assert "CBS" in describe_nl()
     frame = _frame({"01": {"01": 4, "02": 50, "03": 20}})
     text = describe_nl(log=suppress(frame, count_columns=["n"]).log)
-    assert "1 cel(len) primair en 1 secundair" in text
+    assert "3 cel(len) verborgen" in text
+    assert "minstens 10 (of 10% van het getal" in text
+    assert not _REASON_WORDS.search(text)
+
+
+_REASON_WORDS = re.compile(r"primai?r|secundai?r|secondary|primary", re.IGNORECASE)
+
+
+def test_public_log_never_says_why_a_cell_is_hidden():
+    frame = _frame({"01": {"01": 4, "02": 50, "03": 20}, "02": {"01": 6, "02": 60}})
+    frame["inhabitants"] = 1000.0
+    frame["pct"] = frame["n"] / frame["inhabitants"] * 100
+    result = suppress(frame, count_columns=["n"], rate_columns={"pct": ("n", "inhabitants")})
+    assert set(result.log["reason"]) == {"primary", "secondary"}  # kept internally
+    public = public_log(result.log)
+    assert tuple(public.columns) == PUBLIC_LOG_COLUMNS
+    assert len(public) == len(result.log)
+    assert public["explanation_nl"].nunique() == 1
+    assert not _REASON_WORDS.search(public.to_csv())
+    assert not _REASON_WORDS.search(result.log["explanation_nl"].str.cat())
+
+
+def test_a_higher_protection_percentage_widens_large_cells_intervals():
+    from layers import _protection
+    from layers.disclosure import _parent_positions
+
+    frame = _frame({"01": {"01": 4, "02": 300, "03": 900, "04": 12}})
+    values = frame["n"].to_numpy(dtype=float)
+    eff, depth = _protection.structure(
+        values, _parent_positions(frame, ("buurt", "wijk", "gemeente"))
+    )
+    patterns = {}
+    for pct in (0.0, 50.0):
+        hidden = suppress(frame, count_columns=["n"], protection_pct=pct).mask["n"].to_numpy()
+        found = _protection.check(values, hidden, eff, depth, threshold=10, pct=pct)
+        width = (found["hi"] - found["lo"])[hidden]
+        assert (width >= np.maximum(10, np.ceil(values[hidden] * pct / 100))).all()
+        patterns[pct] = set(frame.loc[hidden, "code"])
+    assert patterns[0.0] != patterns[50.0]

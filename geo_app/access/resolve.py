@@ -12,7 +12,9 @@ This module applies them to the app's analysis table:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from typing import NoReturn
 
 import geopandas as gpd
 import numpy as np
@@ -22,13 +24,11 @@ import streamlit as st
 from cbs_ingest.columns import COLUMNS_BY_NAME
 from cbs_ingest.errors import InputError
 from geo_app.access.roles import (
-    LOCAL_ROLE,
     Purpose,
     Role,
     current_session,
     filter_indicators,
     load_access_config,
-    require_role,
 )
 from geo_app.session.i18n import t
 from layers import INDICATORS
@@ -105,7 +105,11 @@ def _blank(table: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
 
 
 def filter_table(
-    table: gpd.GeoDataFrame, role: Role, *, purpose: Purpose = "view"
+    table: gpd.GeoDataFrame,
+    role: Role,
+    *,
+    purpose: Purpose = "view",
+    theme_names: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """The table as a role may see (``purpose="view"``) or export it: the one role filter.
 
@@ -113,7 +117,25 @@ def filter_table(
     ``level`` column), and so are indicator columns it may not see or export. The
     columns of a hidden analysis layer (:data:`ANALYSIS_GROUPS`) are blanked for
     viewing, so the pages keep working and show nothing, and dropped for export.
-    Never modifies ``table``.
+
+    Themes the role may not see (or export) are left out of what the analysis says
+    about an area: ``high_themes`` lists only its themes and ``themes_high`` counts
+    them, and a cluster label that names themes becomes "Cluster <n>" when the
+    analysis used a theme the role may not see. Never modifies ``table``.
+
+    Parameters
+    ----------
+    table
+        The analysis table (``geo_app.session.analysis.analyse``), or a table already
+        filtered for viewing.
+    role
+        The role of this run.
+    purpose
+        ``"view"`` or ``"export"``.
+    theme_names
+        Indicator key -> the name ``high_themes`` uses for it, for every theme the
+        analysis used. Without it, a role that may not see every indicator column
+        gets no theme names at all (fail closed).
     """
     out = table.copy()
     if "level" in out.columns:
@@ -130,7 +152,35 @@ def filter_table(
                 hidden += [c for c in columns if c in out.columns]
             else:
                 out = _blank(out, columns)
-    return out.drop(columns=hidden)
+    if theme_names is None:
+        unseen = ["*"] if hidden else []
+    else:
+        unseen = [n for k, n in theme_names.items() if not visible(role, k, purpose=purpose)]
+    out = out.drop(columns=hidden)
+    if unseen:
+        out = _without_themes(out, unseen)
+    return out
+
+
+def _without_themes(table: gpd.GeoDataFrame, names: list[str]) -> gpd.GeoDataFrame:
+    """Leave themes (``"*"``: all) out of ``high_themes``, its count and cluster labels."""
+    if "high_themes" in table.columns and table["high_themes"].notna().any():
+        listed = table["high_themes"].fillna("").astype(str)
+        if names == ["*"]:
+            kept = listed.map(lambda _: "")
+        else:
+            pattern = re.compile(
+                "(?:^|, )(?:" + "|".join(re.escape(n) for n in names) + ")(?=, |$)"
+            )
+            kept = listed.map(lambda text: pattern.sub("", text).removeprefix(", "))
+        table["high_themes"] = kept.where(table["high_themes"].notna(), None)
+        if "themes_high" in table.columns:
+            count = kept.map(lambda text: len(text.split(", ")) if text else 0)
+            table["themes_high"] = count.where(table["themes_high"].notna())
+    if "cluster_label" in table.columns and "cluster" in table.columns:
+        numbered = table["cluster"].map(lambda c: None if pd.isna(c) else f"Cluster {int(c)}")
+        table["cluster_label"] = numbered.where(numbered.notna(), table["cluster_label"])
+    return table
 
 
 def _account(session, lang: str) -> None:
@@ -142,21 +192,43 @@ def _account(session, lang: str) -> None:
     sb.button(t("logout", lang), on_click=st.logout, key="logout", icon=":material/logout:")
 
 
+def _no_access(message: str, *, lang: str, session=None, config=None) -> NoReturn:
+    """Show why there is no access (with a log-in or log-out button) and stop the run."""
+    st.error(message)
+    if session is not None and session.mode == "oidc" and not session.logged_in:
+        provider = config.login_provider if config else None
+        st.button(
+            "Inloggen", on_click=st.login, args=(provider,) if provider else (), type="primary"
+        )
+    elif session is not None and session.logged_in:
+        st.button(t("logout", lang), on_click=st.logout, key="logout_main")
+    st.stop()
+    raise PermissionError(message)  # st.stop() ends the run; never fall through to data
+
+
 def resolve(lang: str) -> Role:
     """The role of this run; shows a Dutch message and stops the run when there is none.
 
-    A broken roles configuration stops the app with the message naming the
-    entry; without configuration and login the app runs in local single-user mode.
+    Fails closed: a broken roles configuration, an error while looking up the
+    person or their role, a missing claim or an unknown user all end in a
+    no-access message. Only without login configured does the app run in
+    local single-user mode with the local role.
     """
     try:
         config = load_access_config(secrets=st.secrets, indicators=known_keys())
     except InputError as exc:
-        st.error(exc.nl)
-        st.stop()
-    session = current_session(config)
+        _no_access(exc.nl, lang=lang)
+    try:
+        session = current_session(config)
+    except Exception:  # noqa: BLE001 - whatever went wrong, nobody gets in
+        _no_access(t("role_lookup_failed", lang), lang=lang)
     if session.role is None:
-        require_role(config)  # login or no-access screen; stops the run
-    role = session.role or LOCAL_ROLE
+        if session.mode == "oidc" and not session.logged_in:
+            _no_access(
+                session.reason_nl or t("role_none", lang), lang=lang, session=session, config=config
+            )
+        _no_access(t("role_none", lang), lang=lang, session=session, config=config)
+    role = session.role
     _account(session, lang)
     if not any(role.may_see(level=lv) for lv in ("buurt", "wijk")):
         st.info(t("role_no_levels", lang, role=role.label))

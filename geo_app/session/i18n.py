@@ -430,10 +430,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Joined as '{name}': {layers}. Choose them as map layer in the sidebar.",
     },
     "upload_suppressed": {
-        "nl": "Afgeschermd (kleine aantallen): {n} cel(len) op dit niveau, {primary} primair en "
-        "{secondary} secundair, zodat niemand herkenbaar is en niets terug te rekenen is.",
-        "en": "Suppressed (small numbers): {n} cell(s) at this level, {primary} primary and "
-        "{secondary} secondary, so nobody is recognisable and nothing can be recalculated.",
+        "nl": "Verborgen: {n} cel(len) op dit niveau: kleine aantallen, en waar nodig andere "
+        "cellen, zodat niemand herkenbaar is en niets terug te rekenen is.",
+        "en": "Hidden: {n} cell(s) at this level: small numbers and, where needed, other cells, "
+        "so that nobody can be recognised and nothing can be worked out.",
     },
     "upload_join_failed": {
         "nl": "De gegevens konden niet gekoppeld worden: {reason}. Er is niets veranderd.",
@@ -494,8 +494,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "audit_download": {"nl": "Auditlog downloaden (CSV)", "en": "Download audit log (CSV)"},
     "audit_empty": {"nl": "Het auditlog is nog leeg.", "en": "The audit log is empty."},
     "suppressed_caption": {
-        "nl": "Lege cellen bij eigen gegevens zijn onderdrukt (kleine aantallen): {n} cel(len).",
-        "en": "Empty cells of own data are suppressed (small numbers): {n} cell(s).",
+        "nl": "Lege cellen bij eigen gegevens zijn verborgen (kleine aantallen, of nodig om die "
+        "te beschermen): {n} cel(len).",
+        "en": "Empty cells of own data are hidden (small numbers, or needed to protect them): "
+        "{n} cell(s).",
     },
     "suppressed_area": {
         "nl": "Onderdrukt (kleine aantallen) in dit gebied:",
@@ -511,6 +513,18 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "account_user": {"nl": "Ingelogd als {email} ({role})", "en": "Logged in as {email} ({role})"},
     "logout": {"nl": "Uitloggen", "en": "Log out"},
+    "role_lookup_failed": {
+        "nl": "Uw rol kon niet worden vastgesteld, dus u krijgt geen toegang. Probeer het later "
+        "opnieuw of vraag de beheerder van Stapelkaart in uw gemeente om hulp.",
+        "en": "Your role could not be determined, so you get no access. Try again later or ask "
+        "the Stapelkaart administrator in your municipality for help.",
+    },
+    "role_none": {
+        "nl": "U heeft geen toegang: aan uw account is geen rol toegekend. Vraag de beheerder "
+        "van Stapelkaart in uw gemeente om toegang.",
+        "en": "You have no access: no role has been assigned to your account. Ask the "
+        "Stapelkaart administrator in your municipality for access.",
+    },
     "role_no_levels": {
         "nl": "Uw rol ({role}) heeft geen toegang tot cijfers per buurt of wijk. Vraag de "
         "beheerder van Stapelkaart in uw gemeente om toegang.",

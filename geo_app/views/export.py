@@ -12,13 +12,13 @@ from typing import Any
 
 import streamlit as st
 
-from geo_app.access.resolve import filter_table
+from geo_app.access.resolve import filter_table, visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session import shared as _shared
 from geo_app.session.context import Context
 from layers import export
-from layers.disclosure import DEFAULT_THRESHOLD
+from layers.disclosure import DEFAULT_THRESHOLD, public_log
 from layers.escape import escape_markdown
 
 __all__ = [
@@ -68,9 +68,12 @@ def export_meta(ctx: Context) -> dict[str, Any]:
     suppression = _own_data.describe(ctx.upload, DEFAULT_THRESHOLD)
     cells = []
     if ctx.upload is not None:
+        # Only columns the role may export: which areas have a hidden (small) count in a
+        # column it may not download is information about that column too.
         cells = [
             f"{r.code} {r.column}: {r.explanation_nl}"
-            for r in ctx.upload["log"].itertuples(index=False)
+            for r in public_log(ctx.upload["log"]).itertuples(index=False)
+            if visible(ctx.role, str(r.column), purpose="export")
         ]
     return {
         "sources": _data.sources(ctx.loaded),

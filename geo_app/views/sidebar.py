@@ -24,6 +24,7 @@ from geo_app.session.context import Context, bound, init_settings, settings
 from geo_app.session.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
 from geo_app.session.state import SPECS
 from layers import PROFILES
+from layers.indicators import get_indicator
 from models import METHODS
 
 __all__ = ["analysis_options", "build_context"]
@@ -363,7 +364,9 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
             frame=upload["frame"] if upload else None,
             extra=upload["extra"] if upload else (),
         )
-    table = filter_table(table, role)
+    extra = upload["extra"] if upload else ()
+    names = {key: get_indicator(key, extra).short_nl for key in result.indicators.values()}
+    table = filter_table(table, role, theme_names=names)
     infos = _data.indicators(table.columns, extra=upload["extra"] if upload else ())
     if lang == "en":  # built-in indicators in English; own indicators keep their own names
         infos = [replace(i, label=INDICATOR_LABELS_EN.get(i.key, i.label)) for i in infos]

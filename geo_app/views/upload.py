@@ -25,7 +25,7 @@ from geo_app.session.context import Context
 from geo_app.session.i18n import EMPTY
 from geo_app.views import datasets_view as _datasets_view
 from geo_app.views.upload_view import render_upload
-from layers.disclosure import DEFAULT_THRESHOLD
+from layers.disclosure import DEFAULT_THRESHOLD, public_log
 from layers.escape import escape_markdown
 
 __all__ = ["render"]
@@ -185,13 +185,12 @@ def _joined_summary(ctx: Context) -> None:
             ctx.t(
                 "upload_suppressed",
                 n=len(log),
-                primary=int((log["reason"] == "primary").sum()),
-                secondary=int((log["reason"] == "secondary").sum()),
             ),
             icon=":material/visibility_off:",
         )
         names = ctx.names
-        shown = log.assign(gebied=log["code"].map(names))[
+        public = public_log(log)  # never says why a cell is hidden
+        shown = public.assign(gebied=public["code"].map(names))[
             ["gebied", "code", "column", "explanation_nl"]
         ]
         st.dataframe(
@@ -201,7 +200,7 @@ def _joined_summary(ctx: Context) -> None:
                 "gebied": "Gebied",
                 "code": "Code",
                 "column": "Kolom",
-                "explanation_nl": "Waarom",
+                "explanation_nl": "Toelichting",
             },
             placeholder=EMPTY,
         )
