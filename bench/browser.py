@@ -50,6 +50,7 @@ from tests._browser import (  # noqa: E402
     FOLIUM_IFRAME,
     free_port,
     stop,
+    wait_complete,
     wait_healthy,
 )
 
@@ -103,29 +104,6 @@ def _wait_map(page, n_areas: int, *, changed_from: str | None, timeout: float = 
             return legend
         time.sleep(0.02)
     raise RuntimeError(f"map not drawn within {timeout:.0f} s (last state {_state(page)})")
-
-
-def _layer_options(page) -> list[str]:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has_text="Kaartlaag"
-    )
-    box.click()
-    options = page.get_by_role("option")
-    options.first.wait_for(timeout=10_000)
-    labels = [t.strip() for t in options.all_inner_texts()]
-    page.keyboard.press("Escape")
-    return labels
-
-
-def _wait_complete(page, timeout: float = 60) -> list[str]:
-    """Wait until the layer list offers the hotspots (the whole analysis is shown)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        options = _layer_options(page)
-        if "Hotspots" in options:
-            return options
-        time.sleep(0.1)
-    raise RuntimeError(f"no hotspot layer within {timeout:.0f} s")
 
 
 def _switch(page, label: str) -> None:
@@ -207,7 +185,7 @@ def run_case(
         title = time.perf_counter() - started
         legend = _wait_map(page, n_areas, changed_from=None)
         first = time.perf_counter() - started
-        options = _wait_complete(page)
+        options = wait_complete(page)
         complete = time.perf_counter() - started
         times = []
         targets = [o for o in options if o not in legend][:switches]

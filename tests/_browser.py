@@ -163,3 +163,31 @@ def offline_context(browser: Any, viewport: dict[str, int]) -> tuple[Any, list[s
     blocked: list[str] = []
     context.route("**/*", lambda route: _loopback_only(route, blocked))
     return context, blocked
+
+
+def layer_options(page: Any) -> list[str]:
+    """The options of the sidebar's "Kaartlaag" selectbox (opens and closes it)."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text="Kaartlaag"
+    )
+    box.click()
+    options = page.get_by_role("option")
+    options.first.wait_for(timeout=10_000)
+    labels = [t.strip() for t in options.all_inner_texts()]
+    page.keyboard.press("Escape")
+    return labels
+
+
+def wait_complete(page: Any, timeout: float = 60) -> list[str]:
+    """Wait until the layer list offers the hotspots: the whole analysis is shown.
+
+    The app draws the stacking map first and reruns once clusters, hotspots and the
+    rank uncertainty are computed; a test that acts on the map waits for that rerun.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        options = layer_options(page)
+        if "Hotspots" in options:
+            return options
+        page.wait_for_timeout(100)
+    raise RuntimeError(f"no hotspot layer within {timeout:.0f} s")

@@ -14,7 +14,15 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from _browser import FOLIUM_IFRAME, chromium, free_port, offline_context, require_browser, serve
+from _browser import (
+    FOLIUM_IFRAME,
+    chromium,
+    free_port,
+    offline_context,
+    require_browser,
+    serve,
+    wait_complete,
+)
 from test_offline_map_browser import _area_point
 
 pytestmark = pytest.mark.browser
@@ -160,6 +168,9 @@ def test_app_end_to_end(app_url, browser_context, shots):
     _wait_for_map(page, "Stapelingsscore")
     print(f"first map drawn {time.monotonic() - started:.1f} s after navigation")
     page.get_by_text("Fictieve voorbeelddata").wait_for()
+    # The app reruns once the whole analysis is done and draws the map again: act after that.
+    wait_complete(page)
+    _wait_for_map(page, "Stapelingsscore")
     # The legend keeps clear of the areas, and shows no selection row while none is selected.
     frame = page.frame_locator(FOLIUM_IFRAME)
     frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
