@@ -174,6 +174,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
     # The legend keeps clear of the areas, and shows no selection row while none is selected.
     frame = page.frame_locator(FOLIUM_IFRAME)
     frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    page.screenshot(path=shots / "0_complete.png")
     assert frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
     page.screenshot(path=shots / "1_map.png")
     clearance = _clear_of_legend(page)

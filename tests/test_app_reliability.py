@@ -176,7 +176,7 @@ def test_map_outlines_doubtful_areas_dotted_and_names_them_in_the_legend():
         basemap=None,
         stacking=codes[:3],
         doubtful=codes[2:4],
-        doubtful_label="Twijfelgeval: oordeel wisselt tussen redelijke varianten",
+        doubtful_label="Twijfelgeval (stapeling)",
     )
     features = {f["properties"]["code"]: f["properties"] for f in _features(fmap)}
     assert features[codes[0]].get("s") == 1 and "d" not in features[codes[0]]  # stable

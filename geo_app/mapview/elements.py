@@ -411,6 +411,7 @@ MAP_CSS = """
   flex-basis: 14px; }
 .stapel-legend .stapel-doubt { background: #fff; border: 3px dotted #000; height: 8px;
   flex-basis: 14px; }
+.stapel-legend .stapel-second { margin-left: 10px; }
 path.leaflet-interactive:focus { outline: none; }
 .stapel-legend .stapel-selected { background: #fff; border: 3px solid #E6007E; height: 8px;
   flex-basis: 14px; box-shadow: 0 0 0 1px #fff, 0 0 0 2px #777; }

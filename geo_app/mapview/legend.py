@@ -111,9 +111,17 @@ def legend_html(
     for (colour, label), count in zip(rows, counts, strict=True):
         parts.append(_row(label, colour=colour, count=int(count)))
     parts.append(_row(texts["no_data"], swatch="stapel-hatch", count=n_missing))
-    if stacking_label:
+    if stacking_label and doubtful_label:
+        # Both outlines on one row: a taller legend would push the map off its areas.
+        parts.append(
+            '<div class="stapel-row"><span class="stapel-swatch stapel-stack"></span>'
+            f"<span>{html.escape(stacking_label)}</span>"
+            '<span class="stapel-swatch stapel-doubt stapel-second"></span>'
+            f"<span>{html.escape(doubtful_label)}</span></div>"
+        )
+    elif stacking_label:
         parts.append(_row(stacking_label, swatch="stapel-stack"))
-    if doubtful_label:
+    elif doubtful_label:
         parts.append(_row(doubtful_label, swatch="stapel-doubt"))
     if selected_label:
         # Shown by the map's script only while an area is outlined.

@@ -363,10 +363,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_pct_lo": {"nl": "Percentiel laag (5 %)", "en": "Percentile low (5 %)"},
     "col_pct_hi": {"nl": "Percentiel hoog (95 %)", "en": "Percentile high (95 %)"},
     "col_stability": {"nl": "Stabiliteit (%)", "en": "Stability (%)"},
-    "legend_doubtful": {
-        "nl": "Twijfelgeval: oordeel wisselt tussen redelijke varianten",
-        "en": "Borderline: the verdict changes between reasonable variants",
-    },
+    # One short line: a longer legend row pushed the legend over the areas (browser test).
+    "legend_doubtful": {"nl": "twijfelgeval", "en": "borderline"},
     "download_profile": {
         "nl": "Afdrukbaar gebiedsprofiel (HTML)",
         "en": "Printable area profile (HTML)",
