@@ -40,6 +40,19 @@ def real_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def national_stats() -> Path:
+    """Stats files with every wijk of the country (and every Rijnmond buurt), no geometry.
+
+    ``../shared/data/raw`` when present, else the fixture's attribute-only extracts
+    (``tests/fixtures/real/attributes``); read them with ``tests._real.stats_frame`` or
+    ``attribute_frame``.
+    """
+    from tests._real import attributes_raw
+
+    return attributes_raw()
+
+
+@pytest.fixture(scope="session")
 def demo_frames():
     """The demo gemeente at its default seed, generated once per session."""
     from cbs_ingest.demo import make_demo
