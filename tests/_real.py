@@ -27,8 +27,8 @@ from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, match_columns
 SHARED_RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
 #: The compact fixture with the same layout, for a clone without ``../shared``.
 FIXTURE_RAW = Path(__file__).resolve().parent / "fixtures" / "real"
-#: The fixture's attribute-only extracts of the whole wijk and buurt stats files.
-FIXTURE_ATTRIBUTES = FIXTURE_RAW / "attributes"
+#: The fixture's extracts of the whole national wijk (and Rijnmond buurt) files.
+FIXTURE_WHOLE = FIXTURE_RAW / "whole"
 
 
 def shared_raw() -> Path | None:
@@ -43,15 +43,15 @@ def real_raw() -> Path:
     return shared_raw() or FIXTURE_RAW
 
 
-def attributes_raw() -> Path:
+def whole_raw() -> Path:
     """A folder whose stats files have every row of the shared ones (not every column).
 
-    ``../shared/data/raw`` when present, else the fixture's ``attributes`` folder: all
-    3,393 wijken of the country and the 452 Rijnmond buurten, with the KWB columns
-    :func:`stats_frame` reads and no geometry. For :func:`stats_frame` and
-    :func:`attribute_frame` only.
+    ``../shared/data/raw`` when present, else the fixture's ``whole`` folder: all 3,393
+    wijken of the country and the 452 Rijnmond buurten, with the KWB columns
+    :func:`stats_frame` reads, and every wijk polygon. For :func:`stats_frame`,
+    :func:`attribute_frame` and :func:`area_frame` at wijk level (it has no buurt polygons).
     """
-    return shared_raw() or FIXTURE_ATTRIBUTES
+    return shared_raw() or FIXTURE_WHOLE
 
 
 _FILES = {

@@ -40,16 +40,16 @@ def real_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def national_stats() -> Path:
-    """Stats files with every wijk of the country (and every Rijnmond buurt), no geometry.
+def national_data() -> Path:
+    """Every wijk of the country (and every Rijnmond buurt): few columns, wijk polygons.
 
-    ``../shared/data/raw`` when present, else the fixture's attribute-only extracts
-    (``tests/fixtures/real/attributes``); read them with ``tests._real.stats_frame`` or
-    ``attribute_frame``.
+    ``../shared/data/raw`` when present, else the fixture's extracts of the whole files
+    (``tests/fixtures/real/whole``); read them with ``tests._real.stats_frame``,
+    ``attribute_frame``, or ``area_frame`` at wijk level.
     """
-    from tests._real import attributes_raw
+    from tests._real import whole_raw
 
-    return attributes_raw()
+    return whole_raw()
 
 
 @pytest.fixture(scope="session")

@@ -79,8 +79,8 @@ def test_elderly_buurt_is_not_a_problem_buurt_after_standardisation():
 
 
 @pytest.mark.real_data
-def test_national_rates_are_reproducible_from_the_real_wijk_data(national_stats):
-    wijk = attribute_frame(national_stats, "wijk")
+def test_national_rates_are_reproducible_from_the_real_wijk_data(national_data):
+    wijk = attribute_frame(national_data, "wijk")
     for count, stored in NATIONAL_RATES_2024.items():
         fitted = fit_age_rates(
             wijk, count, age_columns=stored.age_columns, monotone=count == "wmo_clients"
@@ -90,8 +90,8 @@ def test_national_rates_are_reproducible_from_the_real_wijk_data(national_stats)
 
 
 @pytest.mark.real_data
-def test_standardised_wmo_no_longer_tracks_the_share_of_elderly(national_stats):
-    wijk = attribute_frame(national_stats, "wijk")
+def test_standardised_wmo_no_longer_tracks_the_share_of_elderly(national_data):
+    wijk = attribute_frame(national_data, "wijk")
     values = compute_indicators(wijk, ["wmo_per_1000", "wmo_age_index"])
     share_65 = wijk["age_65_plus"] / wijk["population"]
     ok = values.notna().all(axis=1) & share_65.notna()

@@ -12,8 +12,8 @@ from tests._reliability_figures import figures
 
 
 @pytest.fixture(scope="module")
-def real(national_stats):
-    return figures(national_stats)
+def real(national_data):
+    return figures(national_data)
 
 
 @pytest.mark.real_data

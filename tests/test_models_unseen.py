@@ -36,8 +36,8 @@ def test_dordrecht_focus_wijken_rank_at_the_top(real_data):
 
 
 @pytest.mark.real_data
-def test_dordrecht_focus_wijken_stand_out_nationally(national_stats):
-    frame = attribute_frame(national_stats, "wijk")
+def test_dordrecht_focus_wijken_stand_out_nationally(national_data):
+    frame = attribute_frame(national_data, "wijk")
     table = run_analysis(frame, scope="selection", permutations=0).table
     dordrecht = table[table["gemeentecode"] == "GM0505"].set_index("name")
     # Within all 3,393 wijken, Wielwijk and Crabbehof are in the highest 5 %.
