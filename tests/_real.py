@@ -27,6 +27,8 @@ from cbs_ingest.columns import CANONICAL_COLUMNS, FRAME_KEYS, match_columns
 SHARED_RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "raw"
 #: The compact fixture with the same layout, for a clone without ``../shared``.
 FIXTURE_RAW = Path(__file__).resolve().parent / "fixtures" / "real"
+#: The fixture's extracts of the whole national wijk (and Rijnmond buurt) files.
+FIXTURE_WHOLE = FIXTURE_RAW / "whole"
 
 
 def shared_raw() -> Path | None:
@@ -39,6 +41,17 @@ def shared_raw() -> Path | None:
 def real_raw() -> Path:
     """The folder the real-data tests read: ``../shared/data/raw``, else the fixture."""
     return shared_raw() or FIXTURE_RAW
+
+
+def whole_raw() -> Path:
+    """A folder whose stats files have every row of the shared ones (not every column).
+
+    ``../shared/data/raw`` when present, else the fixture's ``whole`` folder: all 3,393
+    wijken of the country and the 452 Rijnmond buurten, with the KWB columns
+    :func:`stats_frame` reads, and every wijk polygon. For :func:`stats_frame`,
+    :func:`attribute_frame` and :func:`area_frame` at wijk level (it has no buurt polygons).
+    """
+    return shared_raw() or FIXTURE_WHOLE
 
 
 _FILES = {
@@ -80,6 +93,18 @@ def stats_frame(raw: Path, level: str) -> pd.DataFrame:
         else:
             out[column.name] = np.nan
     return out
+
+
+def attribute_frame(raw: Path, level: str) -> gpd.GeoDataFrame:
+    """:func:`area_frame`'s rows and columns from the stats file alone, geometry empty.
+
+    For the analyses that read no geometry (no spatial weights): the same figures as
+    :func:`area_frame` in the same order (every stats row has a polygon).
+    """
+    stats = stats_frame(raw, level)
+    columns = list(FRAME_KEYS) + [c.name for c in CANONICAL_COLUMNS]
+    empty = gpd.GeoSeries([None] * len(stats), index=stats.index, crs=28992)
+    return gpd.GeoDataFrame(stats[columns], geometry=empty, crs=28992)
 
 
 @lru_cache(maxsize=4)

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from models import run_analysis  # noqa: E402
-from tests._real import area_frame  # noqa: E402
+from tests._real import attribute_frame  # noqa: E402
 
 #: Areas their gemeente designated for an area approach (public sources):
 #: Dordrecht's "Dordt West" (wijken); Schiedam Nieuwland and Vlaardingen
@@ -190,8 +190,8 @@ def decompose(frame: pd.DataFrame) -> list[str]:
 
 def figures(raw_dir: Path) -> dict[str, object]:
     """Compute every figure; returns the tables and the printable lines."""
-    buurt = area_frame(raw_dir, "buurt")
-    wijk = area_frame(raw_dir, "wijk")
+    buurt = attribute_frame(raw_dir, "buurt")  # no spatial weights: no geometry needed
+    wijk = attribute_frame(raw_dir, "wijk")
     per_b, areas_b = compare(buurt)
     per_w, areas_w = compare(wijk)
     lines = _summary("Rijnmond buurten (scope gemeente)", per_b, areas_b)

@@ -40,6 +40,19 @@ def real_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def national_data() -> Path:
+    """Every wijk of the country (and every Rijnmond buurt): few columns, wijk polygons.
+
+    ``../shared/data/raw`` when present, else the fixture's extracts of the whole files
+    (``tests/fixtures/real/whole``); read them with ``tests._real.stats_frame``,
+    ``attribute_frame``, or ``area_frame`` at wijk level.
+    """
+    from tests._real import whole_raw
+
+    return whole_raw()
+
+
+@pytest.fixture(scope="session")
 def demo_frames():
     """The demo gemeente at its default seed, generated once per session."""
     from cbs_ingest.demo import make_demo

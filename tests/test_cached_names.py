@@ -18,16 +18,16 @@ def test_nothing_cached_gives_none(tmp_path, monkeypatch):
     assert cached_area_names(2024, "GM0606", level="buurt") is None
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_names_of_an_ingested_gemeente_per_level_and_year(cbs_server, cbs_gpkg):
-    result = cbs_ingest.load(2024, ["GM0606", "GM0502"], geometry_file=cbs_gpkg)
+    result = cbs_ingest.load(2024, ["GM0606", "GM0622"], geometry_file=cbs_gpkg)
     buurten = result.frames["buurt"]
     expected = buurten[buurten["gemeentecode"] == "GM0606"]
     names = cached_area_names(2024, "GM0606", level="buurt")
     assert names == dict(zip(expected["code"], expected["name"], strict=True))
     assert len(names) == 70
-    assert len(cached_area_names(2024, "GM0502", level="wijk")) == len(
-        result.frames["wijk"].query("gemeentecode == 'GM0502'")
+    assert len(cached_area_names(2024, "GM0622", level="wijk")) == len(
+        result.frames["wijk"].query("gemeentecode == 'GM0622'")
     )
     assert cached_area_names(2023, "GM0606", level="buurt") is None  # other year
     assert cached_area_names(2024, "GM0505", level="buurt") is None  # not ingested

@@ -13,7 +13,7 @@ from layers import (
     fit_age_rates,
 )
 from tests._grid import grid_frame
-from tests._real import area_frame
+from tests._real import attribute_frame
 
 
 def _with_counts(rates: np.ndarray, *, seed: int = 0, noise: float = 0.0) -> pd.DataFrame:
@@ -78,9 +78,9 @@ def test_elderly_buurt_is_not_a_problem_buurt_after_standardisation():
     np.testing.assert_allclose(values.loc[[0, 1], "wmo_age_index"], 100.0)
 
 
-@pytest.mark.shared_data
-def test_national_rates_are_reproducible_from_the_real_wijk_data(shared_data):
-    wijk = area_frame(shared_data, "wijk")
+@pytest.mark.real_data
+def test_national_rates_are_reproducible_from_the_real_wijk_data(national_data):
+    wijk = attribute_frame(national_data, "wijk")
     for count, stored in NATIONAL_RATES_2024.items():
         fitted = fit_age_rates(
             wijk, count, age_columns=stored.age_columns, monotone=count == "wmo_clients"
@@ -89,9 +89,9 @@ def test_national_rates_are_reproducible_from_the_real_wijk_data(shared_data):
         assert fitted.n_areas == stored.n_areas
 
 
-@pytest.mark.shared_data
-def test_standardised_wmo_no_longer_tracks_the_share_of_elderly(shared_data):
-    wijk = area_frame(shared_data, "wijk")
+@pytest.mark.real_data
+def test_standardised_wmo_no_longer_tracks_the_share_of_elderly(national_data):
+    wijk = attribute_frame(national_data, "wijk")
     values = compute_indicators(wijk, ["wmo_per_1000", "wmo_age_index"])
     share_65 = wijk["age_65_plus"] / wijk["population"]
     ok = values.notna().all(axis=1) & share_65.notna()

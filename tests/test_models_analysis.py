@@ -176,9 +176,9 @@ def test_rijnmond_buurten_known_focus_areas_rank_high(real_data):
         assert by_gm["GM0622"] > by_gm["GM0489"]  # Vlaardingen > Barendrecht
 
 
-@pytest.mark.shared_data
-def test_national_wijk_level_completes_with_hotspots(shared_data):
-    frame = area_frame(shared_data, "wijk")
+@pytest.mark.real_data
+def test_national_wijk_level_completes_with_hotspots(national_data):
+    frame = area_frame(national_data, "wijk")
     graph = build_weights(frame.geometry)
     result = run_analysis(frame, scope="selection", weights=graph, permutations=199)
     table = result.table

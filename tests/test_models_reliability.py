@@ -151,11 +151,11 @@ def test_reliability_classes_have_dutch_labels():
     assert TEXTS["reliability_low"]["nl"] == "rust op weinig inwoners"
 
 
-@pytest.mark.shared_data
-def test_real_buurten_small_populations_are_the_unreliable_ones(shared_data):
+@pytest.mark.real_data
+def test_real_buurten_small_populations_are_the_unreliable_ones(national_data):
     from tests._real import stats_frame
 
-    frame = stats_frame(shared_data, "buurt")
+    frame = stats_frame(national_data, "buurt")  # the 452 buurten of 11 Rijnmond gemeenten
     keys = ["bijstand_per_1000_15_65", "wmo_age_index", "youth_care_age_index"]
     result = smooth_indicators(frame, compute_indicators(frame, keys))
     rel = result.table["reliability"]

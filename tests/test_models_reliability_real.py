@@ -12,11 +12,11 @@ from tests._reliability_figures import figures
 
 
 @pytest.fixture(scope="module")
-def real(shared_data):
-    return figures(shared_data)
+def real(national_data):
+    return figures(national_data)
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 @pytest.mark.parametrize("level", ["buurt", "wijk"])
 def test_smoothing_keeps_the_core_and_moves_small_areas(real, level):
     per, areas = real[level]
@@ -30,7 +30,7 @@ def test_smoothing_keeps_the_core_and_moves_small_areas(real, level):
     assert changed["population"].median() < areas.loc[scored, "population"].median()
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_flags_that_differ_are_the_doubtful_ones(real):
     _, areas = real["wijk"]
     differ = areas[areas["flag_raw"] != areas["flag_smooth"]]
@@ -41,7 +41,7 @@ def test_flags_that_differ_are_the_doubtful_ones(real):
     assert only_raw["population"].median() < only_smooth["population"].median()
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_designated_areas_under_both_profiles(real):
     _, wijken = real["wijk"]
     dordrecht = wijken[wijken["gemeentecode"] == "GM0505"].set_index("name")

@@ -194,11 +194,11 @@ def test_the_smoothed_profile_ranks_on_smoothed_values_and_the_default_does_not(
     )
 
 
-@pytest.mark.shared_data
-def test_national_wijken_flagged_ones_are_mostly_stable(shared_data):
+@pytest.mark.real_data
+def test_national_wijken_flagged_ones_are_mostly_stable(national_data):
     from tests._real import stats_frame
 
-    frame = stats_frame(shared_data, "wijk")
+    frame = stats_frame(national_data, "wijk")
     values, bases = _themes(frame)
     table = rank_uncertainty(
         values,

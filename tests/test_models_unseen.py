@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from models import run_analysis
-from tests._real import area_frame
+from tests._real import area_frame, attribute_frame
 
 DORDT_WEST = {
     "Wijk 07 Wielwijk",
@@ -35,9 +35,9 @@ def test_dordrecht_focus_wijken_rank_at_the_top(real_data):
     assert not bottom & DORDT_WEST
 
 
-@pytest.mark.shared_data
-def test_dordrecht_focus_wijken_stand_out_nationally(shared_data):
-    frame = area_frame(shared_data, "wijk")
+@pytest.mark.real_data
+def test_dordrecht_focus_wijken_stand_out_nationally(national_data):
+    frame = attribute_frame(national_data, "wijk")
     table = run_analysis(frame, scope="selection", permutations=0).table
     dordrecht = table[table["gemeentecode"] == "GM0505"].set_index("name")
     # Within all 3,393 wijken, Wielwijk and Crabbehof are in the highest 5 %.

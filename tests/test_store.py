@@ -3,6 +3,8 @@
 Every test here runs once per backend (``backend`` fixture): the embedded store
 in the data directory, and PostgreSQL/PostGIS in a throw-away cluster on a unix
 socket (``tests/_postgres.py``; skipped, saying why, without the binaries).
+The whole-country tests ingest the country the fake CBS serves from the real data:
+all of it from ``../shared``, the fixture's five gemeenten without it (``country``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import _postgres
+import pandas as pd
 import pytest
 from fake_cbs import Fault
 from geopandas.testing import assert_geodataframe_equal
@@ -36,17 +39,30 @@ def backend(request, cbs_server, monkeypatch):
         yield "postgres"
 
 
+@pytest.fixture(scope="module")
+def country(real_data) -> dict[str, int]:
+    """The whole country the fake CBS serves: the gemeenten and wijken of the real stats files.
+
+    342 gemeenten and 3,393 wijken from ``../shared`` (``tests/test_real_fixture.py`` checks
+    those national counts); the fixture's five gemeenten and their 54 wijken without it.
+    """
+    folder = real_data / "nprz-app"
+    gemeenten = pd.read_parquet(folder / "gemeente_2024_stats.parquet", columns=["gemeentecode"])
+    wijken = pd.read_parquet(folder / "wijk_2024_stats.parquet", columns=["wijkcode"])
+    return {"gemeenten": gemeenten["gemeentecode"].nunique(), "wijken": len(wijken)}
+
+
 def _offline(monkeypatch) -> None:
     monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
     monkeypatch.setenv("STAPELKAART_PDOK_URL", OFFLINE)
 
 
-def test_whole_country_serves_every_gemeente_offline(backend, cbs_gpkg, monkeypatch, shared_data):
+def test_whole_country_serves_every_gemeente_offline(backend, cbs_gpkg, monkeypatch, country):
     whole = cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
     assert whole.provenance["municipalities"] is None
     _offline(monkeypatch)
     codes = sorted(whole.frames["gemeente"]["code"])
-    assert len(codes) == 342
+    assert len(codes) == country["gemeenten"]
     for code in ("GM0606", "GM0505", codes[0], codes[-1]):
         one = cbs_ingest.load(2024, [code])
         assert one.from_cache and not one.stale
@@ -59,14 +75,12 @@ def test_whole_country_serves_every_gemeente_offline(backend, cbs_gpkg, monkeypa
     assert sorted(some.frames["gemeente"]["code"]) == ["GM0505", "GM0606", "GM0622"]
     assert some.report["buurt"].matched == len(some.frames["buurt"])
     again = cbs_ingest.load(2024, None)
-    assert again.from_cache and len(again.frames["wijk"]) == 3393
+    assert again.from_cache and len(again.frames["wijk"]) == country["wijken"]
     assert again.report["wijk"].matched == whole.report["wijk"].matched
     assert again.provenance["municipalities"] is None
 
 
-def test_a_whole_country_ingest_replaces_the_whole_year(
-    backend, cbs_gpkg, demo_frames, shared_data
-):
+def test_a_whole_country_ingest_replaces_the_whole_year(backend, cbs_gpkg, demo_frames, country):
     """A gemeente the new country lacks (here a fictitious one stored as 2024) is dropped."""
     from cbs_ingest.join import JoinReport
 
@@ -82,7 +96,7 @@ def test_a_whole_country_ingest_replaces_the_whole_year(
     assert [r.code for r in cbs_ingest.stored_areas()] == ["GM9999"]
     cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
     codes = {r.code for r in cbs_ingest.stored_areas()}
-    assert len(codes) == 342 and "GM9999" not in codes
+    assert len(codes) == country["gemeenten"] and "GM9999" not in codes
 
 
 def test_the_cbs_host_is_provenance_not_key(backend, cbs_gpkg, monkeypatch):
@@ -135,9 +149,9 @@ def test_missing_value_counts_follow_the_subset(backend, cbs_gpkg):
         assert sum(result.provenance["missing"]["wmo_clients"].values()) == nan
 
 
-def test_remove_a_gemeente_or_a_year(backend, cbs_gpkg, monkeypatch, shared_data):
+def test_remove_a_gemeente_or_a_year(backend, cbs_gpkg, monkeypatch, country):
     cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
-    cbs_ingest.load(2023, ["GM0613"], geometry_file=cbs_gpkg)
+    cbs_ingest.load(2023, ["GM0597"], geometry_file=cbs_gpkg)
     assert any(d.whole_country and d.year == 2024 for d in cbs_ingest.cached_datasets())
     assert cbs_ingest.remove_areas(2024, ["GM0606"]) == 1
     listed = cbs_ingest.cached_datasets()
@@ -147,8 +161,8 @@ def test_remove_a_gemeente_or_a_year(backend, cbs_gpkg, monkeypatch, shared_data
     assert cbs_ingest.load(2024, ["GM0622"]).from_cache
     with pytest.raises(SourceUnavailableError):
         cbs_ingest.load(2024, ["GM0606"])
-    assert cbs_ingest.remove_areas(2024) == 341
-    assert [(r.year, r.code) for r in cbs_ingest.stored_areas()] == [(2023, "GM0613")]
+    assert cbs_ingest.remove_areas(2024) == country["gemeenten"] - 1
+    assert [(r.year, r.code) for r in cbs_ingest.stored_areas()] == [(2023, "GM0597")]
     if backend == "local":
         assert list((store.data_dir() / "store" / "2024").iterdir()) == []
     assert cbs_ingest.remove_areas(2022) == 0
@@ -216,9 +230,7 @@ def test_a_damaged_old_entry_is_reported_and_left_alone(backend, monkeypatch):
     assert cbs_ingest.stored_areas() == []
 
 
-def test_refreshing_one_gemeente_of_the_whole_country(
-    backend, cbs_server, cbs_gpkg, monkeypatch, shared_data
-):
+def test_refreshing_one_gemeente_of_the_whole_country(backend, cbs_server, cbs_gpkg, monkeypatch):
     whole = cbs_ingest.load(2024, None, geometry_file=cbs_gpkg)
     first = cbs_ingest.stored_areas()
     cbs_ingest.load(2024, ["GM0606"], geometry_file=cbs_gpkg, refresh=True)

@@ -140,7 +140,7 @@ def test_cli_refuses_a_malformed_accept(tmp_path, capsys):
     assert "--accept must look like NAME=CODE" in err and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_cli_matches_names_against_an_ingested_gemeente(cbs_server, cbs_gpkg, tmp_path, capsys):
     assert (
         main(["ingest", "--year", "2024", "-m", "GM0606", "-q", "--geometry-file", str(cbs_gpkg)])
