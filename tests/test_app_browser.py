@@ -325,7 +325,7 @@ def test_doubtful_areas_are_dotted_once_the_whole_analysis_is_done(app_url, brow
     context, _ = browser_context
     page = context.new_page()
     page.goto(f"{app_url}/?basemap=none")
-    _wait_for_map(page, "Twijfelgeval", timeout=90_000)  # after the rank uncertainty
+    _wait_for_map(page, "twijfelgeval", timeout=90_000)  # after the rank uncertainty
     frame = page.frame_locator(FOLIUM_IFRAME)
     assert frame.locator('path[stroke-dasharray="0.5 6"]').count() == expected
     page.close()

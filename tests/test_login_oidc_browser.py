@@ -40,7 +40,7 @@ pytestmark = pytest.mark.browser
 
 PROVIDER_DIR = ROOT / "tests" / "oidc"
 WAIT = 60_000  # ms; the machine may be busy
-NO_ROLE_NL = "U bent ingelogd, maar aan uw account is geen rol toegekend"
+NO_ROLE_NL = "aan uw account is geen rol toegekend"  # role_none in session.i18n
 LOGIN_NL = "Log in om Stapelkaart te gebruiken."
 EXPECTED_BLOCKED = (
     "https://service.pdok.nl/brt/achtergrondkaart/",
