@@ -32,7 +32,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-FOLIUM_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+# The map's frame in the live element: while Streamlit reruns, the previous frame stays in the
+# page marked stale, and a second frame can exist for a moment.
+FOLIUM_IFRAME = (
+    "[data-testid='stElementContainer'][data-stale='false'] "
+    "iframe[title='streamlit_folium.st_folium']"
+)
 
 
 def free_port() -> int:

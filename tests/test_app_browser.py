@@ -173,7 +173,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
     _wait_for_map(page, "Stapelingsscore")
     # The legend keeps clear of the areas, and shows no selection row while none is selected.
     frame = page.frame_locator(FOLIUM_IFRAME)
-    frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=30_000)
     page.screenshot(path=shots / "0_complete.png")
     assert frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
     page.screenshot(path=shots / "1_map.png")
@@ -302,7 +302,7 @@ def test_app_end_to_end(app_url, browser_context, shots):
     narrow.goto(f"{app_url}/?basemap=none")
     _wait_for_map(narrow, "Stapelingsscore")
     narrow_frame = narrow.frame_locator(FOLIUM_IFRAME)
-    narrow_frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=10_000)
+    narrow_frame.locator(".stapel-legend[data-fit]").wait_for(state="attached", timeout=30_000)
     assert narrow_frame.locator(".stapel-legend").get_attribute("data-fit") in ("left", "above")
     clearance = _clear_of_legend(narrow)
     assert not clearance["overlap"], clearance
