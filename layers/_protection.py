@@ -26,7 +26,7 @@ leaked model, and a primary cell's leaked range still covers all of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -177,6 +177,28 @@ class Prior:
     forced: np.ndarray  # cells that must stay hidden (hidden before, changed or not)
     shared: np.ndarray  # hidden before and unchanged: one unknown in both versions
     blocked: np.ndarray  # cells the attacker knows already (unchanged and visible before)
+    #: Hidden before, earlier value unknown (only the published version is kept): each may
+    #: be unchanged (one unknown in both versions) or changed; :func:`complete` covers both.
+    unsure: np.ndarray | None = None
+
+
+def _variants(prior: Prior | None) -> list[tuple[Prior | None, int | None]]:
+    """The priors to check, each with the one cell it checks (``None``: every cell).
+
+    Without unsure cells that is ``prior`` itself. Otherwise every unsure cell is
+    taken as unchanged (known, the safe side for the others), and then each in
+    turn as changed while all the others are still taken as known (assuming
+    more knowledge only narrows a range, so this is its worst case).
+    """
+    if prior is None or prior.unsure is None or not prior.unsure.any():
+        return [(prior, None)]
+    everything = prior.shared | prior.unsure
+    out: list[tuple[Prior | None, int | None]] = [(replace(prior, shared=everything), None)]
+    for cell in np.flatnonzero(prior.unsure):
+        alone = everything.copy()
+        alone[cell] = False
+        out.append((replace(prior, shared=alone), int(cell)))
+    return out
 
 
 def domains(
@@ -303,11 +325,19 @@ def complete(
         blocked = prior.blocked
     value = np.nan_to_num(values)
     child = np.flatnonzero(eff >= 0)
-    best = best_leaked(values, eff, depth, threshold=threshold, prior=prior)
+    variants = [
+        (p, only, best_leaked(values, eff, depth, threshold=threshold, prior=p))
+        for p, only in _variants(prior)
+    ]
     for _ in range(n + 1):
-        found = check(
-            values, hidden, eff, depth, threshold=threshold, pct=pct, prior=prior, best=best
-        )
+        found = {"short_in": np.zeros(n), "short_out": np.zeros(n)}
+        for p, only, best in variants:
+            one = check(
+                values, hidden, eff, depth, threshold=threshold, pct=pct, prior=p, best=best
+            )
+            for side in found:
+                short = one[side] if only is None else np.where(np.arange(n) == only, one[side], 0)
+                found[side] = np.maximum(found[side], short)
         candidate = ~hidden & ~missing & ~blocked
         needs: dict[int, float] = {}
 

@@ -381,13 +381,18 @@ def _prior(
     at = position.reindex(frame["code"].astype(str).to_numpy()).to_numpy()
     both = ~np.isnan(at)
     j = np.where(both, at, 0).astype(np.int64)
-    same = (
-        both & (old_values[j] == values) & (old["level"].to_numpy()[j] == frame["level"].to_numpy())
-    )
+    level = old["level"].to_numpy()[j] == frame["level"].to_numpy()
+    same = both & (old_values[j] == values) & level  # never for an unknown (missing) value
     # A cell hidden before stays hidden even when it changed: publishing its new value
     # would tell the sum of the unchanged hidden cells next to it, and with that the old one.
+    # The published version has no value for a hidden cell: whether it changed is unknown,
+    # so it is checked both ways (see layers._protection.complete).
+    forced = both & old_hidden[j]
     return Prior(
-        forced=both & old_hidden[j], shared=same & old_hidden[j], blocked=same & ~old_hidden[j]
+        forced=forced,
+        shared=same & old_hidden[j],
+        blocked=same & ~old_hidden[j],
+        unsure=forced & np.isnan(old_values[j]) & ~np.isnan(values),
     )
 
 

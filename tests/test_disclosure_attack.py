@@ -132,12 +132,34 @@ def test_two_versions_of_a_replaced_dataset_together_give_nothing_away(case, dat
     second = _table(rows, wijken=(frame["level"] == "wijk").any())
     missing_totals = frame.loc[frame["n"].isna() & frame["level"].ne("buurt"), "code"]
     second.loc[second["code"].isin(missing_totals), "n"] = np.nan
-    hidden_2 = _hidden(second, threshold, previous=PreviousVersion(frame=frame, result=first))
+    # The earlier version as given, or as published (hidden cells missing): the store keeps
+    # only the published one, so an unknown old value must be handled as safely.
+    earlier = first.frame if data.draw(st.booleans()) else frame
+    hidden_2 = _hidden(second, threshold, previous=PreviousVersion(frame=earlier, result=first))
     versions = [
         Version(frame, first.mask["n"].to_numpy(), threshold),
         Version(second, hidden_2, threshold),
     ]
     assert failures(versions, pct=_PCT, step=step) == []
+
+
+def test_a_published_earlier_version_whose_hidden_values_are_unknown_still_protects():
+    """Only the published earlier version is stored: which hidden cell changed is unknown.
+
+    0, 0 and 11 under a gemeente of 11 (threshold 5); then the first 0 becomes 1. The two
+    unchanged hidden cells are the same unknowns in both versions, so the totals 11 and 12
+    tell the change: the new version must hide its total too, as it does when the earlier
+    values are known, although here it cannot tell which hidden cells are unchanged.
+    """
+    rows = [(f"BU000101{b:02d}", "WK000101", "GM0001", v) for b, v in enumerate((0.0, 0.0, 11.0))]
+    frame = _table(rows, wijken=False)
+    first = suppress(frame, count_columns=["n"], threshold=5)
+    second = _table([(*rows[0][:3], 1.0), *rows[1:]], wijken=False)
+    published = PreviousVersion(frame=first.frame, result=first)  # hidden cells missing
+    assert first.frame["n"].isna().any()
+    hidden_2 = _hidden(second, 5, previous=published)
+    versions = [Version(frame, first.mask["n"].to_numpy(), 5), Version(second, hidden_2, 5)]
+    assert failures(versions, pct=_PCT) == []
 
 
 @_SETTINGS

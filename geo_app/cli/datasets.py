@@ -107,7 +107,7 @@ def _add(args: argparse.Namespace) -> int:
     from geo_app.cli.analyse import _load
     from geo_app.cli.validate import _accepted
     from geo_app.session.own_data import build_entries
-    from geo_app.session.stored import to_new_dataset
+    from geo_app.session.stored import previous_version, to_new_dataset
     from layers.upload import validate_upload
 
     code, name = _code(args.gemeente), _name(args.name)
@@ -150,8 +150,13 @@ def _add(args: argparse.Namespace) -> int:
             print(f"ERROR   {issue.message_en}")
         print(f"REFUSED: {len(result.errors)} error(s). Nothing was written.")
         return 1
+    # A replacement is protected together with the version it replaces (published already).
+    earlier = store.latest(code, args.year, allowed=[name]) if name in current else []
+    previous = previous_version(earlier[0]) if earlier else None
     try:
-        built = build_entries(frames, result, name=name, threshold=args.threshold)
+        built = build_entries(
+            frames, result, name=name, threshold=args.threshold, previous=previous
+        )
     except ValueError as exc:
         raise InputError(f"The figures cannot be joined to the areas: {exc}.") from None
     new = to_new_dataset(

@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from layers.disclosure import describe_nl, suppress_levels, suppression_notes_nl
+from layers.disclosure import PreviousVersion, describe_nl, suppress_levels, suppression_notes_nl
 from layers.municipal import PREFIX, MunicipalSpec, join_municipal
 from layers.upload import UploadResult
 
@@ -108,6 +108,7 @@ def build_entries(
     *,
     name: str,
     threshold: int = 10,
+    previous: PreviousVersion | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Join confirmed figures at every level, then protect them.
 
@@ -121,6 +122,11 @@ def build_entries(
         Name of the dataset (what roles refer to in ``datasets``).
     threshold
         Disclosure threshold.
+    previous
+        The published version this upload replaces, if any
+        (:func:`geo_app.session.stored.previous_version`): cells hidden there
+        stay hidden, and cells published there unchanged are never partners,
+        so the two versions together give no hidden cell away.
 
     Returns
     -------
@@ -148,8 +154,14 @@ def build_entries(
     if "gemeente" in frames and len(frames["gemeente"]):
         top = joins["wijk"].frame if "wijk" in joins else joins[reached[0]].frame
         protected_in["gemeente"] = _gemeente_total(frames["gemeente"], top, counts)
-    protected, log = suppress_levels(protected_in, count_columns=counts, threshold=int(threshold))
+    protected, log = suppress_levels(
+        protected_in, count_columns=counts, threshold=int(threshold), previous=previous
+    )
     key = fingerprint(result, name, threshold)
+    if previous is not None:  # the same figures may be protected differently against it
+        seen = pd.concat([previous.frame, previous.result.mask.add_prefix("hidden_")], axis=1)
+        digest = pd.util.hash_pandas_object(seen, index=False).to_numpy().tobytes()
+        key += "-" + hashlib.sha256(digest).hexdigest()[:8]
     return {
         lv: _entry(
             frames[lv],

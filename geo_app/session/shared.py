@@ -27,10 +27,21 @@ from cbs_ingest.datasets import DatasetVersion, open_store
 from cbs_ingest.errors import DatasetError
 from geo_app.access.roles import Role
 from geo_app.session import own_data as _own_data
-from geo_app.session.stored import entries_from_stored, to_new_dataset
+from geo_app.session.stored import entries_from_stored, previous_version, to_new_dataset
+from layers.disclosure import PreviousVersion
 from layers.upload import UploadResult
 
-__all__ = ["POLL_ENV", "audited", "remove", "save", "state", "sync", "watch", "who"]
+__all__ = [
+    "POLL_ENV",
+    "audited",
+    "published",
+    "remove",
+    "save",
+    "state",
+    "sync",
+    "watch",
+    "who",
+]
 
 #: Seconds between background checks of the store for changes by others (0: only on reruns).
 POLL_ENV = "STAPELKAART_DATASETS_POLL"
@@ -122,6 +133,18 @@ _WATCHERS: dict[float, Callable[..., None]] = {}
 
 def _forget(year: int, code: str) -> None:
     st.session_state.setdefault(_STATE, {}).pop((int(year), code), None)
+
+
+def published(year: int, code: str, name: str) -> PreviousVersion | None:
+    """The current published version of ``name``, for protecting its replacement against it.
+
+    Raises
+    ------
+    DatasetError
+        The store is unreadable.
+    """
+    current = open_store().latest(code, int(year), allowed=[name])
+    return previous_version(current[0]) if current else None
 
 
 def save(

@@ -5,7 +5,9 @@
 only the protected values per area and level and the suppression log.
 :func:`entries_from_stored` turns the current stored datasets of a gemeente-year
 back into the entries the sidebar and pages read, one per level, all datasets
-of that level merged.
+of that level merged. :func:`previous_version` turns the published version of a
+dataset that is being replaced into what disclosure control protects the new
+version against.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from cbs_ingest.datasets import NewDataset, StoredDataset
 from geo_app.session import own_data as _own_data
+from layers.disclosure import PreviousVersion, SuppressionResult
 from layers.municipal import PREFIX, _safe, join_municipal
 from layers.upload import UploadResult
 
-__all__ = ["entries_from_stored", "to_new_dataset"]
+__all__ = ["entries_from_stored", "previous_version", "to_new_dataset"]
 
 
 def to_new_dataset(
@@ -81,6 +85,43 @@ def to_new_dataset(
         pairs=dict(result.pairs),
         threshold=int(first["threshold"]),
     )
+
+
+def previous_version(stored: StoredDataset) -> PreviousVersion:
+    """The published version of a dataset, as disclosure control of its replacement needs it.
+
+    Only protected values are stored, so the frame holds what was published:
+    hidden cells are missing, and the mask (from the stored suppression log)
+    says which of them were hidden rather than never given. Disclosure control
+    keeps every hidden cell hidden and treats a cell as known to an attacker
+    only where its published value equals the new one.
+
+    Parameters
+    ----------
+    stored
+        The current (published) version of the dataset being replaced.
+
+    Returns
+    -------
+    PreviousVersion
+        Keyed by ``code`` and ``level``, with the ``gem_`` columns
+        :func:`~geo_app.session.own_data.build_entries` protects.
+    """
+    values = stored.values
+    wide = values.pivot(index=["level", "code"], columns="column", values="value")
+    wide.columns = [_safe(str(c)) for c in wide.columns]
+    frame = wide.reset_index()
+    frame.columns.name = None
+    log = stored.log
+    hidden = set()
+    if len(log):
+        hidden = set(zip(*(log[c].astype(str) for c in ("level", "code", "column")), strict=True))
+    keys = list(zip(frame["level"].astype(str), frame["code"].astype(str), strict=True))
+    mask = {c: np.array([(*k, c) in hidden for k in keys], dtype=bool) for c in wide.columns}
+    result = SuppressionResult(
+        frame=frame, log=log, mask=pd.DataFrame(mask, index=frame.index, columns=list(wide.columns))
+    )
+    return PreviousVersion(frame=frame, result=result)
 
 
 def _one(frames: Mapping[str, gpd.GeoDataFrame], stored: StoredDataset) -> dict[str, Any]:

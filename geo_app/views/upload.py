@@ -99,8 +99,15 @@ def _sync(ctx: Context, key: str, name: str) -> None:
             st.session_state[f"{key}_confirmed"] = previous[1]
 
     try:
+        # A replacement is protected together with the version it replaces (published).
+        earlier = _shared.published(year, code, name) if replaces is not None else None
+    except DatasetError as exc:
+        undo()
+        _datasets_view.flash("error", exc.nl)
+        st.rerun()
+    try:
         built = _own_data.build_entries(
-            ctx.loaded.frames, confirmed, name=name, threshold=DEFAULT_THRESHOLD
+            ctx.loaded.frames, confirmed, name=name, threshold=DEFAULT_THRESHOLD, previous=earlier
         )
     except ValueError as exc:
         undo()
