@@ -43,6 +43,9 @@ __all__ = [
     "SERIES_COLUMNS",
     "Series",
     "fetch_series",
+    "fetch_table",
+    "prepare",
+    "refuse_unknown",
     "normalise_table",
     "normalise_code",
     "parse_period",
@@ -315,6 +318,34 @@ def fetch_series(
     SourceChangedError, SourceUnavailableError
         CBS answered in an unexpected shape, or not at all.
     """
+    specs, codes = prepare(theme, first, last, municipalities, level=level)
+    frames: list[pd.DataFrame] = []
+    missing: dict = {}
+    notes: list[str] = []
+    for i, spec in enumerate(specs):
+        if progress is not None:
+            progress(i / len(specs), f"CBS-tabel {spec.table_id} ({spec.year}) ophalen")
+        frame, reasons = fetch_table(spec, codes, level=level, notes=notes)
+        frames.append(frame)
+        if reasons:
+            missing[spec.table_id] = reasons
+    rows = pd.concat(frames, ignore_index=True)
+    refuse_unknown(theme, first, last, codes, rows)
+    if progress is not None:
+        progress(1.0, f"{theme}: {rows['code'].nunique()} gebieden")
+    return Series(theme, rows, {s.year: s.table_id for s in specs}, missing, notes)
+
+
+def prepare(
+    theme: str, first: int, last: int, municipalities: Sequence[str] | None, *, level: str
+) -> tuple[list[SeriesTable], list[str] | None]:
+    """The tables of a request and its gemeente codes (``None``: the whole country).
+
+    Raises
+    ------
+    InputError
+        See :func:`fetch_series`.
+    """
     specs = tables_for(theme, first, last)
     if level not in ("wijk", "buurt"):
         raise InputError(
@@ -330,21 +361,25 @@ def fetch_series(
     codes = sorted({c.strip().upper() for c in municipalities}) if municipalities else None
     if codes:
         _refuse_merged(codes, last)
-    frames: list[pd.DataFrame] = []
-    missing: dict = {}
-    notes: list[str] = []
-    for i, spec in enumerate(specs):
-        if progress is not None:
-            progress(i / len(specs), f"CBS-tabel {spec.table_id} ({spec.year}) ophalen")
-        data = _download(spec, codes, level, notes)
-        frame, reasons = normalise_table(spec, data, municipalities=codes, level=level)
-        frames.append(frame)
-        if reasons:
-            missing[spec.table_id] = reasons
-        if codes:
-            absent = sorted(set(codes) - set(frame["gemeentecode"]))
-            notes.extend(f"{spec.table_id} ({spec.year}) has no rows for {c}." for c in absent)
-    rows = pd.concat(frames, ignore_index=True)
+    return specs, codes
+
+
+def fetch_table(
+    spec: SeriesTable, codes: Sequence[str] | None, *, level: str, notes: list[str]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Fetch and normalise one table for gemeenten (``None``: all); notes what is absent."""
+    data = _download(spec, list(codes) if codes else None, level, notes)
+    frame, reasons = normalise_table(spec, data, municipalities=codes, level=level)
+    if codes:
+        absent = sorted(set(codes) - set(frame["gemeentecode"]))
+        notes.extend(f"{spec.table_id} ({spec.year}) has no rows for {c}." for c in absent)
+    return frame, reasons
+
+
+def refuse_unknown(
+    theme: str, first: int, last: int, codes: Sequence[str] | None, rows: pd.DataFrame
+) -> None:
+    """Raise InputError when a requested gemeente has no row in any table of the range."""
     if codes:
         unknown = sorted(set(codes) - set(rows["gemeentecode"]))
         if unknown:
@@ -352,9 +387,6 @@ def fetch_series(
                 f"No {theme} table of {first}–{last} has gemeente {', '.join(unknown)}.",
                 nl=f"Geen CBS-tabel {theme} van {first}–{last} kent gemeente {', '.join(unknown)}.",
             )
-    if progress is not None:
-        progress(1.0, f"{theme}: {rows['code'].nunique()} gebieden")
-    return Series(theme, rows, {s.year: s.table_id for s in specs}, missing, notes)
 
 
 def _download(

@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import geopandas as gpd
+import pandas as pd
 import platformdirs
 
 from cbs_ingest.columns import LEVELS
 from cbs_ingest.join import JoinReport, LevelJoin
+from cbs_ingest.store_series import SeriesRecord, StoredSeries
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -165,6 +167,35 @@ class Store(Protocol):
 
     def damaged(self) -> builtins.list[str]:
         """Stored files that are missing or fail their checksum (none for a database)."""
+
+    def put_series(
+        self,
+        rows: pd.DataFrame,
+        *,
+        table_id: str,
+        theme: str,
+        level: str,
+        gemeenten: Sequence[str],
+        provenance: Mapping[str, Any],
+        whole_country: bool = False,
+    ) -> None:
+        """Store one series table of gemeenten, replacing them atomically (:mod:`.store_series`)."""
+
+    def get_series(
+        self, table_id: str, level: str, gemeenten: Sequence[str] | None
+    ) -> StoredSeries:
+        """Read one series table of gemeenten (``None``: whole country); StoreError if absent."""
+
+    def series_records(
+        self,
+        table_id: str | None = None,
+        level: str | None = None,
+        gemeenten: Sequence[str] | None = None,
+    ) -> builtins.list[SeriesRecord]:
+        """The stored series records (no value is read)."""
+
+    def series_complete(self) -> set[tuple[str, str]]:
+        """``(table_id, level)`` pairs of series held for the whole country."""
 
 
 def open_store(*, data_directory: Path | None = None) -> Store:

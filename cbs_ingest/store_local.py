@@ -35,6 +35,7 @@ from cbs_ingest.errors import StoreError
 from cbs_ingest.join import JoinReport
 from cbs_ingest.store import AreaPart, AreaRecord, StoredAreas, describe, split_put
 from cbs_ingest.store_files import file_ok, read_areas, remove_leftovers, write_areas
+from cbs_ingest.store_series import LocalSeriesTables
 
 __all__ = ["LocalStore", "STORE_VERSION"]
 
@@ -87,7 +88,7 @@ def _damaged(what: str, exc: BaseException | str) -> StoreError:
     )
 
 
-class LocalStore:
+class LocalStore(LocalSeriesTables):
     """The embedded store in ``<data directory>/store`` (see the module docstring).
 
     Parameters
