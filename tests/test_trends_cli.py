@@ -16,6 +16,7 @@ def tiny_server(monkeypatch, tmp_path):
 
     with FakeCbsServer(FakeCbs(tables=tiny_series_tables(), page_size=10_000)) as server:
         monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
+        monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
         yield server.state
 
@@ -87,6 +88,7 @@ def test_real_gemeente_to_xlsx_with_the_signal(real_data, monkeypatch, tmp_path,
     tables = series_tables_from_dumps(real_data, ids)
     with FakeCbsServer(FakeCbs(tables=tables, page_size=10_000)) as server:
         monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
+        monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
         out = tmp_path / "aa-en-hunze.xlsx"
         args = ["trends", "--municipality", "GM1680", "--from", "2017", "--to", "2024"]
         assert main([*args, "--signal", "--out", str(out)]) == 0

@@ -41,9 +41,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="multi-year Wmo, youth care, provisions and bijstand series with trends",
         description=(
             "Fetch the CBS social-domain series per wijk (or buurt, bijstand only) for a range "
-            "of years, compute the slope and change per area and theme, and write a long table "
-            "(one row per area, indicator and period). Areas whose boundaries or code changed "
-            "in the range, or whose gemeente merged away, get no trend, with the reason."
+            "of years (kept in the area store: stored gemeenten are served without network, "
+            "only what is missing is fetched), compute the slope and change per area and theme, "
+            "and write a long table (one row per area, indicator and period). Areas whose "
+            "boundaries or code changed in the range, or whose gemeente merged away, get no "
+            "trend, with the reason."
         ),
     )
     where = parser.add_mutually_exclusive_group(required=True)
@@ -69,6 +71,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="also fill trend_flag (oplopend); off by default: the backtest found it no "
         "better than its baselines (docs/analysis.md)",
+    )
+    parser.add_argument(
+        "--refresh", action="store_true", help="fetch the tables from CBS again even when stored"
     )
     parser.add_argument("--out", "-o", type=Path, required=True, help="output file: .csv or .xlsx")
     return parser
@@ -147,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     """Fetch, compute and write."""
     import pandas as pd
 
-    from cbs_ingest.series import fetch_series
+    from cbs_ingest.series_load import load_series
     from cbs_ingest.series_tables import (
         COUNT_INDICATORS,
         GEMEENTE_MERGERS,
@@ -171,8 +176,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
 
     series = {
-        theme: fetch_series(
-            theme, args.first, args.last, codes, level=args.level, progress=progress
+        theme: load_series(
+            theme,
+            args.first,
+            args.last,
+            codes,
+            level=args.level,
+            refresh=args.refresh,
+            progress=progress,
         )
         for theme in themes
     }
