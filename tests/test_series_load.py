@@ -119,3 +119,20 @@ def test_only_missing_gemeenten_are_fetched(data_dir, monkeypatch, real_data):
     _offline(monkeypatch)
     offline = load_series("wmo", 2020, 2022, ["GM1680", "GM0363"])
     assert len(offline.rows) == len(both.rows)
+
+
+def test_data_list_shows_stored_series(data_dir, monkeypatch, tmp_path, capsys):
+    with _serve(monkeypatch, tiny_series_tables()):
+        assert main(["trends", "-m", "GM9999", *TINY, "--out", str(tmp_path / "t.csv")]) == 0
+    capsys.readouterr()
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "wmo per wijk (84907NED, 85046NED): 1 gemeente, 2020H1–2021H1 (3 periods)" in out
+    values = len(read_csv_table(tmp_path / "t.csv"))  # one row per stored value
+    assert f"  GM9999: 2 tables, {values} values, 2020H1–2021H1 (3 periods); retrieved" in out
+    assert " s old)" in out or " min old)" in out
+    assert "source: CBS http://127.0.0.1" in out
+    assert main(["data", "list", "-y", "2021", "-m", "GM9999"]) == 0
+    assert "(85046NED): 1 gemeente, period 2021H1" in capsys.readouterr().out
+    assert main(["data", "list", "-y", "2019"]) == 0
+    assert "nothing stored for this selection" in capsys.readouterr().out

@@ -18,12 +18,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="list or remove what the area store holds",
         description=(
             "The area store keeps every gemeente ingested, per year, in the data directory "
-            "(STAPELKAART_DATA_DIR). 'list' shows years, gemeenten, age and source; 'remove' "
+            "(STAPELKAART_DATA_DIR), and the social-domain series of 'stapelkaart trends'. 'list' "
+            "shows years, gemeenten, age and source, and per series theme the periods, "
+            "gemeenten and age; 'remove' "
             "deletes a year or some gemeenten of it."
         ),
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="years, gemeenten, age and source")
+    listing = actions.add_parser("list", help="years, gemeenten, age and source; stored series too")
     add_year(listing, help="only this year")
     add_municipality(listing, help="only this gemeente; repeat for more")
     listing.add_argument(
@@ -91,11 +93,21 @@ def _list(store: Any, args: argparse.Namespace) -> int:
         for r in records
         if (args.year is None or r.year == args.year) and (codes is None or r.code in codes)
     ]
+    series = _series_of(store, args, codes)
     print(f"Area store: {store.location}")
-    if not records:
+    if not records and not series:
         print("  nothing stored" + (" for this selection" if args.year or codes else "")
-              + "; fetch data with: stapelkaart ingest --year YYYY -m GMxxxx")  # fmt: skip
+              + "; fetch data with: stapelkaart ingest --year YYYY -m GMxxxx"
+              + " or stapelkaart trends ...")  # fmt: skip
         return 0
+    if records:
+        _list_areas(store, records, args, codes)
+    if series:
+        _list_series(store, series, args, codes)
+    return 0
+
+
+def _list_areas(store: Any, records: list, args: argparse.Namespace, codes: set | None) -> None:
     complete = store.complete_years()
     damaged = set(store.damaged())
     for year in sorted({r.year for r in records}, reverse=True):
@@ -125,7 +137,57 @@ def _list(store: Any, args: argparse.Namespace) -> int:
     for name in sorted(damaged):
         print(f"DAMAGED: {name} fails its checksum or is missing; it is fetched again on the "
               f"next load, or remove its year with stapelkaart data remove")  # fmt: skip
-    return 0
+
+
+def _series_of(store: Any, args: argparse.Namespace, codes: set | None) -> list:
+    """Stored series records of the selection (a year: tables with a period in it)."""
+    records = store.series_records()
+    return [
+        r
+        for r in records
+        if (codes is None or r.code in codes)
+        and (args.year is None or any(p.startswith(str(args.year)) for p in r.periods))
+    ]
+
+
+def _periods(periods: set[str]) -> str:
+    ordered = sorted(periods, key=lambda p: (p[:4], p[4:] == "", p))  # 2020H1 before 2020
+    if len(ordered) < 2:
+        return f"period {ordered[0]}" if ordered else "no periods"
+    return f"{ordered[0]}–{ordered[-1]} ({len(ordered)} periods)"
+
+
+def _list_series(store: Any, records: list, args: argparse.Namespace, codes: set | None) -> None:
+    complete = store.series_complete()
+    print("Series (stapelkaart trends):")
+    groups: dict[tuple[str, str], list] = {}
+    for r in records:
+        groups.setdefault((r.theme, r.level), []).append(r)
+    for (theme, level), group in sorted(groups.items()):
+        tables = sorted({r.table_id for r in group})
+        gemeenten = sorted({r.code for r in group})
+        whole = all((t, level) in complete for t in tables) and codes is None
+        where = "the whole country, " if whole else ""
+        periods = _periods({p for r in group for p in r.periods})
+        print(
+            f"{theme} per {level} ({', '.join(tables)}): {where}{_count(len(gemeenten))}, "
+            f"{periods}; oldest {_when(min(r.retrieved_at for r in group))}"
+        )
+        for cbs in sorted({r.cbs_url for r in group}):
+            print(f"  source: CBS {cbs}")
+        if args.gemeenten or codes is not None or len(gemeenten) <= 20:
+            for code in gemeenten:
+                mine = [r for r in group if r.code == code]
+                rows = sum(r.rows for r in mine)
+                print(
+                    f"  {code}: {len(mine)} tables, {rows} values, "
+                    f"{_periods({p for r in mine for p in r.periods})}; "
+                    f"retrieved {_when(min(r.retrieved_at for r in mine))}"
+                )
+        else:
+            print(
+                f"  (use --gemeenten or -m GMxxxx to list each of the {len(gemeenten)} gemeenten)"
+            )
 
 
 def _count(n: int) -> str:
