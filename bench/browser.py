@@ -67,7 +67,8 @@ _COUNT_JS = """([sel]) => {
 }"""
 
 
-def _start_app(env: dict[str, str], port: int, log: Path, root: Path) -> subprocess.Popen:
+def start_app(env: dict[str, str], port: int, log: Path, root: Path) -> subprocess.Popen:
+    """Start ``stapelkaart app`` of checkout ``root`` on 127.0.0.1:``port`` (own process group)."""
     command = [
         sys.executable, "-m", "geo_app", "app",
         "--server.port", str(port),
@@ -94,7 +95,7 @@ def _state(page) -> tuple[int, str]:
     return int(count), str(legend)
 
 
-def _wait_map(page, n_areas: int, *, changed_from: str | None, timeout: float = 60) -> str:
+def wait_map(page, n_areas: int, *, changed_from: str | None, timeout: float = 60) -> str:
     """Wait until ``n_areas`` paths and a legend (different from ``changed_from``) are shown."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -128,7 +129,8 @@ def _wait_complete(page, timeout: float = 60) -> list[str]:
     raise RuntimeError(f"no hotspot layer within {timeout:.0f} s")
 
 
-def _switch(page, label: str) -> None:
+def switch_layer(page, label: str) -> None:
+    """Choose ``label`` in the sidebar's *Kaartlaag* select box."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
         has_text="Kaartlaag"
     )
@@ -196,7 +198,7 @@ def run_case(
     context.route("**/*", route)
     page = context.new_page()
     started = time.perf_counter()
-    proc = _start_app(env, port, log, root)
+    proc = start_app(env, port, log, root)
     try:
         wait_healthy(proc, base, log, timeout=90, poll=0.05)
         healthy = time.perf_counter() - started
@@ -205,7 +207,7 @@ def run_case(
         sidebar = time.perf_counter() - started
         page.locator("h1.sk-title").first.wait_for(timeout=60_000)
         title = time.perf_counter() - started
-        legend = _wait_map(page, n_areas, changed_from=None)
+        legend = wait_map(page, n_areas, changed_from=None)
         first = time.perf_counter() - started
         options = _wait_complete(page)
         complete = time.perf_counter() - started
@@ -214,8 +216,8 @@ def run_case(
         for target in targets:
             before = legend
             t0 = time.perf_counter()
-            _switch(page, target)
-            legend = _wait_map(page, n_areas, changed_from=before)
+            switch_layer(page, target)
+            legend = wait_map(page, n_areas, changed_from=before)
             times.append(time.perf_counter() - t0)
     finally:
         context.close()
