@@ -103,7 +103,10 @@ class Session:
         started = time.perf_counter()
         await self._rerun([state])
         await self._until_map(changed=True)
-        return time.perf_counter() - started, target
+        seconds = time.perf_counter() - started
+        if self.layer.value != target:
+            raise LoadClientError(f"asked for layer {target!r}, the app shows {self.layer.value!r}")
+        return seconds, target
 
     async def close(self) -> None:
         """Close the websocket (the server ends the session)."""
