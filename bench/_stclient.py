@@ -4,9 +4,9 @@ One :class:`Session` is what one browser tab is to the server: a websocket on
 ``/_stcore/stream`` that sends ``BackMsg`` protobufs (a script rerun with the
 page's query string and widget states) and reads the ``ForwardMsg`` protobufs
 the server sends back (deltas, page info, script finished). It draws nothing
-and runs no JavaScript, so hundreds of sessions cost the measuring process
-little CPU; what a browser adds on top (loading the page, drawing the map in
-the st_folium iframe) is measured apart by ``bench/load.py``.
+and runs no JavaScript, so many sessions cost the measuring process little
+CPU (``bench/load.py`` prints how much); what a browser adds on top (loading
+the page, drawing the map in the st_folium iframe) is measured apart there.
 
 The map counts as delivered when the delta carrying the ``st_folium`` component
 (whose arguments hold the whole folium HTML) arrives. A layer switch sends the
