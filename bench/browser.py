@@ -68,7 +68,8 @@ _COUNT_JS = """([sel]) => {
 }"""
 
 
-def _start_app(env: dict[str, str], port: int, log: Path, root: Path) -> subprocess.Popen:
+def start_app(env: dict[str, str], port: int, log: Path, root: Path) -> subprocess.Popen:
+    """Start ``stapelkaart app`` of checkout ``root`` on 127.0.0.1:``port`` (own process group)."""
     command = [
         sys.executable, "-m", "geo_app", "app",
         "--server.port", str(port),
@@ -95,7 +96,7 @@ def _state(page) -> tuple[int, str]:
     return int(count), str(legend)
 
 
-def _wait_map(page, n_areas: int, *, changed_from: str | None, timeout: float = 60) -> str:
+def wait_map(page, n_areas: int, *, changed_from: str | None, timeout: float = 60) -> str:
     """Wait until ``n_areas`` paths and a legend (different from ``changed_from``) are shown."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -106,7 +107,8 @@ def _wait_map(page, n_areas: int, *, changed_from: str | None, timeout: float = 
     raise RuntimeError(f"map not drawn within {timeout:.0f} s (last state {_state(page)})")
 
 
-def _switch(page, label: str) -> None:
+def switch_layer(page, label: str) -> None:
+    """Choose ``label`` in the sidebar's *Kaartlaag* select box."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
         has_text="Kaartlaag"
     )
@@ -174,7 +176,7 @@ def run_case(
     context.route("**/*", route)
     page = context.new_page()
     started = time.perf_counter()
-    proc = _start_app(env, port, log, root)
+    proc = start_app(env, port, log, root)
     try:
         wait_healthy(proc, base, log, timeout=90, poll=0.05)
         healthy = time.perf_counter() - started
@@ -183,7 +185,7 @@ def run_case(
         sidebar = time.perf_counter() - started
         page.locator("h1.sk-title").first.wait_for(timeout=60_000)
         title = time.perf_counter() - started
-        legend = _wait_map(page, n_areas, changed_from=None)
+        legend = wait_map(page, n_areas, changed_from=None)
         first = time.perf_counter() - started
         options = wait_complete(page)
         complete = time.perf_counter() - started
@@ -192,8 +194,8 @@ def run_case(
         for target in targets:
             before = legend
             t0 = time.perf_counter()
-            _switch(page, target)
-            legend = _wait_map(page, n_areas, changed_from=before)
+            switch_layer(page, target)
+            legend = wait_map(page, n_areas, changed_from=before)
             times.append(time.perf_counter() - t0)
     finally:
         context.close()

@@ -21,6 +21,7 @@ EXPECTED = {
     "browser": ("first map", "skipped"),
     "disclosure": ("suppress", "shared data absent"),
     "ingest": ("from store", "skipped"),
+    "load": ("first map p50",),
     "memory": ("peak RSS", "skipped"),
     "payload": ("payload ratio", "skipped"),
     "rerender": ("layer switch median",),
