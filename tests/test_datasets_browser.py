@@ -1,8 +1,11 @@
 """Two app processes on one dataset store, in headless Chromium.
 
 Process A runs with a gemeente role that may upload; process B with a wijkteam
-role that may see the dataset ``wmo`` but not upload. Both share one store file
-(``STAPELKAART_DATASETS_FILE``) and nothing else. A dataset confirmed in A
+role that may see the dataset ``wmo`` but not upload. Both share one dataset
+store and nothing else, once per backend: the SQLite file
+``STAPELKAART_DATASETS_FILE``, and a fresh database in the throw-away
+PostgreSQL cluster named by ``STAPELKAART_DATABASE_URL`` (skipped, saying why,
+without the PostgreSQL binaries). A dataset confirmed in A
 appears in B within B's poll time (``STAPELKAART_DATASETS_POLL``, 3 s here)
 without a click or restart; its removal in A disappears in B at B's next click.
 Every request that is not for 127.0.0.1 is aborted.
@@ -11,6 +14,7 @@ Every request that is not for 127.0.0.1 is aborted.
 from __future__ import annotations
 
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 from _browser import (
@@ -57,14 +61,26 @@ def _good() -> bytes:
     return "\n".join(lines).encode()
 
 
-@pytest.fixture(scope="module")
-def two_apps(tmp_path_factory):
-    """Start the app twice on one store file; yield both URLs and the store path."""
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def two_apps(request, tmp_path_factory):
+    """Start the app twice on one dataset store of a backend; yield both URLs and its settings.
+
+    The settings are the environment variables that name the store (the same for
+    both processes), for opening it in the test afterwards.
+    """
     require_browser()
-    folder = tmp_path_factory.mktemp("two_apps")
-    store = folder / "shared" / "datasets.sqlite"
+    folder = tmp_path_factory.mktemp(f"two_apps_{request.param}")
+    store = {"STAPELKAART_DATASETS_FILE": str(folder / "shared" / "datasets.sqlite")}
     urls, logs = {}, []
     with ExitStack() as stack:
+        if request.param == "postgres":
+            import _postgres
+
+            url = stack.enter_context(_postgres.database(request.getfixturevalue("pg_cluster")))
+            store["STAPELKAART_DATABASE_URL"] = url
+        else:
+            # An URL from the environment must not turn the SQLite case into PostgreSQL.
+            store["STAPELKAART_DATABASE_URL"] = ""
         for role in ("gemeente", "wijkteam"):
             roles = folder / f"rollen_{role}.toml"
             roles.write_text(ROLES.format(local=role), encoding="utf-8")
@@ -72,7 +88,7 @@ def two_apps(tmp_path_factory):
             env = {
                 "STAPELKAART_DATA_DIR": str(folder / f"data_{role}"),
                 "STAPELKAART_ROLES": str(roles),
-                "STAPELKAART_DATASETS_FILE": str(store),
+                **store,
                 "STAPELKAART_DATASETS_POLL": "3",
             }
             log = folder / f"streamlit_{role}.log"
@@ -140,7 +156,11 @@ def test_a_dataset_confirmed_in_one_process_appears_and_disappears_in_the_other(
         assert not blocked_a and not blocked_b, (blocked_a, blocked_b)
         context_a.close()
         context_b.close()
-    monkeypatch.setenv("STAPELKAART_DATASETS_FILE", str(store))
+    if store["STAPELKAART_DATABASE_URL"]:
+        # Both processes used PostgreSQL: the SQLite file was never created.
+        assert not Path(store["STAPELKAART_DATASETS_FILE"]).exists()
+    for name, value in store.items():
+        monkeypatch.setenv(name, value)
     log = open_store().audit_log()
     assert log["action"].tolist() == ["remove", "download", "upload"]
     assert log["detail"].iloc[1] == target.name
