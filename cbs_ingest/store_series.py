@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from cbs_ingest.errors import StoreError
+from cbs_ingest.series import SERIES_COLUMNS
 
 __all__ = [
     "SeriesRecord",
@@ -34,22 +35,6 @@ __all__ = [
     "LocalSeriesTables",
     "PostgresSeriesTables",
 ]
-
-#: The long frame's columns as stored (``cbs_ingest.series.SERIES_COLUMNS``).
-_VALUE_COLUMNS = (
-    "code",
-    "name",
-    "level",
-    "gemeentecode",
-    "theme",
-    "indicator",
-    "period",
-    "year",
-    "period_kind",
-    "value",
-    "boundary_change",
-    "table_id",
-)
 
 
 @dataclass(frozen=True)
@@ -213,7 +198,7 @@ class SeriesTables:
             raise ValueError(f"rows of other gemeenten or tables: {sorted(stray)[:3]}")
         retrieved = str(provenance["retrieved_at"])
         cbs_url = str(provenance.get("cbs_url", ""))
-        frame = rows[list(_VALUE_COLUMNS)]
+        frame = rows[list(SERIES_COLUMNS)]
         values = [
             (table_id, level, gm, code, _none(name), lvl, th, ind, period, int(year), kind)
             + (_none(float(value)), _none(float(change)))
@@ -359,7 +344,7 @@ class SeriesTables:
                 query += f" AND gemeentecode IN ({', '.join([m] * len(gemeenten))})"
                 params.extend(gemeenten)
             fetched = con.execute(query + " ORDER BY code, indicator, period", params).fetchall()
-        frame = pd.DataFrame.from_records(fetched, columns=list(_VALUE_COLUMNS))
+        frame = pd.DataFrame.from_records(fetched, columns=list(SERIES_COLUMNS))
         frame["year"] = frame["year"].astype(int)
         for column in ("value", "boundary_change"):
             frame[column] = [_float(v) for v in frame[column]]
