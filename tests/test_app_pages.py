@@ -19,8 +19,9 @@ def _fresh_caches():
     yield
 
 
-def run_app(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+def run_app(*, timeout: float = 60, **params: str) -> AppTest:
+    """Run the app once with ``params`` in the URL; no uncaught exception allowed."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

@@ -8,18 +8,15 @@ map falls back to, never the gemeente that failed.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from test_app_pages import run_app
 
 import cbs_ingest
 from cbs_ingest import store
 
 pytestmark = pytest.mark.real_data
-
-APP = str(Path(__file__).resolve().parents[1] / "geo_app" / "app.py")
 
 
 @pytest.fixture
@@ -38,12 +35,7 @@ def stored(cbs_server, cbs_gpkg, monkeypatch):
 
 
 def _run(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return run_app(timeout=120, **params)  # the store's real data loads slower than the demo
 
 
 def _title(at: AppTest) -> str:
