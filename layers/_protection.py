@@ -355,8 +355,9 @@ def complete(
         to_hide: list[int] = []
         for key, amount in needs.items():
             if key >= 0:  # room needed inside the cell's own equation
-                if has_candidate[key]:
-                    targets[key] = max(targets.get(key, 0.0), amount)
+                inside = _room_below(key, eff, has_candidate, hidden | missing)
+                if inside is not None:
+                    targets[inside] = max(targets.get(inside, 0.0), amount)
                 continue
             eq = int(eff[-key - 1])  # the equation above the cell
             while eq >= 0 and not has_candidate[eq]:
@@ -383,6 +384,24 @@ def complete(
         if int(hidden.sum()) == before:  # nothing left to hide: as protected as it gets
             return hidden
     return hidden
+
+
+def _room_below(
+    eq: int, eff: np.ndarray, has_candidate: np.ndarray, closed: np.ndarray
+) -> int | None:
+    """The nearest equation at or below ``eq`` with a visible candidate, else ``None``.
+
+    A total whose children are all hidden or missing totals gets its room from the
+    equations of those children: more hidden under an unknown child widens the child,
+    and so the total (e.g. a gemeente whose only open wijk total is missing).
+    """
+    queue = [eq]
+    while queue:
+        here = queue.pop(0)
+        if has_candidate[here]:
+            return here
+        queue.extend(int(c) for c in np.flatnonzero(eff == here) if closed[c])
+    return None
 
 
 def _pick(

@@ -231,9 +231,9 @@ def suppress(
         if np.any(values < 0):
             raise ValueError(f"column {column!r} has negative counts; counts must be >= 0")
         primary = ~np.isnan(values) & (values < threshold)
-        prior = _prior(previous, frame, column, values)
+        prior, known = _prior(previous, frame, column, values, parent)
         hidden = complete(
-            values, primary, parent, threshold=threshold, pct=protection_pct, prior=prior
+            known, primary, parent, threshold=threshold, pct=protection_pct, prior=prior
         )
         masks[column] = hidden
         records += [
@@ -365,15 +365,40 @@ def _parent_positions(frame: pd.DataFrame, hierarchy: Sequence[str]) -> np.ndarr
     return parent
 
 
+def _sums(values: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Each cell's value; for a missing one the sum of its children's (a missing leaf is 0)."""
+    depth = np.zeros(len(values), dtype=np.int64)
+    for _ in range(len(values)):
+        up = np.where(parent >= 0, depth[np.maximum(parent, 0)] + 1, 0)
+        if np.array_equal(up, depth):
+            break
+        depth = up
+    out = np.nan_to_num(values)
+    child = parent >= 0
+    for level in range(int(depth.max(initial=0)), 0, -1):
+        at = child & (depth == level)
+        below = np.bincount(parent[at], weights=out[at], minlength=len(values))
+        has = np.bincount(parent[at], minlength=len(values)) > 0
+        out = np.where(np.isnan(values) & has, below, out)
+    return out
+
+
 def _prior(
     previous: PreviousVersion | None,
     frame: pd.DataFrame,
     column: str,
     values: np.ndarray,
-) -> Prior | None:
-    """Which cells stay hidden, and which are known already, after an earlier version."""
+    parent: np.ndarray,
+) -> tuple[Prior | None, np.ndarray]:
+    """Which cells stay hidden, and which are known already, after an earlier version.
+
+    Also the values the protection is checked on: a total missing in both versions whose
+    sum did not change (or whose earlier sum is unknown) counts as known. An attacker who
+    knows it from elsewhere, or only that it did not change, otherwise recovers a changed
+    cell from the difference of the two versions' visible cells.
+    """
     if previous is None or column not in previous.result.mask.columns:
-        return None
+        return None, values
     old = previous.frame
     old_values = pd.to_numeric(old[column], errors="raise").to_numpy(dtype="float64")
     old_hidden = previous.result.mask[column].to_numpy(dtype=bool)
@@ -388,12 +413,43 @@ def _prior(
     # The published version has no value for a hidden cell: whether it changed is unknown,
     # so it is checked both ways (see layers._protection.complete).
     forced = both & old_hidden[j]
-    return Prior(
+    # the earlier values on this version's tree (a stored version keeps only code and level)
+    old_here = np.where(both & level, old_values[j], np.nan)
+    old_sums = _sums(old_here, parent)
+    new_sums = _sums(values, parent)
+    has_children = np.bincount(parent[parent >= 0], minlength=len(values)) > 0
+    # the earlier sum is unknown when a hidden cell without its value (only the published
+    # version is kept) sits under it: then assume it unchanged
+    lost = both & old_hidden[j] & np.isnan(old_values[j])
+    old_unknown = _hides_below(lost, parent)
+    known_total = (
+        both
+        & level
+        & np.isnan(values)
+        & np.isnan(old_values[j])
+        & has_children
+        & (old_unknown | (old_sums == new_sums))
+    )
+    prior = Prior(
         forced=forced,
         shared=same & old_hidden[j],
-        blocked=same & ~old_hidden[j],
+        blocked=(same & ~old_hidden[j]) | known_total,
         unsure=forced & np.isnan(old_values[j]) & ~np.isnan(values),
     )
+    return prior, np.where(known_total, new_sums, values)
+
+
+def _hides_below(hidden: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Per cell: whether a hidden cell lies somewhere below it."""
+    out = np.zeros(len(hidden), dtype=bool)
+    cells = np.flatnonzero(hidden)
+    for _ in range(len(hidden)):
+        cells = parent[cells]
+        cells = cells[cells >= 0]
+        if not len(cells) or out[cells].all():
+            break
+        out[cells] = True
+    return out
 
 
 def _build_log(
