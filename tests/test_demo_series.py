@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -289,9 +288,22 @@ def test_trends_cli_on_the_demo_offline(offline, tmp_path, capsys):
                  "--signal", "--out", str(out)])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     table = read_csv_table(out)
-    assert set(table["theme"]) == set(THEMES)
+    assert set(table["theme"]) == {*THEMES, "stapeling"}
     flagged = table.loc[table["trend_flag"].fillna(False).astype(bool), "code"]
     assert set(RISING) <= set(flagged) and CHANGED not in set(flagged)
     assert table.loc[table["code"] == CHANGED, "reason"].str.contains("grenzen").all()
     assert not offline.exists()
-    assert np.isfinite(table["value"]).any()
+    # the stacking percentile within the gemeente: one value per wijk and year, a trend
+    stacking = table[table["theme"] == "stapeling"]
+    assert set(stacking["indicator"]) == {"stacking_percentile"}
+    assert len(stacking) == 6 * 6 and stacking["value"].between(0, 100).all()
+    assert stacking["trend_flag"].isna().all()
+    refused = stacking[stacking["code"] == CHANGED]
+    assert refused["reason"].str.contains("grenzen gewijzigd").all()
+    assert refused["slope"].isna().all() and not refused["comparable"].astype(bool).any()
+    assert stacking.loc[stacking["code"] != CHANGED, "slope"].notna().all()
+    header = out.read_text(encoding="utf-8").splitlines()[:30]
+    assert any("stapeling" in line and "binnen zijn gemeente" in line for line in header)
+    assert any("Fictief wmo 2019" in line for line in header)
+    assert not any("Bron: CBS" in line for line in header)
+    assert "Stacking percentile within the gemeente" in capsys.readouterr().out

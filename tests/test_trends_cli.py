@@ -94,9 +94,12 @@ def test_real_gemeente_to_xlsx_with_the_signal(real_data, monkeypatch, tmp_path,
         assert main([*args, "--signal", "--out", str(out)]) == 0
     table = pd.read_excel(out, sheet_name=0)
     assert list(table.columns) == list(LONG_COLUMNS)
-    assert set(table["theme"]) == {"wmo", "voorzieningen", "jeugdzorg"}  # bijstand starts 2019
+    # bijstand starts 2019; stapeling is the stacking percentile within the gemeente
+    assert set(table["theme"]) == {"wmo", "voorzieningen", "jeugdzorg", "stapeling"}
     wijken = table[(table["level"] == "wijk") & table["comparable"]]
     assert wijken["code"].nunique() >= 5 and wijken["slope"].notna().all()
-    assert wijken["trend_flag"].notna().all()  # --signal fills it
+    themes = wijken[wijken["theme"] != "stapeling"]
+    assert themes["trend_flag"].notna().all()  # --signal fills it
+    assert wijken.loc[wijken["theme"] == "stapeling", "trend_flag"].isna().all()  # never
     assert table.loc[~table["comparable"], "reason"].notna().all()
     assert "oplopend" in capsys.readouterr().out
