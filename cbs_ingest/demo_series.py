@@ -273,6 +273,4 @@ def load_demo_series(
 
 def is_demo_request(municipalities: Sequence[str] | None) -> bool:
     """Whether a request names the demo gemeente (alone or with others)."""
-    return bool(municipalities) and any(
-        str(c).strip().upper() == DEMO_GEMEENTE_CODE for c in municipalities
-    )
+    return any(str(c).strip().upper() == DEMO_GEMEENTE_CODE for c in municipalities or ())

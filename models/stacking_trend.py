@@ -221,7 +221,8 @@ def _trend_table(
     last_value = np.where(n > 0, percentile[rows, last_idx], np.nan)
     w = rule.window
     enough = (n >= rule.min_periods) & valid[:, :w].all(1) & valid[:, -w:].all(1)
-    reason = pd.Series(np.where(enough, None, _too_few(rule)), index=areas.index, dtype=object)
+    reason = pd.Series(None, index=areas.index, dtype=object)
+    reason[~enough] = _too_few(rule)
     # a reason of any theme that enters wins (the first theme, in the order given)
     refused = trends[trends["theme"].isin(themes) & ~trends["comparable"].astype(bool)]
     order = {t: i for i, t in enumerate(themes)}
