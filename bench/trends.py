@@ -11,6 +11,9 @@ store keeps it) and run :func:`models.trends.compute_trends` for 2016–2024, al
 * a synthetic national set of 3,300 wijken × 9 years × 4 themes with both indicators and
   every period (H1, H2, year), the shape :func:`cbs_ingest.series.fetch_series` returns.
 
+Also timed: the stacking-percentile trend within the gemeente
+(:func:`models.stacking_trend.stacking_trend`) on the same frame, after the theme trends.
+
 Budget: 3 s. Prints medians of ``--repeat`` runs; nothing is asserted. ``--quick`` runs
 300 synthetic wijken once and skips the real set.
 """
@@ -42,6 +45,7 @@ from cbs_ingest.series_tables import (  # noqa: E402
     THEMES,
     tables_for,
 )
+from models.stacking_trend import stacking_trend  # noqa: E402
 from models.trends import compute_trends  # noqa: E402
 
 BUDGET_S = 3.0
@@ -124,6 +128,29 @@ def measure(path: Path, repeat: int) -> tuple[float, float, int]:
     return statistics.median(totals), statistics.median(trends_only), n
 
 
+def measure_stacking(path: Path, repeat: int) -> tuple[float, int, tuple[str, ...]]:
+    """Median seconds of the stacking-percentile trend (after the theme trends), its rows."""
+    rows = pd.read_parquet(path)
+    trends = compute_trends(
+        rows,
+        first=2016,
+        last=2024,
+        counts=COUNT_INDICATORS,
+        rates=RATE_INDICATORS,
+        mergers=GEMEENTE_MERGERS,
+        breaks=SERIES_BREAKS,
+    ).trends
+    times, n, themes = [], 0, ()
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = stacking_trend(
+            rows, first=2016, last=2024, trends=trends, rates=RATE_INDICATORS, level="wijk"
+        )
+        times.append(time.perf_counter() - start)
+        n, themes = len(result.trends), result.themes
+    return statistics.median(times), n, themes
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -154,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"national wijk trends, {label}: {total:.2f} s read + trends "
             f"({trends:.2f} s trends), {n:,} trend rows; budget {BUDGET_S:.0f} s {verdict}"
+        )
+        seconds, areas, themes = measure_stacking(path, repeat)
+        print(
+            f"stacking-percentile trend, {label}: {seconds:.2f} s for {areas:,} wijken "
+            f"on {', '.join(themes)}"
         )
     return 0
 

@@ -5,6 +5,10 @@
 gemeenten the store holds, fetches the others (or the whole table, for the whole
 country, once), checks the request, and only then stores what was fetched. After one
 fetch the same request, or any subset of it, works without network.
+
+The fictitious demo gemeente (``GM9999``) is never fetched nor stored: its series is
+generated (:mod:`cbs_ingest.demo_series`), after the same checks of theme, years and
+level as a real request.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from cbs_ingest import _http
+from cbs_ingest.demo import DEMO_GEMEENTE_CODE
+from cbs_ingest.demo_series import is_demo_request, load_demo_series
+from cbs_ingest.errors import InputError
 from cbs_ingest.series import Progress, Series, fetch_table, prepare, refuse_unknown
 from cbs_ingest.store import Store, open_store
 
@@ -58,6 +65,13 @@ def load_series(
         The store is damaged or not writable.
     """
     specs, codes = prepare(theme, first, last, municipalities, level=level)
+    if is_demo_request(codes):
+        if codes != [DEMO_GEMEENTE_CODE]:
+            raise InputError(
+                f"{DEMO_GEMEENTE_CODE} is the fictitious demo gemeente; load it on its own.",
+                nl=f"{DEMO_GEMEENTE_CODE} is de fictieve voorbeeldgemeente; laad die apart.",
+            )
+        return load_demo_series(theme, first, last, level=level)
     store = store or open_store()
     complete = store.series_complete()
     notes: list[str] = []

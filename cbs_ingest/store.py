@@ -197,6 +197,11 @@ class Store(Protocol):
     def series_complete(self) -> set[tuple[str, str]]:
         """``(table_id, level)`` pairs of series held for the whole country."""
 
+    def remove_series(
+        self, table_ids: Sequence[str] | None = None, gemeenten: Sequence[str] | None = None
+    ) -> builtins.list[SeriesRecord]:
+        """Remove series of tables and/or gemeenten atomically; the records removed."""
+
 
 def open_store(*, data_directory: Path | None = None) -> Store:
     """The store chosen by the environment.

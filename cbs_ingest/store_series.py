@@ -253,6 +253,52 @@ class SeriesTables:
                     (table_id, level),
                 )
 
+    def remove_series(
+        self, table_ids: Sequence[str] | None = None, gemeenten: Sequence[str] | None = None
+    ) -> builtins.list[SeriesRecord]:
+        """Remove stored series of some tables and/or gemeenten in one transaction.
+
+        ``None`` means every table (or every gemeente); at least one must be given. A
+        table and level held for the whole country stop being served whole once any of
+        its gemeenten is removed. Returns the records removed (empty: nothing matched).
+
+        Raises
+        ------
+        StoreError
+            The store is not writable or damaged; nothing changed.
+        ValueError
+            Neither tables nor gemeenten given.
+        """
+        if table_ids is None and gemeenten is None:
+            raise ValueError("give table ids, gemeenten or both")
+        t, m = self._t, self._mark
+        with self._connect(write=False) as con:  # never create a store to remove nothing
+            if con is None or not self._has_series(con):
+                return []
+        with self._connect(write=True) as con:
+            found = [
+                r
+                for r in self._select_records(con, None, None, gemeenten)
+                if table_ids is None or r.table_id in table_ids
+            ]
+            if not found:
+                return []
+            keys = sorted({(r.table_id, r.level, r.code) for r in found})
+            con.executemany(
+                f"DELETE FROM {t('series_rows')} WHERE table_id = {m} AND grain = {m} "
+                f"AND gemeentecode = {m}",
+                keys,
+            )
+            con.executemany(
+                f"DELETE FROM {t('series')} WHERE table_id = {m} AND level = {m} AND code = {m}",
+                keys,
+            )
+            con.executemany(
+                f"DELETE FROM {t('series_complete')} WHERE table_id = {m} AND level = {m}",
+                sorted({(r.table_id, r.level) for r in found}),
+            )
+        return found
+
     # --- reading -------------------------------------------------------------------
 
     @staticmethod

@@ -143,9 +143,10 @@ def series_tables_from_dumps(raw: Path, ids: Iterable[str] | None = None) -> dic
     return {t.table_id: t for t in tables}
 
 
-# Two years of Wmo for a fictitious gemeente GM9999: 2020 as the usual layout, 2021 with the
+# Two years of Wmo for a fictitious gemeente GM9998: 2020 as the usual layout, 2021 with the
 # region columns last, codes padded as CBS did in 2021, a secret '.', an empty cell, a
-# renumbered suffix and a boundary change (3) of wijk 02 in 2021.
+# renumbered suffix and a boundary change (3) of wijk 02 in 2021. Not GM9999: that is the
+# demo gemeente, whose series is generated (cbs_ingest.demo_series), never fetched.
 _TINY_2020 = (
     [
         "ID",
@@ -163,11 +164,11 @@ _TINY_2020 = (
         [
             "0",
             "Totaal",
-            "Stapeldam",
+            "Proefdorp",
             "1e halfjaar 2020",
-            "Stapeldam   ",
+            "Proefdorp   ",
             "Gemeente ",
-            "GM9999  ",
+            "GM9998  ",
             "1.0",
             "1200.0",
             "60.0",
@@ -177,9 +178,9 @@ _TINY_2020 = (
             "Totaal",
             "Wijk 01 Centrum",
             "1e halfjaar 2020",
-            "Stapeldam ",
+            "Proefdorp ",
             "Wijk ",
-            "WK999901",
+            "WK999801",
             "1.0",
             "400.0",
             "80.0",
@@ -189,9 +190,9 @@ _TINY_2020 = (
             "Totaal",
             "Wijk 02 Haven",
             "1e halfjaar 2020",
-            "Stapeldam ",
+            "Proefdorp ",
             "Wijk ",
-            "WK999902",
+            "WK999802",
             "1.0",
             ".",
             ".",
@@ -201,9 +202,9 @@ _TINY_2020 = (
             "Totaal",
             "Wijk 01 Centrum",
             "2020",
-            "Stapeldam ",
+            "Proefdorp ",
             "Wijk ",
-            "WK999901",
+            "WK999801",
             "1.0",
             "455.0",
             "91.0",
@@ -213,9 +214,9 @@ _TINY_2020 = (
             "Uitsluitend PGB",
             "Wijk 01 Centrum",
             "1e halfjaar 2020",
-            "Stapeldam ",
+            "Proefdorp ",
             "Wijk ",
-            "WK999901",
+            "WK999801",
             "1.0",
             "35.0",
             "7.0",
@@ -239,13 +240,13 @@ _TINY_2021 = (
         [
             "0",
             "Totaal",
-            "Stapeldam",
+            "Proefdorp",
             "1e halfjaar 2021",
             "1250.0",
             "62.0",
-            "   Stapeldam",
+            "   Proefdorp",
             "Gemeente",
-            "GM    9999",
+            "GM    9998",
             "1.0",
         ],
         [
@@ -255,9 +256,9 @@ _TINY_2021 = (
             "1e halfjaar 2021",
             "410.0",
             "",
-            "   Stapeldam",
+            "   Proefdorp",
             "    Wijk",
-            "WK  999901",
+            "WK  999801",
             "1.0",
         ],
         [
@@ -267,9 +268,9 @@ _TINY_2021 = (
             "1e halfjaar 2021",
             "25.0",
             "5.0",
-            "   Stapeldam",
+            "   Proefdorp",
             "    Wijk",
-            "WK  999902",
+            "WK  999802",
             "3.0",
         ],
     ],
@@ -277,7 +278,7 @@ _TINY_2021 = (
 
 
 def tiny_series_tables() -> dict[str, FakeTable]:
-    """The in-code Wmo tables of 2020 (84907NED) and 2021 (85046NED) for GM9999."""
+    """The in-code Wmo tables of 2020 (84907NED) and 2021 (85046NED) for GM9998."""
     return {
         "84907NED": build_table("84907NED", *_TINY_2020),
         "85046NED": build_table("85046NED", *_TINY_2021),

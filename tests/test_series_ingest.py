@@ -78,20 +78,20 @@ def test_tiny_table_quirks(series_server):
     from fake_cbs_series import tiny_series_tables
 
     series_server.tables.update(tiny_series_tables())
-    series = fetch_series("wmo", 2020, 2021, ["GM9999"])
+    series = fetch_series("wmo", 2020, 2021, ["GM9998"])
     rows = series.rows.set_index(["code", "period", "indicator"])
-    assert set(series.rows["code"]) == {"GM9999", "WK999901", "WK999902"}  # 'GM    9999' too
-    assert rows.loc[("WK999901", "2020H1", "wmo_clients"), "value"] == 400.0  # not the PGB slice
-    assert rows.loc[("WK999901", "2021H1", "wmo_clients"), "value"] == 410.0  # region cols last
-    assert math.isnan(rows.loc[("WK999902", "2020H1", "wmo_clients"), "value"])  # '.' is missing
-    assert math.isnan(rows.loc[("WK999901", "2021H1", "wmo_clients_per_1000"), "value"])  # empty
-    assert rows.loc[("WK999901", "2020", "wmo_clients"), "period_kind"] == "year"
-    assert rows.loc[("WK999902", "2021H1", "wmo_clients"), "boundary_change"] == 3.0
-    assert rows.loc[("WK999901", "2021H1", "wmo_clients"), "name"] == "Wijk 01 Centrum"
+    assert set(series.rows["code"]) == {"GM9998", "WK999801", "WK999802"}  # 'GM    9998' too
+    assert rows.loc[("WK999801", "2020H1", "wmo_clients"), "value"] == 400.0  # not the PGB slice
+    assert rows.loc[("WK999801", "2021H1", "wmo_clients"), "value"] == 410.0  # region cols last
+    assert math.isnan(rows.loc[("WK999802", "2020H1", "wmo_clients"), "value"])  # '.' is missing
+    assert math.isnan(rows.loc[("WK999801", "2021H1", "wmo_clients_per_1000"), "value"])  # empty
+    assert rows.loc[("WK999801", "2020", "wmo_clients"), "period_kind"] == "year"
+    assert rows.loc[("WK999802", "2021H1", "wmo_clients"), "boundary_change"] == 3.0
+    assert rows.loc[("WK999801", "2021H1", "wmo_clients"), "name"] == "Wijk 01 Centrum"
     assert series.missing == {"84907NED": {".": 2}, "85046NED": {"null": 1}}
     assert series.tables == {2020: "84907NED", 2021: "85046NED"}
     # the gemeente filter reached the server
-    assert series_server.count("startswith%28Wijken%2C%27WK9999") == 2
+    assert series_server.count("startswith%28Wijken%2C%27WK9998") == 2
     assert series.notes == []
 
 
@@ -210,9 +210,9 @@ def test_a_server_rejecting_filters_gets_the_whole_table(series_server):
 
     series_server.tables.update(tiny_series_tables())
     series_server.reject_filters = True
-    series = fetch_series("wmo", 2020, 2021, ["GM9999"])
+    series = fetch_series("wmo", 2020, 2021, ["GM9998"])
     assert len(series.notes) == 2 and "fetched it whole" in series.notes[0]
-    assert set(series.rows["gemeentecode"]) == {"GM9999"}
+    assert set(series.rows["gemeentecode"]) == {"GM9998"}
 
 
 def test_a_table_without_a_needed_column_is_a_source_change(series_server):
@@ -227,4 +227,4 @@ def test_a_table_without_a_needed_column_is_a_source_change(series_server):
     )
     series_server.tables.update(tiny_series_tables() | {"84907NED": thinner})
     with pytest.raises(SourceChangedError, match="84907NED no longer has .*per_1000"):
-        fetch_series("wmo", 2020, 2021, ["GM9999"])
+        fetch_series("wmo", 2020, 2021, ["GM9998"])

@@ -41,7 +41,7 @@ def _offline(monkeypatch) -> None:
     monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
 
 
-@pytest.mark.parametrize("where", [["--municipality", "GM9999"], ["--whole-country"]])
+@pytest.mark.parametrize("where", [["--municipality", "GM9998"], ["--whole-country"]])
 def test_trends_work_offline_after_one_fetch(data_dir, monkeypatch, tmp_path, capsys, where):
     with _serve(monkeypatch, tiny_series_tables()) as server:
         first = tmp_path / "first.csv"
@@ -58,8 +58,8 @@ def test_trends_work_offline_after_one_fetch(data_dir, monkeypatch, tmp_path, ca
     assert "CBS-tabel" not in capsys.readouterr().err  # no table was fetched
     records = open_store().series_records()
     assert {(r.table_id, r.code) for r in records} == {
-        ("84907NED", "GM9999"),
-        ("85046NED", "GM9999"),
+        ("84907NED", "GM9998"),
+        ("85046NED", "GM9998"),
     }
     assert all(r.rows > 0 and r.cbs_url.startswith("http://127.0.0.1") for r in records)
     # --refresh needs CBS again: one line, and the stored series stay as they were
@@ -74,7 +74,7 @@ def test_a_subset_of_a_whole_country_fetch_is_served_offline(data_dir, monkeypat
     with _serve(monkeypatch, tiny_series_tables()):
         whole = load_series("wmo", 2020, 2021, None)
     _offline(monkeypatch)
-    one = load_series("wmo", 2020, 2021, ["GM9999"])
+    one = load_series("wmo", 2020, 2021, ["GM9998"])
     keys = ["code", "indicator", "period"]
     expected = whole.rows.sort_values(keys).reset_index(drop=True)
     got = one.rows.sort_values(keys).reset_index(drop=True)
@@ -87,7 +87,7 @@ def test_bad_input_stores_nothing(data_dir, monkeypatch):
         with pytest.raises(InputError, match="GM0001"):
             load_series("wmo", 2020, 2021, ["GM0001"])
         with pytest.raises(InputError, match="GM0001"):  # with a stored one next to it
-            load_series("wmo", 2020, 2021, ["GM9999", "GM0001"])
+            load_series("wmo", 2020, 2021, ["GM9998", "GM0001"])
     assert open_store().series_records() == []
     assert not data_dir.exists()
 
@@ -123,16 +123,16 @@ def test_only_missing_gemeenten_are_fetched(data_dir, monkeypatch, real_data):
 
 def test_data_list_shows_stored_series(data_dir, monkeypatch, tmp_path, capsys):
     with _serve(monkeypatch, tiny_series_tables()):
-        assert main(["trends", "-m", "GM9999", *TINY, "--out", str(tmp_path / "t.csv")]) == 0
+        assert main(["trends", "-m", "GM9998", *TINY, "--out", str(tmp_path / "t.csv")]) == 0
     capsys.readouterr()
     assert main(["data", "list"]) == 0
     out = capsys.readouterr().out
     assert "wmo per wijk (84907NED, 85046NED): 1 gemeente, 2020H1–2021H1 (3 periods)" in out
     values = len(read_csv_table(tmp_path / "t.csv"))  # one row per stored value
-    assert f"  GM9999: 2 tables, {values} values, 2020H1–2021H1 (3 periods); retrieved" in out
+    assert f"  GM9998: 2 tables, {values} values, 2020H1–2021H1 (3 periods); retrieved" in out
     assert " s old)" in out or " min old)" in out
     assert "source: CBS http://127.0.0.1" in out
-    assert main(["data", "list", "-y", "2021", "-m", "GM9999"]) == 0
+    assert main(["data", "list", "-y", "2021", "-m", "GM9998"]) == 0
     assert "(85046NED): 1 gemeente, period 2021H1" in capsys.readouterr().out
     assert main(["data", "list", "-y", "2019"]) == 0
     assert "nothing stored for this selection" in capsys.readouterr().out

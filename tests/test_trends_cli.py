@@ -23,7 +23,7 @@ def tiny_server(monkeypatch, tmp_path):
 
 def test_tiny_series_to_csv(tiny_server, tmp_path, capsys):
     out = tmp_path / "trends.csv"
-    args = ["trends", "--municipality", "GM9999", "--from", "2020", "--to", "2021"]
+    args = ["trends", "--municipality", "GM9998", "--from", "2020", "--to", "2021"]
     assert main([*args, "--theme", "wmo", "--out", str(out)]) == 0
     table = read_csv_table(out)
     assert list(table.columns) == list(LONG_COLUMNS)
@@ -32,7 +32,7 @@ def test_tiny_series_to_csv(tiny_server, tmp_path, capsys):
     assert not table["harmonised"].astype(str).eq("True").any()
     # two years are too few for a trend, and wijk 02 changed its boundaries: reasons, no slope
     assert table["reason"].notna().all() and table["slope"].isna().all()
-    haven = table[table["code"] == "WK999902"]
+    haven = table[table["code"] == "WK999802"]
     assert haven["reason"].str.contains("grenzen gewijzigd in 2021").all()
     header = out.read_text(encoding="utf-8").splitlines()[:40]
     assert any("84907NED" in line for line in header)  # the sources
@@ -40,7 +40,7 @@ def test_tiny_series_to_csv(tiny_server, tmp_path, capsys):
     assert "Wrote" in capsys.readouterr().out
 
 
-GM = ["--municipality", "GM9999"]
+GM = ["--municipality", "GM9998"]
 
 
 @pytest.mark.parametrize(
@@ -94,9 +94,12 @@ def test_real_gemeente_to_xlsx_with_the_signal(real_data, monkeypatch, tmp_path,
         assert main([*args, "--signal", "--out", str(out)]) == 0
     table = pd.read_excel(out, sheet_name=0)
     assert list(table.columns) == list(LONG_COLUMNS)
-    assert set(table["theme"]) == {"wmo", "voorzieningen", "jeugdzorg"}  # bijstand starts 2019
+    # bijstand starts 2019; stapeling is the stacking percentile within the gemeente
+    assert set(table["theme"]) == {"wmo", "voorzieningen", "jeugdzorg", "stapeling"}
     wijken = table[(table["level"] == "wijk") & table["comparable"]]
     assert wijken["code"].nunique() >= 5 and wijken["slope"].notna().all()
-    assert wijken["trend_flag"].notna().all()  # --signal fills it
+    themes = wijken[wijken["theme"] != "stapeling"]
+    assert themes["trend_flag"].notna().all()  # --signal fills it
+    assert wijken.loc[wijken["theme"] == "stapeling", "trend_flag"].isna().all()  # never
     assert table.loc[~table["comparable"], "reason"].notna().all()
     assert "oplopend" in capsys.readouterr().out

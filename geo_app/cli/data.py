@@ -20,8 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "The area store keeps every gemeente ingested, per year, in the data directory "
             "(STAPELKAART_DATA_DIR), and the social-domain series of 'stapelkaart trends'. 'list' "
             "shows years, gemeenten, age and source, and per series theme the periods, "
-            "gemeenten and age; 'remove' "
-            "deletes a year or some gemeenten of it."
+            "gemeenten and age, and per table its gemeenten and age; 'remove' "
+            "deletes a year or some gemeenten of it, or (--series) stored series by table "
+            "and/or gemeente."
         ),
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -31,9 +32,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     listing.add_argument(
         "--gemeenten", action="store_true", help="one line per gemeente, also for large years"
     )
-    remove = actions.add_parser("remove", help="delete a year, or gemeenten of it")
-    add_year(remove, required=True, help="the year")
-    add_municipality(remove, help="only this gemeente; repeat for more (default: the whole year)")
+    remove = actions.add_parser(
+        "remove", help="delete a year or gemeenten of it; --series: stored series"
+    )
+    add_year(remove, help="the year (areas; with --series: the series tables of that year)")
+    add_municipality(
+        remove, help="only this gemeente; repeat for more (default: the whole year, every gemeente)"
+    )
+    remove.add_argument(
+        "--series",
+        action="store_true",
+        help="remove stored social-domain series (of stapelkaart trends) instead of areas",
+    )
+    remove.add_argument(
+        "--table",
+        action="append",
+        metavar="TABLE_ID",
+        help="with --series: only this CBS table (e.g. 85995NED); repeat for more",
+    )
     for sub, name in ((parser, "data"), (listing, "data list"), (remove, "data remove")):
         one_line_errors(sub, name)
     return parser
@@ -72,6 +88,10 @@ def _remove(store: Any, args: argparse.Namespace) -> int:
     from cbs_ingest.ingest import normalise_codes as _codes
 
     codes = _codes(args.municipality) if args.municipality else None
+    if args.series or args.table:
+        return _remove_series(store, args, codes)
+    if args.year is None:
+        _usage("the following arguments are required: --year/-y (or --series)")
     removed = remove_areas(args.year, codes)
     what = f"{args.year}" + (f" {', '.join(codes)}" if codes else "")
     if removed == 0:
@@ -80,6 +100,44 @@ def _remove(store: Any, args: argparse.Namespace) -> int:
             nl=f"De gebiedsopslag bevat niets voor {what}.",
         )
     print(f"Removed {_count(removed)} of {what} from the area store in {store.location}.")
+    return 0
+
+
+def _usage(message: str) -> None:
+    """A usage mistake: one line naming the command's help, exit code 2."""
+    from geo_app.cli._options import _one_line_error
+
+    _one_line_error("data remove")(message)
+
+
+def _remove_series(store: Any, args: argparse.Namespace, codes: list[str] | None) -> int:
+    from cbs_ingest.errors import InputError
+    from cbs_ingest.series_tables import SERIES_TABLES, series_table
+
+    tables = [series_table(t).table_id for t in args.table] if args.table else None
+    if args.year is not None:
+        of_year = [t.table_id for t in SERIES_TABLES.values() if t.year == args.year]
+        tables = [t for t in (tables or of_year) if t in of_year]
+        if not tables:
+            raise InputError(
+                f"No series table of {args.year}" + (" among --table." if args.table else "."),
+                nl=f"Geen CBS-reekstabel van {args.year}.",
+            )
+    if tables is None and codes is None:
+        _usage("--series needs --table, --year or --municipality (or several)")
+    removed = store.remove_series(tables, codes)
+    what = ", ".join([*(tables or []), *(codes or [])])
+    if not removed:
+        raise InputError(
+            f"The area store holds no series of {what}; see stapelkaart data list.",
+            nl=f"De gebiedsopslag bevat geen reeksen van {what}.",
+        )
+    held = sorted({r.table_id for r in removed})
+    gemeenten = sorted({r.code for r in removed})
+    print(
+        f"Removed the series of {len(held)} table(s) ({', '.join(held)}) for "
+        f"{_count(len(gemeenten))} from the area store in {store.location}."
+    )
     return 0
 
 
@@ -175,6 +233,17 @@ def _list_series(store: Any, records: list, args: argparse.Namespace, codes: set
         )
         for cbs in sorted({r.cbs_url for r in group}):
             print(f"  source: CBS {cbs}")
+        for table in tables:
+            mine = [r for r in group if r.table_id == table]
+            held = (
+                "the whole country"
+                if (table, level) in complete and codes is None
+                else (_count(len(mine)))
+            )
+            print(
+                f"  table {table}: {held}, {_periods({p for r in mine for p in r.periods})}; "
+                f"retrieved {_when(min(r.retrieved_at for r in mine))}"
+            )
         if args.gemeenten or codes is not None or len(gemeenten) <= 20:
             for code in gemeenten:
                 mine = [r for r in group if r.code == code]

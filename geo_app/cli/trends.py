@@ -42,7 +42,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=(
             "Fetch the CBS social-domain series per wijk (or buurt, bijstand only) for a range "
             "of years (kept in the area store: stored gemeenten are served without network, "
-            "only what is missing is fetched), compute the slope and change per area and theme, "
+            "only what is missing is fetched), compute the slope and change per area and theme and "
+            "of each area's stacking percentile within its gemeente (theme 'stapeling'), "
             "and write a long table (one row per area, indicator and period). Areas whose "
             "boundaries or code changed in the range, or whose gemeente merged away, get no "
             "trend, with the reason."
@@ -118,10 +119,11 @@ def _long_table(rows: Any, trends: Any, *, signal: bool) -> Any:
 
 
 def _metadata(series: dict, codes: list[str] | None, args: argparse.Namespace, rule: Any):
+    from geo_app.cli._trends_stacking import sources_of
     from models.trends import SIGNAL_ON_BY_DEFAULT
 
     sources = [
-        f"CBS {theme} {year}: tabel {table} (CC BY 4.0, Bron: CBS)"
+        sources_of(theme, year, table)
         for theme, result in series.items()
         for year, table in sorted(result.tables.items())
     ]
@@ -135,7 +137,7 @@ def _metadata(series: dict, codes: list[str] | None, args: argparse.Namespace, r
         "periode": f"{args.first}–{args.last}",
         "trendregel": rule.describe_nl(),
         "signaal": "aan" if signal else "uit: in de backtest niet beter dan de basislijnen",
-        "opmerkingen": [n for result in series.values() for n in result.notes],
+        "opmerkingen": list(dict.fromkeys(n for r in series.values() for n in r.notes)),
         "kolommen": {
             "period": "Periode: 2016H1 = 1e halfjaar, 2016 = heel jaar, 2019Q2 = eind juni",
             "comparable": "Trend berekend: grenzen en code ongewijzigd in de periode",
@@ -159,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
         RATE_INDICATORS,
         SERIES_BREAKS,
     )
+    from geo_app.cli._trends_stacking import add_stacking
     from geo_app.cli.analyse import _codes
     from layers.export import write_table
     from models.trends import TrendRule, compute_trends
@@ -207,8 +210,12 @@ def run(args: argparse.Namespace) -> int:
         ).trends
     except ValueError as exc:
         raise InputError(f"Trends not possible: {exc}") from exc
+    rows, trends, extra, stacking = add_stacking(
+        rows, trends, first=args.first, last=args.last, level=args.level, rule=rule
+    )
     table = _long_table(rows, trends, signal=args.signal)
-    written = write_table(table, args.out, metadata=_metadata(series, codes, args, rule))
+    metadata = _metadata(series, codes, args, rule) | extra
+    written = write_table(table, args.out, metadata=metadata)
     count = trends[
         trends["indicator"].isin(COUNT_INDICATORS.values()) & (trends["level"] == args.level)
     ]
@@ -219,5 +226,6 @@ def run(args: argparse.Namespace) -> int:
         f"{int((~count['comparable']).sum())} without (reason given)"
         + (f", {flagged} oplopend." if flagged is not None else ".")
     )
+    print(stacking)
     print("Wrote " + ", ".join(str(p) for p in written))
     return 0
