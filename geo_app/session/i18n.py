@@ -732,6 +732,53 @@ secret stay empty. Own data you upload stays in this session and is neither stor
     "map_unit_ha": {"nl": "hectare", "en": "hectares"},
     "map_unit_per_km2": {"nl": "inwoners per km²", "en": "inhabitants per km²"},
     "map_unit_index": {"nl": "index", "en": "index"},
+    # --- trends over the years (issue 12) ---
+    "trend_theme_wmo": {"nl": "Wmo-cliënten", "en": "Wmo clients"},
+    "trend_theme_jeugdzorg": {"nl": "Jeugdzorg in natura", "en": "Youth care in kind"},
+    "trend_theme_voorzieningen": {
+        "nl": "Voorzieningen sociaal domein",
+        "en": "Social-domain provisions",
+    },
+    "trend_theme_bijstand": {"nl": "Bijstand", "en": "Social assistance"},
+    "trend_no_series": {
+        "nl": "Geen reeksen over de jaren voor {code} ({level}): {why}",
+        "en": "No series over the years for {code} ({level}): {why}",
+    },
+    "trend_no_range": {
+        "nl": "Voor {code} ({level}) zijn geen reeksen over de jaren beschikbaar.",
+        "en": "No series over the years are available for {code} ({level}).",
+    },
+    "trend_theme_skipped": {
+        "nl": "{theme}: niet getoond ({why}).",
+        "en": "{theme}: not shown ({why}).",
+    },
+    "trend_theme_clipped": {
+        "nl": "{theme}: CBS heeft cijfers per {level} vanaf {first}.",
+        "en": "{theme}: CBS has figures per {level} from {first}.",
+    },
+    "trend_theme_break": {
+        "nl": "{theme}: CBS veranderde de definitie in {year}; de reeks begint in {year}.",
+        "en": "{theme}: CBS changed the definition in {year}; the series starts in {year}.",
+    },
+    "trend_national_pooled": {
+        "nl": "Landelijke lijn: opgeteld over {n} gemeenten uit de opgeslagen reeksen van heel "
+        "Nederland (cijfers per inwoner herberekend uit aantallen en noemers).",
+        "en": "National line: pooled over {n} gemeenten from the stored whole-country series "
+        "(rates recomputed from counts and denominators).",
+    },
+    "trend_national_missing": {
+        "nl": "Geen landelijke lijn: de reeksen van heel Nederland zijn niet opgeslagen. Haal ze "
+        "op met: stapelkaart trends --whole-country --level {level} --from {first} --to {last} "
+        "--out reeksen.csv",
+        "en": "No national line: the whole-country series are not stored. Fetch them with: "
+        "stapelkaart trends --whole-country --level {level} --from {first} --to {last} "
+        "--out series.csv",
+    },
+    "trend_loading": {"nl": "Reeksen ophalen: {text}", "en": "Fetching series: {text}"},
+    "trend_not_harmonised": {
+        "nl": "Niet geharmoniseerd: gebieden met gewijzigde grenzen krijgen geen trend.",
+        "en": "Not harmonised: areas whose boundaries changed get no trend.",
+    },
 }
 
 

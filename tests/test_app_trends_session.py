@@ -1,0 +1,133 @@
+"""The app's trend plumbing (geo_app.session.trends) on real series of the compact fixture.
+
+The fake CBS server serves the real social-domain dumps of ``tests/fixtures/real`` (eight
+gemeenten, Dordrecht GM0505 among them); the area store is the test's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _real import FIXTURE_RAW
+from fake_cbs import FakeCbs, FakeCbsServer
+from fake_cbs_series import series_tables_from_dumps
+
+from cbs_ingest.series_load import load_series
+from cbs_ingest.series_tables import THEMES
+from geo_app.access.roles import LOCAL_ROLE
+from geo_app.session import trends as session_trends
+from geo_app.session.trends import (
+    SERIES_VIEW_COLUMNS,
+    change_since,
+    for_role,
+    trend_view,
+    year_range,
+)
+
+OFFLINE = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="module")
+def series_server():
+    with FakeCbsServer(
+        FakeCbs(tables=series_tables_from_dumps(FIXTURE_RAW), page_size=10_000)
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+def served(series_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("STAPELKAART_CBS_URL", series_server.url)
+    monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
+    monkeypatch.setenv("STAPELKAART_HTTP_BACKOFF", "0.01")
+    session_trends._cache().views.clear()
+    session_trends._cache().national.clear()
+    yield series_server
+    session_trends._cache().views.clear()
+    session_trends._cache().national.clear()
+
+
+def test_dordrecht_wijken_have_series_trends_and_the_gemeente_line(served, monkeypatch):
+    view = trend_view("GM0505", "wijk", 2016, 2024)
+    assert view is not None and (view.first, view.last, view.level) == (2016, 2024, "wijk")
+    assert list(view.series.columns) == list(SERIES_VIEW_COLUMNS)
+    assert {"wmo", "voorzieningen", "jeugdzorg"} <= set(view.themes)
+    # one value per area, indicator and year
+    keys = view.series[["code", "indicator", "year"]]
+    assert not keys.duplicated().any()
+    wmo = view.series[(view.series["theme"] == "wmo") & (view.series["level"] == "wijk")]
+    assert wmo["code"].nunique() >= 10 and set(wmo["year"]) == set(range(2016, 2025))
+    # youth care changed definition in 2017: its series starts there, said in a note
+    assert view.series.loc[view.series["theme"] == "jeugdzorg", "year"].min() == 2017
+    assert any("definitie" in n and "2017" in n for n in view.notes)
+    # trends: refused rows carry a reason and no slope
+    refused = view.trends[~view.trends["comparable"]]
+    assert refused["reason"].notna().all() and refused["slope"].isna().all()
+    assert view.trends.loc[view.trends["comparable"], "slope"].notna().all()
+    # gemeente line from the series itself; no national line without a whole-country store
+    lines = view.reference
+    own = lines[(lines["line"] == "gemeente") & (lines["indicator"] == "wmo_clients")]
+    gm = view.series[
+        (view.series["code"] == "GM0505") & (view.series["indicator"] == "wmo_clients")
+    ]
+    assert sorted(own["value"]) == sorted(gm["value"].dropna())
+    assert "nederland" not in set(lines["line"])
+    assert any("--whole-country" in n for n in view.notes)
+    # a second call is served from the cache, even without CBS
+    monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
+    assert trend_view("GM0505", "wijk", 2016, 2024) is view
+
+
+def test_the_national_line_comes_from_the_stored_whole_country_series(served):
+    whole = load_series("wmo", 2019, 2024, None)
+    gemeenten = whole.rows.loc[whole.rows["level"] == "gemeente", "code"].nunique()
+    view = trend_view("GM0505", "wijk", 2019, 2024)
+    national = view.reference[view.reference["line"] == "nederland"]
+    assert set(national["theme"]) == {"wmo"}  # only wmo was stored whole
+    count = national[national["indicator"] == "wmo_clients"].set_index("year")
+    h1 = whole.rows[(whole.rows["level"] == "gemeente") & (whole.rows["period"] == "2022H1")]
+    expected = h1.loc[h1["indicator"] == "wmo_clients", "value"].sum()
+    assert count.loc[2022, "value"] == expected
+    assert count["n_gemeenten"].max() == gemeenten > 1
+    assert any(
+        f"{gemeenten} gemeenten" in n or "gemeenten uit de opgeslagen" in n for n in view.notes
+    )
+
+
+def test_change_since_and_the_year_range(served):
+    view = trend_view("GM0505", "wijk", 2016, 2024)
+    change = change_since(view, "wmo", 2019)
+    rate = view.series[view.series["indicator"] == "wmo_clients_per_1000"]
+    code = change.dropna().index[0]
+    mine = rate[rate["code"] == code].set_index("year")["value"]
+    assert change[code] == mine[2024] - mine[2019]
+    assert set(change.index) == set(rate.loc[rate["level"] == "wijk", "code"])
+    refused = rate[(rate["year"] == 2019) & ~rate["comparable"] & (rate["level"] == "wijk")]
+    assert all(np.isnan(change[c]) for c in refused["code"])
+    assert year_range("GM0505", "wijk") == (2016, 2024)
+    assert year_range("GM0505", "buurt") == (2019, 2024)  # only the benefits have buurten
+    assert year_range("GM0003", "wijk") == (2016, 2021)  # Appingedam merged away in 2021
+    assert year_range("GM0505", "land") is None
+
+
+def test_a_role_without_a_theme_gets_neither_its_series_nor_its_trend(served):
+    from dataclasses import replace
+
+    view = trend_view("GM0505", "wijk", 2016, 2024)
+    assert for_role(view, LOCAL_ROLE) is view
+    no_wmo = replace(LOCAL_ROLE, indicators=frozenset({"youth_care_pct"}))
+    seen = for_role(view, no_wmo)
+    assert set(seen.series["theme"]) == {"jeugdzorg"}
+    assert set(seen.trends["theme"]) == {"jeugdzorg"} and set(seen.reference["theme"]) == {
+        "jeugdzorg"
+    }
+    nothing = replace(LOCAL_ROLE, export_indicators=frozenset())
+    assert for_role(view, nothing, purpose="export").series.empty
+
+
+def test_no_series_is_none_not_an_error(served, monkeypatch):
+    monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
+    assert trend_view("GM9999", "wijk", 2016, 2024) is None  # CBS down, nothing stored
+    assert trend_view("GM0505", "wijk", 2024, 2016) is None
+    assert set(THEMES) == set(session_trends.THEME_INDICATORS)
