@@ -41,11 +41,9 @@ def served(series_server, monkeypatch, tmp_path):
     monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
     monkeypatch.setenv("STAPELKAART_HTTP_BACKOFF", "0.01")
-    session_trends._cache().views.clear()
-    session_trends._cache().national.clear()
+    session_trends.clear()
     yield series_server
-    session_trends._cache().views.clear()
-    session_trends._cache().national.clear()
+    session_trends.clear()
 
 
 def test_dordrecht_wijken_have_series_trends_and_the_gemeente_line(served, monkeypatch):
@@ -129,5 +127,17 @@ def test_a_role_without_a_theme_gets_neither_its_series_nor_its_trend(served):
 def test_no_series_is_none_not_an_error(served, monkeypatch):
     monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
     assert trend_view("GM9999", "wijk", 2016, 2024) is None  # CBS down, nothing stored
+    message = session_trends.no_series_message("GM9999", "wijk", 2016, 2024)
+    assert message.startswith("Geen reeksen over de jaren voor GM9999")
+    assert "niet getoond" in message  # the reason CBS gave is in it
     assert trend_view("GM0505", "wijk", 2024, 2016) is None
     assert set(THEMES) == set(session_trends.THEME_INDICATORS)
+
+
+def test_a_gemeente_with_one_year_gets_series_but_every_trend_refused(served):
+    view = trend_view("GM0642", "wijk", 2016, 2024)  # Zwijndrecht: only 2024 in the fixture
+    assert view is not None and set(view.series["year"]) == {2024}
+    wijken = view.trends[view.trends["level"] == "wijk"]
+    assert len(wijken) and not wijken["comparable"].any()
+    assert wijken["reason"].str.startswith("te weinig jaren").all()
+    assert wijken["slope"].isna().all()

@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 from cachetools import TTLCache
 
-from cbs_ingest.errors import StapelkaartError
+from cbs_ingest.errors import SourceUnavailableError, StapelkaartError
 from cbs_ingest.series_load import load_series
 from cbs_ingest.series_tables import (
     COUNT_INDICATORS,
@@ -49,7 +49,9 @@ __all__ = [
     "THEME_INDICATORS",
     "TrendView",
     "change_since",
+    "clear",
     "for_role",
+    "no_series_message",
     "theme_indicator",
     "trend_view",
     "year_range",
@@ -84,6 +86,7 @@ THEME_INDICATORS: dict[str, tuple[str, ...]] = {
 _UNITS = {c.name: c.unit for cols in THEMES.values() for c in cols}
 _TTL = 3600
 _ENTRIES = 32
+_MISSING_TTL = 300  # "no series" is asked again after five minutes
 
 
 @dataclass(frozen=True)
@@ -157,12 +160,22 @@ def theme_indicator(theme: str) -> str:
 class _Cache:
     views: TTLCache = field(default_factory=lambda: TTLCache(_ENTRIES, _TTL))
     national: TTLCache = field(default_factory=lambda: TTLCache(8, _TTL))
+    missing: TTLCache = field(default_factory=lambda: TTLCache(_ENTRIES, _MISSING_TTL))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @st.cache_resource(show_spinner=False)
 def _cache() -> _Cache:
     return _Cache()
+
+
+def clear() -> None:
+    """Forget every cached view, national line and "no series" answer of this process."""
+    cache = _cache()
+    with cache.lock:
+        cache.views.clear()
+        cache.national.clear()
+        cache.missing.clear()
 
 
 def _progress_bar() -> Any:
@@ -207,13 +220,17 @@ def _national(theme: str, level: str, first: int, last: int) -> pd.DataFrame | N
     return line
 
 
-def _build(code: str, level: str, first: int, last: int, progress: Any) -> TrendView | None:
-    notes: list[str] = []
+def _build(
+    code: str, level: str, first: int, last: int, progress: Any, notes: list[str]
+) -> TrendView | None:
     frames, trends, nationals, sources = [], [], [], {}
     national_n: set[int] = set()
     national_missing = False
+    unreachable = False
     for theme in THEMES:
         label = t(f"trend_theme_{theme}", "nl")
+        if unreachable:  # CBS did not answer for an earlier theme: do not wait again
+            continue
         years = [y for y in _theme_years(theme, level) if first <= y <= last]
         brk = SERIES_BREAKS.get(theme)
         if brk is not None and years and years[0] < brk <= years[-1]:
@@ -227,6 +244,8 @@ def _build(code: str, level: str, first: int, last: int, progress: Any) -> Trend
         try:
             loaded = load_series(theme, lo, hi, [code], level=level, progress=progress)
             rows = annual_values(loaded.rows, first=lo, last=hi)
+            # a table without rows for the gemeente leaves ``year`` as object: make it int
+            rows = rows.assign(year=rows["year"].astype(int))
             result = compute_trends(
                 rows,
                 first=lo,
@@ -239,6 +258,7 @@ def _build(code: str, level: str, first: int, last: int, progress: Any) -> Trend
         except (StapelkaartError, ValueError) as exc:
             why = str(getattr(exc, "nl", None) or exc).rstrip(".")
             notes.append(t("trend_theme_skipped", "nl", theme=label, why=why))
+            unreachable = isinstance(exc, SourceUnavailableError)
             continue
         sources[theme] = dict(loaded.tables)
         frames.append(
@@ -289,22 +309,31 @@ def trend_view(code: str, level: str, first: int, last: int) -> TrendView | None
     with cache.lock:
         if key in cache.views:
             return cache.views[key]
+        if key in cache.missing:
+            return None
     if int(first) > int(last):
         return None
     progress, done = _progress_bar()
+    notes: list[str] = []
     try:
-        view = _build(code, str(level), int(first), int(last), progress)
+        view = _build(code, str(level), int(first), int(last), progress, notes)
     finally:
         done()
-    if view is not None:
-        with cache.lock:
+    with cache.lock:
+        if view is None:
+            cache.missing[key] = tuple(notes)
+        else:
             cache.views[key] = view
     return view
 
 
-def no_series_message(code: str, level: str, lang: str = "nl") -> str:
-    """The message a view shows when :func:`trend_view` returned None."""
-    return t("trend_no_range", lang, code=code, level=level)
+def no_series_message(code: str, level: str, first: int, last: int, lang: str = "nl") -> str:
+    """The message a view shows when :func:`trend_view` returned None, with the reasons."""
+    key = (str(code).strip().upper(), str(level), int(first), int(last))
+    with _cache().lock:
+        notes = _cache().missing.get(key, ())
+    why = " ".join(notes) if notes else t("trend_no_range", lang, code=code, level=level)
+    return t("trend_no_series", lang, code=code, level=level, why=why)
 
 
 def for_role(view: TrendView, role: Any, *, purpose: str = "view") -> TrendView:
