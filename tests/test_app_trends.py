@@ -151,3 +151,15 @@ def test_demo_profile_without_series_says_so_in_dutch():
     assert not at.error
     body = texts(at)
     assert "Ontwikkeling over de jaren" in body or "Geen reeksen over de jaren voor GM9999" in body
+
+
+def test_table_tab_offers_the_series_once_they_are_loaded(dordrecht):
+    before = _run(tab="tabel")
+    labels = [b.proto.label for b in before.get("download_button")]
+    assert "Reeksen over de jaren (CSV)" not in labels
+    assert "zodra ze geladen zijn" in texts(before)
+    _run(tab="profiel", area=WIJK)  # loads the series into this process
+    after = _run(tab="tabel")
+    labels = [b.proto.label for b in after.get("download_button")]
+    assert "Reeksen over de jaren (CSV)" in labels
+    assert "blad 'reeksen'" in texts(after)

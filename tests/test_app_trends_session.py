@@ -141,3 +141,78 @@ def test_a_gemeente_with_one_year_gets_series_but_every_trend_refused(served):
     assert len(wijken) and not wijken["comparable"].any()
     assert wijken["reason"].str.startswith("te weinig jaren").all()
     assert wijken["slope"].isna().all()
+
+
+def test_the_series_sheet_has_the_comparability_columns(served, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    from shapely.geometry import Point
+
+    from layers.export import to_gpkg_bytes, to_xlsx_bytes, write_table
+    from layers.trend_export import SERIES_EXPORT_COLUMNS, series_export, series_metadata
+
+    view = trend_view("GM0505", "wijk", 2016, 2024)
+    table = series_export(view.series, view.trends, signal=False)
+    assert list(table.columns) == list(SERIES_EXPORT_COLUMNS)
+    assert table["trend_flag"].isna().all()  # the signal is off
+    meta = series_metadata(
+        sources=view.sources, rule_nl=view.rule.describe_nl(), signal=False, first=2016, last=2024
+    )
+    main = gpd.GeoDataFrame({"code": ["WK050501"]}, geometry=[Point(0, 0)], crs=28992)
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(to_xlsx_bytes(main, extra_tables={"reeksen": table}, **meta))
+    sheet = pd.read_excel(path, sheet_name="reeksen")
+    assert {"comparable", "harmonised", "reason", "period", "value"} <= set(sheet.columns)
+    assert len(sheet) == len(table)
+    refused = sheet[~sheet["comparable"]]
+    assert len(refused) and refused["reason"].notna().all()
+    assert sheet.loc[sheet["comparable"], "reason"].isna().all()
+    about = pd.read_excel(path, sheet_name="bronnen en instellingen")
+    text = " ".join(str(v) for v in about["waarde"])
+    assert view.rule.describe_nl() in text and "85995NED" in text and "uit:" in text
+    gpkg = tmp_path / "export.gpkg"
+    gpkg.write_bytes(to_gpkg_bytes(main, extra_tables={"reeksen": table}, **meta))
+    layer = pyogrio.read_dataframe(gpkg, layer="reeksen")
+    assert {"comparable", "harmonised", "reason"} <= set(layer.columns)
+    assert len(layer) == len(table)
+    with pytest.raises(ValueError, match="one table"):
+        write_table(main, tmp_path / "x.csv", extra_tables={"reeksen": table})
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_app_export_adds_the_series_sheet_to_xlsx_and_gpkg_only(served, tmp_path):
+    import io
+
+    import pyogrio
+    from openpyxl import load_workbook
+    from test_app_wiring import _ctx_after_upload
+
+    from geo_app.views.export import export_bytes
+    from layers.export import read_csv_table
+    from layers.trend_export import SERIES_EXPORT_COLUMNS, series_export, series_metadata
+
+    view = trend_view("GM0505", "wijk", 2016, 2024)
+    series = (
+        series_export(view.series, view.trends, signal=False),
+        series_metadata(
+            sources=view.sources,
+            rule_nl=view.rule.describe_nl(),
+            signal=False,
+            first=2016,
+            last=2024,
+        ),
+    )
+    ctx, _ = _ctx_after_upload()
+    book = load_workbook(io.BytesIO(export_bytes(ctx, "xlsx", series=series)))
+    assert book.sheetnames == ["resultaat", "bronnen en instellingen", "reeksen"]
+    header = next(book["reeksen"].iter_rows(max_row=1, values_only=True))
+    assert list(header) == list(SERIES_EXPORT_COLUMNS)
+    meta = dict(book["bronnen en instellingen"].iter_rows(min_row=2, values_only=True))
+    assert meta["trendregel"] == view.rule.describe_nl()
+    assert meta["bronnen.bron"].startswith("Fictieve voorbeelddata")  # the main export's own
+    (tmp_path / "a.gpkg").write_bytes(export_bytes(ctx, "gpkg", series=series))
+    assert "reeksen" in {name for name, _ in pyogrio.list_layers(tmp_path / "a.gpkg")}
+    (tmp_path / "a.csv").write_bytes(export_bytes(ctx, "csv", series=series))
+    plain = read_csv_table(tmp_path / "a.csv")  # one table per CSV: the series are their own file
+    assert len(plain) == len(ctx.table) and "period" not in plain.columns

@@ -52,6 +52,7 @@ __all__ = [
     "clear",
     "for_role",
     "no_series_message",
+    "peek",
     "theme_indicator",
     "trend_view",
     "year_range",
@@ -325,6 +326,14 @@ def trend_view(code: str, level: str, first: int, last: int) -> TrendView | None
         else:
             cache.views[key] = view
     return view
+
+
+def peek(code: str, level: str, first: int, last: int) -> TrendView | None:
+    """The view if this process already has it (never fetches nor reads the store)."""
+    key = (str(code).strip().upper(), str(level), int(first), int(last))
+    cache = _cache()
+    with cache.lock:
+        return cache.views.get(key)
 
 
 def no_series_message(code: str, level: str, first: int, last: int, lang: str = "nl") -> str:
