@@ -163,3 +163,31 @@ def test_table_tab_offers_the_series_once_they_are_loaded(dordrecht):
     labels = [b.proto.label for b in after.get("download_button")]
     assert "Reeksen over de jaren (CSV)" in labels
     assert "blad 'reeksen'" in texts(after)
+
+
+ROLES = """
+[access]
+local_role = "jeugd"
+
+[access.roles.jeugd]
+label = "Jeugdteam"
+levels = ["wijk", "gemeente"]
+indicators = ["youth_care_pct", "pct_rental"]
+export_levels = ["wijk"]
+export_indicators = ["youth_care_pct"]
+"""
+
+
+def test_a_role_sees_only_the_trends_of_the_themes_it_may_see(dordrecht, monkeypatch, tmp_path):
+    roles = tmp_path / "roles.toml"
+    roles.write_text(ROLES, encoding="utf-8")
+    monkeypatch.setenv("STAPELKAART_ROLES", str(roles))
+    at = _run(tab="profiel", area=WIJK)
+    assert not at.error, [e.value for e in at.error]
+    body = texts(at)
+    assert "Ontwikkeling over de jaren (2016–2024)" in body
+    assert "Jongeren met jeugdzorg in natura" in body
+    assert "Wmo-cliënten" not in body and "Cliënten met een voorziening" not in body
+    titles = [str(c.proto.spec) for c in _charts(at)]
+    assert sum("Jeugdzorg in natura" in s for s in titles) == 1
+    assert not any("Wmo-cli" in s or "Voorzieningen sociaal domein" in s for s in titles)

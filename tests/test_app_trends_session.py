@@ -120,6 +120,8 @@ def test_a_role_without_a_theme_gets_neither_its_series_nor_its_trend(served):
     assert set(seen.trends["theme"]) == {"jeugdzorg"} and set(seen.reference["theme"]) == {
         "jeugdzorg"
     }
+    counts_only = replace(LOCAL_ROLE, indicators=frozenset({"wmo_clients", "persons_bijstand"}))
+    assert set(for_role(view, counts_only).series["theme"]) == {"wmo"}  # no youth care: no sd
     nothing = replace(LOCAL_ROLE, export_indicators=frozenset())
     assert for_role(view, nothing, purpose="export").series.empty
 

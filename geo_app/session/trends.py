@@ -74,14 +74,18 @@ SERIES_VIEW_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 
-#: Trend theme → the indicator keys (``layers.INDICATORS``) a role must be allowed to
-#: see to get that theme's series and trend. The provisions theme counts clients of
-#: Wmo, youth care and participation together, so it needs all three (fail closed).
-THEME_INDICATORS: dict[str, tuple[str, ...]] = {
-    "wmo": ("wmo_per_1000",),
-    "jeugdzorg": ("youth_care_pct",),
-    "bijstand": ("bijstand_per_1000_15_65",),
-    "voorzieningen": ("wmo_per_1000", "youth_care_pct", "bijstand_per_1000_15_65"),
+#: Trend theme → what a role must be allowed to see to get that theme's series and trend:
+#: from every group at least one key (the ``layers.INDICATORS`` rate or the CBS count
+#: column of the same theme). The provisions theme counts clients of Wmo, youth care and
+#: participation together, so it needs all three (fail closed).
+_WMO = ("wmo_per_1000", "wmo_clients")
+_YOUTH = ("youth_care_pct", "youth_care_count")
+_BIJSTAND = ("bijstand_per_1000_15_65", "persons_bijstand")
+THEME_INDICATORS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "wmo": (_WMO,),
+    "jeugdzorg": (_YOUTH,),
+    "bijstand": (_BIJSTAND,),
+    "voorzieningen": (_WMO, _YOUTH, _BIJSTAND),
 }
 
 _UNITS = {c.name: c.unit for cols in THEMES.values() for c in cols}
@@ -351,8 +355,8 @@ def for_role(view: TrendView, role: Any, *, purpose: str = "view") -> TrendView:
         theme
         for theme in THEMES
         if all(
-            role.may_see(level=view.level, indicator=key, purpose=purpose)
-            for key in THEME_INDICATORS[theme]
+            any(role.may_see(level=view.level, indicator=key, purpose=purpose) for key in group)
+            for group in THEME_INDICATORS[theme]
         )
     ]
     keep = view.series["theme"].isin(allowed)
