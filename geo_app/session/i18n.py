@@ -847,6 +847,12 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "en": "The series over the years join the export once they are loaded (open the Area "
         "profile tab).",
     },
+    "trend_count_only": {
+        "nl": "Alleen aantallen (CBS geeft hier geen cijfer per inwoner): geen lijn voor de "
+        "gemeente en Nederland, want hun aantallen zijn geen maat voor één gebied.",
+        "en": "Counts only (CBS gives no rate here): no line for the municipality and the "
+        "Netherlands, as their counts are no yardstick for one area.",
+    },
     "trend_no_series": {
         "nl": "Geen reeksen over de jaren voor {code} ({level}): {why}",
         "en": "No series over the years for {code} ({level}): {why}",

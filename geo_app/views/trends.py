@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cbs_ingest.series_tables import COUNT_INDICATORS
+from cbs_ingest.series_tables import COUNT_INDICATORS, RATE_INDICATORS
 from geo_app.session import trends as _trends
 from geo_app.session.context import Context
 from geo_app.session.i18n import EMPTY
@@ -97,7 +97,9 @@ def area_lines(ctx: Context, view: TrendView, codes: Sequence[str], theme: str) 
                 }
             )
         )
-    reference = view.reference[view.reference["indicator"] == indicator]
+    # a gemeente's or the country's count is no yardstick for one area's count: only rates
+    is_rate = indicator in RATE_INDICATORS.values()
+    reference = view.reference[(view.reference["indicator"] == indicator) & is_rate]
     gemeente = str(ctx.table["gemeentenaam"].iloc[0]) if "gemeentenaam" in ctx.table else ""
     for kind in ("gemeente", "nederland"):
         if kind == "gemeente" and not ctx.role.may_see(level="gemeente"):
@@ -167,7 +169,9 @@ def _chart(ctx: Context, data: pd.DataFrame, title: str) -> None:
     chart = base.mark_line() + base.mark_point(filled=True).encode(
         opacity=alt.condition("datum.comparable", alt.value(1.0), alt.value(0.3))
     )
-    st.altair_chart(chart.properties(title=title, height=220), width="stretch")
+    st.markdown(f"**{title}**")
+    # no .properties(height=…) or title: with either, Streamlit 1.67 squashes the plot
+    st.altair_chart(chart, width="stretch")
 
 
 def trend_sentence(ctx: Context, row: pd.Series | None, *, signal: bool) -> str:
@@ -247,6 +251,8 @@ def render_profile(ctx: Context, code: str) -> None:
                 data = area_lines(ctx, view, [code], theme)
                 if not data.empty:
                     _chart(ctx, data, _label(ctx, theme))
+                    if theme_indicator(theme) not in RATE_INDICATORS.values():
+                        st.caption(ctx.t("trend_count_only"))
                 st.markdown(trend_sentence(ctx, _trend_row(view, code, theme), signal=signal))
     _footer(ctx, view)
 
