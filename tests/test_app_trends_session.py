@@ -218,3 +218,13 @@ def test_the_app_export_adds_the_series_sheet_to_xlsx_and_gpkg_only(served, tmp_
     (tmp_path / "a.csv").write_bytes(export_bytes(ctx, "csv", series=series))
     plain = read_csv_table(tmp_path / "a.csv")  # one table per CSV: the series are their own file
     assert len(plain) == len(ctx.table) and "period" not in plain.columns
+
+
+def test_with_cbs_down_stored_themes_still_show_and_missing_ones_say_why(served, monkeypatch):
+    load_series("voorzieningen", 2016, 2024, ["GM0505"])  # only this theme is stored
+    monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
+    view = trend_view("GM0505", "wijk", 2016, 2024)
+    assert view is not None and view.themes == ["voorzieningen"]
+    skipped = [n for n in view.notes if "niet getoond" in n]
+    assert [n.split(":")[0] for n in skipped] == ["Wmo-cliënten", "Jeugdzorg in natura", "Bijstand"]
+    assert sum("CBS niet bereikbaar en niet opgeslagen" in n for n in skipped) == 2  # asked once

@@ -853,6 +853,10 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "en": "Counts only (CBS gives no rate here): no line for the municipality and the "
         "Netherlands, as their counts are no yardstick for one area.",
     },
+    "trend_cbs_down": {
+        "nl": "CBS niet bereikbaar en niet opgeslagen",
+        "en": "CBS not reachable and not stored",
+    },
     "trend_no_series": {
         "nl": "Geen reeksen over de jaren voor {code} ({level}): {why}",
         "en": "No series over the years for {code} ({level}): {why}",

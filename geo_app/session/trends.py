@@ -225,6 +225,13 @@ def _national(theme: str, level: str, first: int, last: int) -> pd.DataFrame | N
     return line
 
 
+def _stored(theme: str, code: str, level: str, first: int, last: int) -> bool:
+    """Whether the area store holds every table of a theme's range for the gemeente."""
+    held = {r.table_id for r in open_store().series_records(None, level, [code])}
+    wanted = {s.table_id for s in SERIES_TABLES.values() if s.theme == theme}
+    return {s for s in wanted if first <= SERIES_TABLES[s].year <= last} <= held
+
+
 def _build(
     code: str, level: str, first: int, last: int, progress: Any, notes: list[str]
 ) -> TrendView | None:
@@ -234,8 +241,6 @@ def _build(
     unreachable = False
     for theme in THEMES:
         label = t(f"trend_theme_{theme}", "nl")
-        if unreachable:  # CBS did not answer for an earlier theme: do not wait again
-            continue
         years = [y for y in _theme_years(theme, level) if first <= y <= last]
         brk = SERIES_BREAKS.get(theme)
         if brk is not None and years and years[0] < brk <= years[-1]:
@@ -246,6 +251,10 @@ def _build(
         if len(years) < 2:
             continue
         lo, hi = years[0], years[-1]
+        if unreachable and not _stored(theme, code, level, lo, hi):
+            # CBS did not answer for an earlier theme: do not wait for it again
+            notes.append(t("trend_theme_skipped", "nl", theme=label, why=t("trend_cbs_down")))
+            continue
         try:
             loaded = load_series(theme, lo, hi, [code], level=level, progress=progress)
             rows = annual_values(loaded.rows, first=lo, last=hi)
