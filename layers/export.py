@@ -14,6 +14,8 @@
 
   - XLSX: a second sheet ``bronnen en instellingen``;
   - GeoPackage: an attribute table ``bronnen_en_instellingen``;
+  - extra tables (``extra_tables``, e.g. the series over the years) become more sheets
+    (XLSX) or attribute tables (GeoPackage), written with the same care;
   - GeoJSON: a foreign member ``"stapelkaart"`` of the FeatureCollection
     (RFC 7946, section 6.1);
   - CSV: a header block of lines starting with ``#`` before the table (each
@@ -202,7 +204,12 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, skiprows=skip, encoding="utf-8")
 
 
-def _write_xlsx(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> list[Path]:
+def _write_xlsx(
+    table: pd.DataFrame,
+    path: Path,
+    metadata: Mapping[str, Any],
+    extra: Mapping[str, pd.DataFrame] | None = None,
+) -> list[Path]:
     from openpyxl import Workbook
 
     frame = _plain(table)
@@ -225,11 +232,16 @@ def _write_xlsx(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) ->
         else:
             ws.cell(row=row, column=col, value=value)
 
-    for j, column in enumerate(frame.columns, start=1):
-        put(sheet, 1, j, str(column))
-    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for j, value in enumerate(row, start=1):
-            put(sheet, i, j, value)
+    def fill(ws: Any, data: pd.DataFrame) -> None:
+        for j, column in enumerate(data.columns, start=1):
+            put(ws, 1, j, str(column))
+        for i, row in enumerate(data.itertuples(index=False, name=None), start=2):
+            for j, value in enumerate(row, start=1):
+                put(ws, i, j, value)
+
+    fill(sheet, frame)
+    for name, data in (extra or {}).items():
+        fill(book.create_sheet(str(name)[:31]), _plain(data))
     put(meta, 1, 1, "onderdeel")
     put(meta, 1, 2, "waarde")
     for i, (key, value) in enumerate(_meta_rows(metadata), start=2):
@@ -240,13 +252,24 @@ def _write_xlsx(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) ->
     return [path]
 
 
-def _write_gpkg(table: gpd.GeoDataFrame, path: Path, metadata: Mapping[str, Any]) -> list[Path]:
+def _write_gpkg(
+    table: gpd.GeoDataFrame,
+    path: Path,
+    metadata: Mapping[str, Any],
+    extra: Mapping[str, pd.DataFrame] | None = None,
+) -> list[Path]:
     import pyogrio
 
     meta = pd.DataFrame(_meta_rows(metadata), columns=["onderdeel", "waarde"])
     with atomic_path(path) as tmp:
         table.to_file(tmp, layer=_GPKG_LAYER, driver="GPKG")
         pyogrio.write_dataframe(meta, tmp, layer=_GPKG_META, driver="GPKG", append=True)
+        for name, data in (extra or {}).items():
+            plain = _plain(data)
+            for column in plain.columns:  # GeoPackage has no nullable booleans
+                if plain[column].dtype == object:
+                    plain[column] = plain[column].map(lambda v: None if v is None else str(v))
+            pyogrio.write_dataframe(plain, tmp, layer=str(name), driver="GPKG", append=True)
     return [path]
 
 
@@ -279,10 +302,15 @@ def build_metadata(
     return metadata
 
 
-def _to_bytes(table: pd.DataFrame, suffix: str, metadata: Mapping[str, Any]) -> bytes:
+def _to_bytes(
+    table: pd.DataFrame,
+    suffix: str,
+    metadata: Mapping[str, Any],
+    extra_tables: Mapping[str, pd.DataFrame] | None = None,
+) -> bytes:
     with tempfile.TemporaryDirectory(prefix="stapelkaart-export-") as folder:
         path = Path(folder) / f"export{suffix}"
-        write_table(table, path, metadata=metadata)
+        write_table(table, path, metadata=metadata, extra_tables=extra_tables)
         return path.read_bytes()
 
 
@@ -291,9 +319,11 @@ def to_csv_bytes(table: pd.DataFrame, **metadata: Any) -> bytes:
     return _to_bytes(table, ".csv", build_metadata(**metadata))
 
 
-def to_xlsx_bytes(table: pd.DataFrame, **metadata: Any) -> bytes:
-    """The XLSX export as bytes; keywords as :func:`build_metadata`."""
-    return _to_bytes(table, ".xlsx", build_metadata(**metadata))
+def to_xlsx_bytes(
+    table: pd.DataFrame, *, extra_tables: Mapping[str, pd.DataFrame] | None = None, **metadata: Any
+) -> bytes:
+    """The XLSX export as bytes, ``extra_tables`` as more sheets; see :func:`build_metadata`."""
+    return _to_bytes(table, ".xlsx", build_metadata(**metadata), extra_tables)
 
 
 def to_geojson_bytes(table: gpd.GeoDataFrame, **metadata: Any) -> bytes:
@@ -301,13 +331,22 @@ def to_geojson_bytes(table: gpd.GeoDataFrame, **metadata: Any) -> bytes:
     return _to_bytes(table, ".geojson", build_metadata(**metadata))
 
 
-def to_gpkg_bytes(table: gpd.GeoDataFrame, **metadata: Any) -> bytes:
-    """The GeoPackage export as bytes; keywords as :func:`build_metadata`."""
-    return _to_bytes(table, ".gpkg", build_metadata(**metadata))
+def to_gpkg_bytes(
+    table: gpd.GeoDataFrame,
+    *,
+    extra_tables: Mapping[str, pd.DataFrame] | None = None,
+    **metadata: Any,
+) -> bytes:
+    """The GeoPackage export as bytes, ``extra_tables`` as tables; see :func:`build_metadata`."""
+    return _to_bytes(table, ".gpkg", build_metadata(**metadata), extra_tables)
 
 
 def write_table(
-    table: pd.DataFrame, path: str | Path, *, metadata: Mapping[str, Any] | None = None
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    extra_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> list[Path]:
     """Write an analysis table in the format its suffix names.
 
@@ -319,6 +358,9 @@ def write_table(
         Output file; the suffix picks the format (see :data:`FORMATS`).
     metadata
         Sources and settings (plain JSON-able values), written alongside.
+    extra_tables
+        ``{name: table}`` written beside the main table: more sheets (``.xlsx``) or
+        attribute tables (``.gpkg``); not possible in ``.csv`` and ``.geojson``.
 
     Returns
     -------
@@ -328,13 +370,16 @@ def write_table(
     Raises
     ------
     ValueError
-        On an unsupported suffix, or a geographic format without geometry.
+        On an unsupported suffix, a geographic format without geometry, or extra
+        tables in a format that holds one table.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     metadata = dict(metadata or {})
     if suffix not in FORMATS:
         raise ValueError(f"unsupported output format {suffix!r}; use {', '.join(FORMATS)}")
+    if extra_tables and suffix not in (".xlsx", ".gpkg"):
+        raise ValueError(f"{suffix} holds one table; write extra tables to their own file")
     if suffix in (".gpkg", ".geojson"):
         if not isinstance(table, gpd.GeoDataFrame):
             raise ValueError(f"{suffix} needs a GeoDataFrame with geometry")
@@ -342,7 +387,9 @@ def write_table(
         for column in geo.columns:
             if isinstance(geo[column].dtype, pd.BooleanDtype):
                 geo[column] = geo[column].astype(object)
-        return (_write_gpkg if suffix == ".gpkg" else _write_geojson)(geo, path, metadata)
+        if suffix == ".gpkg":
+            return _write_gpkg(geo, path, metadata, extra_tables)
+        return _write_geojson(geo, path, metadata)
     if suffix == ".csv":
         return _write_csv(table, path, metadata)
-    return _write_xlsx(table, path, metadata)
+    return _write_xlsx(table, path, metadata, extra_tables)

@@ -732,6 +732,170 @@ secret stay empty. Own data you upload stays in this session and is neither stor
     "map_unit_ha": {"nl": "hectare", "en": "hectares"},
     "map_unit_per_km2": {"nl": "inwoners per km²", "en": "inhabitants per km²"},
     "map_unit_index": {"nl": "index", "en": "index"},
+    # --- trends over the years (issue 12) ---
+    "trend_theme_wmo": {"nl": "Wmo-cliënten", "en": "Wmo clients"},
+    "trend_theme_jeugdzorg": {"nl": "Jeugdzorg in natura", "en": "Youth care in kind"},
+    "trend_theme_voorzieningen": {
+        "nl": "Voorzieningen sociaal domein",
+        "en": "Social-domain provisions",
+    },
+    "trend_theme_bijstand": {"nl": "Bijstand", "en": "Social assistance"},
+    "trend_ind_wmo_clients": {"nl": "Wmo-cliënten", "en": "Wmo clients"},
+    "trend_ind_wmo_clients_per_1000": {
+        "nl": "Wmo-cliënten per 1.000 inwoners",
+        "en": "Wmo clients per 1,000 inhabitants",
+    },
+    "trend_ind_youth_care_clients": {
+        "nl": "Jongeren met jeugdzorg in natura",
+        "en": "Young people with youth care in kind",
+    },
+    "trend_ind_sd_clients": {
+        "nl": "Cliënten met een voorziening sociaal domein",
+        "en": "Clients with a social-domain provision",
+    },
+    "trend_ind_sd_clients_per_1000": {
+        "nl": "Cliënten met een voorziening per 1.000 inwoners",
+        "en": "Clients with a provision per 1,000 inhabitants",
+    },
+    "trend_ind_bijstand_recipients": {"nl": "Personen met bijstand", "en": "Persons on bijstand"},
+    "trend_ind_bijstand_pct": {
+        "nl": "Bijstand, % van de inwoners van 15 jaar tot de AOW-leeftijd",
+        "en": "Bijstand, % of inhabitants from 15 to state pension age",
+    },
+    "trend_heading": {
+        "nl": "Ontwikkeling over de jaren ({first}–{last})",
+        "en": "Change over the years ({first}–{last})",
+    },
+    "trend_line_nederland": {
+        "nl": "Nederland ({n} gemeenten)",
+        "en": "Netherlands ({n} municipalities)",
+    },
+    "trend_line_gemeente": {"nl": "Gemeente {name}", "en": "Municipality {name}"},
+    "trend_col_year": {"nl": "Jaar", "en": "Year"},
+    "trend_col_value": {"nl": "Waarde", "en": "Value"},
+    "trend_col_line": {"nl": "Lijn", "en": "Line"},
+    "trend_col_area": {"nl": "Gebied", "en": "Area"},
+    "trend_col_theme": {"nl": "Thema", "en": "Theme"},
+    "trend_col_slope": {"nl": "Helling per jaar", "en": "Slope per year"},
+    "trend_col_change": {"nl": "Verandering", "en": "Change"},
+    "trend_col_change_rel": {"nl": "Verandering (%)", "en": "Change (%)"},
+    "trend_col_comparable": {"nl": "Vergelijkbaar", "en": "Comparable"},
+    "trend_col_reason": {"nl": "Reden geen trend", "en": "Reason for no trend"},
+    "trend_col_flag": {"nl": "Oplopend", "en": "Rising (oplopend)"},
+    "trend_col_comparable_period": {
+        "nl": "Vergelijkbaar met {last}",
+        "en": "Comparable with {last}",
+    },
+    "trend_up": {"nl": "stijgt", "en": "rises"},
+    "trend_down": {"nl": "daalt", "en": "falls"},
+    "trend_flat": {"nl": "blijft gelijk", "en": "stays level"},
+    "trend_sentence": {
+        "nl": "{indicator} {direction}: helling {slope} per jaar; van {first_value} in "
+        "{first_year} naar {last_value} in {last_year} ({change}{rel}).",
+        "en": "{indicator} {direction}: slope {slope} per year; from {first_value} in "
+        "{first_year} to {last_value} in {last_year} ({change}{rel}).",
+    },
+    "trend_refused": {"nl": "Geen trend: {reason}.", "en": "No trend: {reason}."},
+    "trend_no_area_series": {
+        "nl": "Geen reeks voor dit gebied in de CBS-tabellen.",
+        "en": "No series for this area in the CBS tables.",
+    },
+    "trend_harmonised_some": {
+        "nl": "Geharmoniseerd op de laatste grenzen: {n} van de {total} jaren.",
+        "en": "Harmonised onto the latest boundaries: {n} of {total} years.",
+    },
+    "trend_flagged": {"nl": "Signaal: oplopend.", "en": "Signal: rising (oplopend)."},
+    "trend_not_flagged": {"nl": "Signaal: niet oplopend.", "en": "Signal: not rising."},
+    "trend_signal_toggle": {
+        "nl": "Toon het signaal 'oplopend' (staat standaard uit)",
+        "en": "Show the 'oplopend' (rising) signal (off by default)",
+    },
+    "trend_signal_off": {
+        "nl": "Het signaal 'oplopend' staat standaard uit: in de backtest (docs/analysis.md) was "
+        "het niet beter dan de basislijnen 'nu al hoog' en 'willekeurig'.",
+        "en": "The 'oplopend' signal is off by default: in the backtest (docs/analysis.md) it "
+        "was no better than the baselines 'already high now' and 'random'.",
+    },
+    "trend_rule_label": {"nl": "Trendregel", "en": "Trend rule (in Dutch)"},
+    "trend_sources": {
+        "nl": "Bron: CBS, tabellen achter de Monitor Sociaal Domein ({tables}); per jaar het "
+        "1e halfjaar (bijstand: eind juni). CBS rondt aantallen af op 5.",
+        "en": "Source: CBS, the tables behind the Monitor Sociaal Domein ({tables}); per year "
+        "the first half-year (bijstand: end of June). CBS rounds counts to 5.",
+    },
+    "trend_level_only": {
+        "nl": "Reeksen over de jaren zijn er per wijk en per buurt (alleen bijstand).",
+        "en": "Series over the years exist per wijk and per buurt (bijstand only).",
+    },
+    "trend_compare_heading": {
+        "nl": "Ontwikkeling over de jaren ({first}–{last})",
+        "en": "Change over the years ({first}–{last})",
+    },
+    "trend_download_csv": {
+        "nl": "Reeksen over de jaren (CSV)",
+        "en": "Series over the years (CSV)",
+    },
+    "trend_export_note": {
+        "nl": "De Excel- en GeoPackage-export hebben een blad 'reeksen' met de reeksen over de "
+        "jaren en de vergelijkbaarheid per periode.",
+        "en": "The Excel and GeoPackage exports have a sheet 'reeksen' with the series over the "
+        "years and the comparability per period.",
+    },
+    "trend_export_not_loaded": {
+        "nl": "De reeksen over de jaren komen in de export zodra ze geladen zijn (open de tab "
+        "Gebiedsprofiel).",
+        "en": "The series over the years join the export once they are loaded (open the Area "
+        "profile tab).",
+    },
+    "trend_count_only": {
+        "nl": "Alleen aantallen (CBS geeft hier geen cijfer per inwoner): geen lijn voor de "
+        "gemeente en Nederland, want hun aantallen zijn geen maat voor één gebied.",
+        "en": "Counts only (CBS gives no rate here): no line for the municipality and the "
+        "Netherlands, as their counts are no yardstick for one area.",
+    },
+    "trend_cbs_down": {
+        "nl": "CBS niet bereikbaar en niet opgeslagen",
+        "en": "CBS not reachable and not stored",
+    },
+    "trend_no_series": {
+        "nl": "Geen reeksen over de jaren voor {code} ({level}): {why}",
+        "en": "No series over the years for {code} ({level}): {why}",
+    },
+    "trend_no_range": {
+        "nl": "Voor {code} ({level}) zijn geen reeksen over de jaren beschikbaar.",
+        "en": "No series over the years are available for {code} ({level}).",
+    },
+    "trend_theme_skipped": {
+        "nl": "{theme}: niet getoond ({why}).",
+        "en": "{theme}: not shown ({why}).",
+    },
+    "trend_theme_clipped": {
+        "nl": "{theme}: CBS heeft cijfers per {level} vanaf {first}.",
+        "en": "{theme}: CBS has figures per {level} from {first}.",
+    },
+    "trend_theme_break": {
+        "nl": "{theme}: CBS veranderde de definitie in {year}; de reeks begint in {year}.",
+        "en": "{theme}: CBS changed the definition in {year}; the series starts in {year}.",
+    },
+    "trend_national_pooled": {
+        "nl": "Landelijke lijn: opgeteld over {n} gemeenten uit de opgeslagen reeksen van heel "
+        "Nederland (cijfers per inwoner herberekend uit aantallen en noemers).",
+        "en": "National line: pooled over {n} gemeenten from the stored whole-country series "
+        "(rates recomputed from counts and denominators).",
+    },
+    "trend_national_missing": {
+        "nl": "Geen landelijke lijn: de reeksen van heel Nederland zijn niet opgeslagen. Haal ze "
+        "op met: stapelkaart trends --whole-country --level {level} --from {first} --to {last} "
+        "--out reeksen.csv",
+        "en": "No national line: the whole-country series are not stored. Fetch them with: "
+        "stapelkaart trends --whole-country --level {level} --from {first} --to {last} "
+        "--out series.csv",
+    },
+    "trend_loading": {"nl": "Reeksen ophalen: {text}", "en": "Fetching series: {text}"},
+    "trend_not_harmonised": {
+        "nl": "Niet geharmoniseerd: gebieden met gewijzigde grenzen krijgen geen trend.",
+        "en": "Not harmonised: areas whose boundaries changed get no trend.",
+    },
 }
 
 

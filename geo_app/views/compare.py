@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo_app.session.context import Context, bound
 from geo_app.session.i18n import EMPTY
+from geo_app.views import trends as _trend_view
 from geo_app.views.profile_report import compare_table, format_value, percentile_ranks
 
 __all__ = ["render"]
@@ -70,3 +71,4 @@ def render(ctx: Context) -> None:
         .properties(height=max(240, (8 + 10 * n_areas) * len(order)))
     )
     st.altair_chart(chart, width="stretch")
+    _trend_view.render_compare(ctx, codes)

@@ -16,10 +16,13 @@ from geo_app.access.resolve import filter_table, visible
 from geo_app.session import data as _data
 from geo_app.session import own_data as _own_data
 from geo_app.session import shared as _shared
+from geo_app.session import trends as _trends
 from geo_app.session.context import Context
 from layers import export
 from layers.disclosure import DEFAULT_THRESHOLD, public_log
 from layers.escape import escape_markdown
+from layers.trend_export import SERIES_SHEET, series_export, series_metadata
+from models.trends import SIGNAL_ON_BY_DEFAULT
 
 __all__ = [
     "export_bytes",
@@ -27,6 +30,7 @@ __all__ = [
     "export_meta",
     "may_export",
     "render_downloads",
+    "series_export_table",
 ]
 
 _SCOPE_NL = {
@@ -98,11 +102,51 @@ def export_frame(ctx: Context):
     return filter_table(ctx.table, ctx.role, purpose="export")
 
 
-def export_bytes(ctx: Context, fmt: str, meta: dict[str, Any] | None = None) -> bytes:
-    """One export of the current view as bytes (``csv``, ``xlsx``, ``geojson``, ``gpkg``)."""
+def series_export_table(ctx: Context) -> tuple[Any, dict[str, Any]] | None:
+    """The series over the years as the role may export them, and their metadata.
+
+    Only when this process already loaded them (the profile or compare tab did): an
+    export never waits for CBS. None otherwise, or when the role may export no theme.
+    """
+    level = str(ctx.settings.get("level", ""))
+    span = _trends.year_range(ctx.loaded.code, level) if level in ("wijk", "buurt") else None
+    view = None if span is None else _trends.peek(ctx.loaded.code, level, *span)
+    if view is None:
+        return None
+    view = _trends.for_role(view, ctx.role, purpose="export")
+    if view.series.empty:
+        return None
+    signal = SIGNAL_ON_BY_DEFAULT or any(
+        bool(st.session_state.get(k)) for k in ("trend_signal_profile", "trend_signal_compare")
+    )
+    table = series_export(view.series, view.trends, signal=signal)
+    meta = series_metadata(
+        sources=view.sources,
+        rule_nl=view.rule.describe_nl(),
+        signal=signal,
+        first=view.first,
+        last=view.last,
+        notes=view.notes,
+    )
+    return table, meta
+
+
+def export_bytes(
+    ctx: Context,
+    fmt: str,
+    meta: dict[str, Any] | None = None,
+    series: tuple[Any, dict[str, Any]] | None = None,
+) -> bytes:
+    """One export of the current view as bytes (``csv``, ``xlsx``, ``geojson``, ``gpkg``).
+
+    ``series`` (:func:`series_export_table`) adds the series over the years as a sheet
+    (XLSX) or table (GeoPackage), with the rule and CBS tables in the metadata.
+    """
     meta = export_meta(ctx) if meta is None else meta
     writer = getattr(export, f"to_{fmt}_bytes")
     extra = {"onderdrukte_cellen": meta["suppressed_cells"]} if meta["suppressed_cells"] else {}
+    if series is not None and fmt in ("xlsx", "gpkg"):
+        extra = {**extra, **series[1], "extra_tables": {SERIES_SHEET: series[0]}}
     return writer(
         export_frame(ctx),
         sources=meta["sources"],
@@ -118,6 +162,7 @@ def render_downloads(ctx: Context) -> None:
         st.info(ctx.t("export_not_allowed", role=escape_markdown(ctx.role.label)))
         return
     meta = export_meta(ctx)
+    series = series_export_table(ctx)
     base = _base_name(ctx)
     formats = (
         ("csv", "dl_csv", "text/csv"),
@@ -130,7 +175,7 @@ def render_downloads(ctx: Context) -> None:
         col.download_button(
             ctx.t(label),
             _shared.audited(  # handed out on click, and recorded in the audit log then
-                export_bytes(ctx, fmt, meta),
+                export_bytes(ctx, fmt, meta, series),
                 role=ctx.role,
                 year=ctx.loaded.year,
                 code=ctx.loaded.code,
@@ -144,3 +189,25 @@ def render_downloads(ctx: Context) -> None:
             width="stretch",
         )
     st.caption(ctx.t("export_note"))
+    if series is None:
+        if _trends.year_range(ctx.loaded.code, str(ctx.settings.get("level", ""))):
+            st.caption(ctx.t("trend_export_not_loaded"))
+        return
+    st.download_button(
+        ctx.t("trend_download_csv"),
+        _shared.audited(
+            export.to_csv_bytes(
+                series[0], sources=meta["sources"], settings=meta["settings"], **series[1]
+            ),
+            role=ctx.role,
+            year=ctx.loaded.year,
+            code=ctx.loaded.code,
+            what=f"{base}_{SERIES_SHEET}.csv",
+        ),
+        file_name=f"{base}_{SERIES_SHEET}.csv",
+        mime="text/csv",
+        key="dl_series_csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    st.caption(ctx.t("trend_export_note"))

@@ -15,6 +15,7 @@ from geo_app.session import own_data as _own_data
 from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound
 from geo_app.session.i18n import EMPTY, hotspot_label, t, theme_label
+from geo_app.views import trends as _trend_view
 from geo_app.views.export import export_meta, may_export
 from geo_app.views.map import cluster_names, cluster_text, hotspot_text
 from geo_app.views.profile_report import area_profile, format_value, profile_html
@@ -284,6 +285,7 @@ def render(ctx: Context) -> None:
     st.caption(_national_note(ctx, national))
     st.markdown(f"**{ctx.t('percentile_chart')}**")
     _chart(ctx, profile)
+    _trend_view.render_profile(ctx, code)
 
     if not may_export(ctx):
         return
@@ -293,6 +295,7 @@ def render(ctx: Context) -> None:
     if not visible(ctx.role, "stacking_score", purpose="export"):
         summary_rows = {}
     meta = export_meta(ctx)
+    trend = _trend_view.current_view(ctx, purpose="export", show=False)
     page = profile_html(
         area_name=str(row["name"]),
         area_code=code,
@@ -304,6 +307,8 @@ def render(ctx: Context) -> None:
         suppression=meta["suppression"]
         + (" Onderdrukt in dit gebied: " + "; ".join(notes) + "." if notes else ""),
         demo_notice=DEMO_NOTICE_NL if ctx.loaded.demo else None,
+        series=None if trend is None else _trend_view.print_series(ctx, trend, code),
+        series_note="" if trend is None else _trend_view.print_note(trend),
     )
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", f"gebiedsprofiel_{code}_{row['name']}")
     st.download_button(

@@ -223,6 +223,8 @@ def profile_html(
     suppression: str,
     demo_notice: str | None = None,
     generated: datetime | None = None,
+    series: pd.DataFrame | None = None,
+    series_note: str = "",
 ) -> str:
     """A printable one-page area profile as a standalone HTML document.
 
@@ -244,6 +246,11 @@ def profile_html(
         Shown prominently when the data is fictitious.
     generated
         Time stamp printed in the footer (default: now).
+    series
+        The area's series over the years: one row per indicator, the first column
+        its name, then one column per year, then any text columns (the trend).
+    series_note
+        Sentence under the series table (rule, sources, comparability).
 
     Returns
     -------
@@ -282,6 +289,7 @@ def profile_html(
         )
 
     demo = f'<p class="demo">{esc(demo_notice)}</p>' if demo_notice else ""
+    over_years = _series_html(series, series_note)
     return f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8">
 <title>Gebiedsprofiel {esc(area_name)}</title>
@@ -299,7 +307,7 @@ def profile_html(
 {national_note}
 <p>Vetgedrukt: op of boven de drempel voor 'hoog'.
 Percentiel binnen de vergelijkingsgroep (100 = hoogste).</p>
-<h2>Bronnen en instellingen</h2>
+{over_years}<h2>Bronnen en instellingen</h2>
 <table>{_dl(sources)}{_dl(settings)}</table>
 <p>{esc(suppression)}</p>
 <p class="foot">Stapelkaart · gemaakt op {esc(when)} · Bron: CBS, Kadaster (CC BY 4.0).
@@ -307,3 +315,24 @@ Een hoge score is een signaal om het gesprek te beginnen,
 geen oordeel over een buurt of haar bewoners.</p>
 </body></html>
 """
+
+
+def _series_html(series: pd.DataFrame | None, note: str) -> str:
+    """The series over the years as a small table (empty without series)."""
+    if series is None or series.empty:
+        return ""
+    esc = html.escape
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in series.columns)
+    rows = []
+    for rec in series.itertuples(index=False, name=None):
+        cells = [
+            f'<td class="n">{esc(format_value(v))}</td>'
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{esc(format_value(v))}</td>"
+            for v in rec
+        ]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f"<h2>Ontwikkeling over de jaren</h2>\n<table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>\n<p>{esc(note)}</p>\n"
+    )

@@ -1,0 +1,396 @@
+"""The app's cached entry point to the multi-year series and their trends (issue 12).
+
+:func:`trend_view` loads every theme's social-domain series of one gemeente with
+:func:`cbs_ingest.series_load.load_series` (area store first; what is missing is fetched
+from CBS at the app's CBS setting, ``STAPELKAART_CBS_URL``, with a progress bar), keeps
+one value per year (:func:`models.trends.annual_values`), and computes the trends
+(:func:`models.trends.compute_trends`), the comparability per period and the gemeente
+and national lines (:mod:`models.trend_lines`). Views filter it per role with
+:func:`for_role` and the map uses :func:`change_since`.
+
+Results are kept per process for an hour (``cachetools.TTLCache`` in
+``st.cache_resource``), like :mod:`geo_app.session.analysis`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from cachetools import TTLCache
+
+from cbs_ingest.errors import SourceUnavailableError, StapelkaartError
+from cbs_ingest.series_load import load_series
+from cbs_ingest.series_tables import (
+    COUNT_INDICATORS,
+    GEMEENTE_MERGERS,
+    RATE_INDICATORS,
+    SERIES_BREAKS,
+    SERIES_TABLES,
+    THEMES,
+)
+from cbs_ingest.store import open_store
+from geo_app.session.i18n import t
+from models.trend_lines import (
+    change_since as _change_since,
+)
+from models.trend_lines import (
+    national_line,
+    period_comparability,
+    reference_lines,
+)
+from models.trends import TrendRule, annual_values, compute_trends
+
+__all__ = [
+    "SERIES_VIEW_COLUMNS",
+    "THEME_INDICATORS",
+    "TrendView",
+    "change_since",
+    "clear",
+    "for_role",
+    "no_series_message",
+    "peek",
+    "theme_indicator",
+    "trend_view",
+    "year_range",
+]
+
+#: Columns of :attr:`TrendView.series`, in this order.
+SERIES_VIEW_COLUMNS: tuple[str, ...] = (
+    "code",
+    "name",
+    "level",
+    "gemeentecode",
+    "theme",
+    "indicator",
+    "period",
+    "year",
+    "value",
+    "comparable",
+    "harmonised",
+    "reason",
+)
+
+#: Trend theme → what a role must be allowed to see to get that theme's series and trend:
+#: from every group at least one key (the ``layers.INDICATORS`` rate or the CBS count
+#: column of the same theme). The provisions theme counts clients of Wmo, youth care and
+#: participation together, so it needs all three (fail closed).
+_WMO = ("wmo_per_1000", "wmo_clients")
+_YOUTH = ("youth_care_pct", "youth_care_count")
+_BIJSTAND = ("bijstand_per_1000_15_65", "persons_bijstand")
+THEME_INDICATORS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "wmo": (_WMO,),
+    "jeugdzorg": (_YOUTH,),
+    "bijstand": (_BIJSTAND,),
+    "voorzieningen": (_WMO, _YOUTH, _BIJSTAND),
+}
+
+_UNITS = {c.name: c.unit for cols in THEMES.values() for c in cols}
+_TTL = 3600
+_ENTRIES = 32
+_MISSING_TTL = 300  # "no series" is asked again after five minutes
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """Series, trends and reference lines of one gemeente and level over a range of years.
+
+    Attributes
+    ----------
+    first, last
+        The range of years asked for (a theme with later tables starts later).
+    level
+        ``wijk`` or ``buurt``.
+    series
+        Long frame (:data:`SERIES_VIEW_COLUMNS`), one value per area, indicator and year,
+        the gemeente's own rows included (level ``gemeente``).
+    trends
+        :attr:`models.trends.TrendResult.trends` of every theme.
+    reference
+        The gemeente and national lines (:data:`models.trend_lines.REFERENCE_COLUMNS`).
+    notes
+        Dutch notes (themes left out, where the national line comes from).
+    rule
+        The trend rule applied.
+    sources
+        ``{theme: {year: CBS table id}}``.
+    """
+
+    first: int
+    last: int
+    level: str
+    series: pd.DataFrame
+    trends: pd.DataFrame
+    reference: pd.DataFrame
+    notes: tuple[str, ...]
+    rule: TrendRule
+    sources: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    @property
+    def themes(self) -> list[str]:
+        """Themes with series, in registry order."""
+        present = set(self.series["theme"])
+        return [theme for theme in THEMES if theme in present]
+
+
+def _theme_years(theme: str, level: str) -> list[int]:
+    return sorted(t.year for t in SERIES_TABLES.values() if t.theme == theme and level in t.levels)
+
+
+def year_range(code: str, level: str) -> tuple[int, int] | None:
+    """The years that can be shown for a gemeente and level, or None.
+
+    From the table registry: the years of any theme with figures at ``level``, up to the
+    year before the gemeente merged away.
+    """
+    years = [y for theme in THEMES for y in _theme_years(theme, level)]
+    if not years:
+        return None
+    first, last = min(years), max(years)
+    merged = GEMEENTE_MERGERS.get(str(code).strip().upper())
+    if merged is not None:
+        last = min(last, merged[0] - 1)
+    return (first, last) if first <= last else None
+
+
+def theme_indicator(theme: str) -> str:
+    """The theme's main indicator: its rate, or its count where CBS has no rate."""
+    return RATE_INDICATORS.get(theme, COUNT_INDICATORS[theme])
+
+
+@dataclass
+class _Cache:
+    views: TTLCache = field(default_factory=lambda: TTLCache(_ENTRIES, _TTL))
+    national: TTLCache = field(default_factory=lambda: TTLCache(8, _TTL))
+    missing: TTLCache = field(default_factory=lambda: TTLCache(_ENTRIES, _MISSING_TTL))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@st.cache_resource(show_spinner=False)
+def _cache() -> _Cache:
+    return _Cache()
+
+
+def clear() -> None:
+    """Forget every cached view, national line and "no series" answer of this process."""
+    cache = _cache()
+    with cache.lock:
+        cache.views.clear()
+        cache.national.clear()
+        cache.missing.clear()
+
+
+def _progress_bar() -> Any:
+    bar: list[Any] = []
+
+    def progress(fraction: float, text: str) -> None:
+        message = t("trend_loading", "nl", text=text)
+        if not bar:
+            bar.append(st.progress(0.0, text=message))
+        bar[0].progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+    def done() -> None:
+        if bar:
+            bar[0].empty()
+
+    return progress, done
+
+
+def _national(theme: str, level: str, first: int, last: int) -> pd.DataFrame | None:
+    """National line of one theme from the stored whole-country series, or None."""
+    key = (theme, level, first, last)
+    cache = _cache()
+    with cache.lock:
+        if key in cache.national:
+            return cache.national[key]
+    store = open_store()
+    specs = [s for s in SERIES_TABLES.values() if s.theme == theme and first <= s.year <= last]
+    complete = store.series_complete()
+    if not specs or any((s.table_id, level) not in complete for s in specs):
+        return None
+    frames = [store.get_series(s.table_id, level, None).rows for s in specs]
+    rows = pd.concat(frames, ignore_index=True)
+    rows = annual_values(rows[rows["level"] == "gemeente"], first=first, last=last)
+    line = national_line(
+        rows,
+        counts={theme: COUNT_INDICATORS[theme]},
+        rates={k: v for k, v in RATE_INDICATORS.items() if k == theme},
+        units=_UNITS,
+    )
+    with cache.lock:
+        cache.national[key] = line
+    return line
+
+
+def _stored(theme: str, code: str, level: str, first: int, last: int) -> bool:
+    """Whether the area store holds every table of a theme's range for the gemeente."""
+    held = {r.table_id for r in open_store().series_records(None, level, [code])}
+    wanted = {s.table_id for s in SERIES_TABLES.values() if s.theme == theme}
+    return {s for s in wanted if first <= SERIES_TABLES[s].year <= last} <= held
+
+
+def _build(
+    code: str, level: str, first: int, last: int, progress: Any, notes: list[str]
+) -> TrendView | None:
+    frames, trends, nationals, sources = [], [], [], {}
+    national_n: set[int] = set()
+    national_missing = False
+    unreachable = False
+    for theme in THEMES:
+        label = t(f"trend_theme_{theme}", "nl")
+        years = [y for y in _theme_years(theme, level) if first <= y <= last]
+        brk = SERIES_BREAKS.get(theme)
+        if brk is not None and years and years[0] < brk <= years[-1]:
+            years = [y for y in years if y >= brk]
+            notes.append(t("trend_theme_break", "nl", theme=label, year=brk))
+        elif years and years[0] > first:
+            notes.append(t("trend_theme_clipped", "nl", theme=label, level=level, first=years[0]))
+        if len(years) < 2:
+            continue
+        lo, hi = years[0], years[-1]
+        if unreachable and not _stored(theme, code, level, lo, hi):
+            # CBS did not answer for an earlier theme: do not wait for it again
+            notes.append(t("trend_theme_skipped", "nl", theme=label, why=t("trend_cbs_down")))
+            continue
+        try:
+            loaded = load_series(theme, lo, hi, [code], level=level, progress=progress)
+            rows = annual_values(loaded.rows, first=lo, last=hi)
+            # a table without rows for the gemeente leaves ``year`` as object: make it int
+            rows = rows.assign(year=rows["year"].astype(int))
+            result = compute_trends(
+                rows,
+                first=lo,
+                last=hi,
+                counts=COUNT_INDICATORS,
+                rates=RATE_INDICATORS,
+                mergers=GEMEENTE_MERGERS,
+                breaks=SERIES_BREAKS,
+            )
+        except (StapelkaartError, ValueError) as exc:
+            why = str(getattr(exc, "nl", None) or exc).rstrip(".")
+            notes.append(t("trend_theme_skipped", "nl", theme=label, why=why))
+            unreachable = isinstance(exc, SourceUnavailableError)
+            continue
+        sources[theme] = dict(loaded.tables)
+        frames.append(
+            period_comparability(rows, last=hi, mergers=GEMEENTE_MERGERS, breaks=SERIES_BREAKS)
+        )
+        trends.append(result.trends)
+        try:
+            line = _national(theme, level, lo, hi)
+        except (StapelkaartError, ValueError):
+            line = None
+        if line is None or line.empty:
+            national_missing = True
+        else:
+            nationals.append(line)
+            national_n.update(int(n) for n in line["n_gemeenten"])
+    if not frames:
+        return None
+    series = pd.concat(frames, ignore_index=True)
+    national = pd.concat(nationals, ignore_index=True) if nationals else None
+    if national_n:
+        n = max(national_n) if len(national_n) == 1 else f"{min(national_n)}–{max(national_n)}"
+        notes.append(t("trend_national_pooled", "nl", n=n))
+    if national_missing:
+        notes.append(t("trend_national_missing", "nl", level=level, first=first, last=last))
+    return TrendView(
+        first=first,
+        last=last,
+        level=level,
+        series=series[list(SERIES_VIEW_COLUMNS)].reset_index(drop=True),
+        trends=pd.concat(trends, ignore_index=True),
+        reference=reference_lines(series, code, national),
+        notes=tuple(notes),
+        rule=TrendRule(),
+        sources=sources,
+    )
+
+
+def trend_view(code: str, level: str, first: int, last: int) -> TrendView | None:
+    """Series, trends and reference lines of a gemeente, cached; None without series.
+
+    Shows a progress bar while tables are fetched from CBS. Without any series (no
+    table has the gemeente, CBS unreachable and nothing stored) it returns None; the
+    caller shows :func:`no_series_message`.
+    """
+    code = str(code).strip().upper()
+    key = (code, str(level), int(first), int(last))
+    cache = _cache()
+    with cache.lock:
+        if key in cache.views:
+            return cache.views[key]
+        if key in cache.missing:
+            return None
+    if int(first) > int(last):
+        return None
+    progress, done = _progress_bar()
+    notes: list[str] = []
+    try:
+        view = _build(code, str(level), int(first), int(last), progress, notes)
+    finally:
+        done()
+    with cache.lock:
+        if view is None:
+            cache.missing[key] = tuple(notes)
+        else:
+            cache.views[key] = view
+    return view
+
+
+def peek(code: str, level: str, first: int, last: int) -> TrendView | None:
+    """The view if this process already has it (never fetches nor reads the store)."""
+    key = (str(code).strip().upper(), str(level), int(first), int(last))
+    cache = _cache()
+    with cache.lock:
+        return cache.views.get(key)
+
+
+def no_series_message(code: str, level: str, first: int, last: int, lang: str = "nl") -> str:
+    """The message a view shows when :func:`trend_view` returned None, with the reasons."""
+    key = (str(code).strip().upper(), str(level), int(first), int(last))
+    with _cache().lock:
+        notes = _cache().missing.get(key, ())
+    why = " ".join(notes) if notes else t("trend_no_range", lang, code=code, level=level)
+    return t("trend_no_series", lang, code=code, level=level, why=why)
+
+
+def for_role(view: TrendView, role: Any, *, purpose: str = "view") -> TrendView:
+    """The view without the themes a role may not see (or export): series, trends, lines."""
+    allowed = [
+        theme
+        for theme in THEMES
+        if all(
+            any(role.may_see(level=view.level, indicator=key, purpose=purpose) for key in group)
+            for group in THEME_INDICATORS[theme]
+        )
+    ]
+    keep = view.series["theme"].isin(allowed)
+    if keep.all():
+        return view
+    return replace(
+        view,
+        series=view.series[keep].reset_index(drop=True),
+        trends=view.trends[view.trends["theme"].isin(allowed)].reset_index(drop=True),
+        reference=view.reference[view.reference["theme"].isin(allowed)].reset_index(drop=True),
+        sources={k: v for k, v in view.sources.items() if k in allowed},
+    )
+
+
+def change_since(view: TrendView, theme: str, since: int) -> pd.Series:
+    """Per area code of the view's level: change of the theme's main indicator.
+
+    The rate (or the count where there is no rate) in ``view.last`` minus its value in
+    ``since``; NaN where ``since`` is not comparable with ``view.last`` or a value is
+    missing. The comparability is judged over the whole view range.
+    """
+    return _change_since(
+        view.series,
+        indicator=theme_indicator(theme),
+        since=int(since),
+        last=int(view.last),
+        level=view.level,
+    )
