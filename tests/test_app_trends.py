@@ -143,14 +143,16 @@ def test_english_profile_translates_the_trend_part(dordrecht):
     assert "Oplopend: de aantallen" in body  # the rule itself stays in Dutch
 
 
-def test_demo_profile_without_series_says_so_in_dutch():
+def test_demo_profile_shows_the_generated_series():
     st.cache_data.clear()
     st.cache_resource.clear()
     session_trends.clear()
     at = run_app(tab="profiel", area="WK999901", level="wijk")
     assert not at.error
     body = texts(at)
-    assert "Ontwikkeling over de jaren" in body or "Geen reeksen over de jaren voor GM9999" in body
+    assert "Ontwikkeling over de jaren" in body
+    assert "Geen reeksen over de jaren" not in body
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 
 def test_table_tab_offers_the_series_once_they_are_loaded(dordrecht):

@@ -128,12 +128,21 @@ def test_a_role_without_a_theme_gets_neither_its_series_nor_its_trend(served):
 
 def test_no_series_is_none_not_an_error(served, monkeypatch):
     monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
-    assert trend_view("GM9999", "wijk", 2016, 2024) is None  # CBS down, nothing stored
-    message = session_trends.no_series_message("GM9999", "wijk", 2016, 2024)
-    assert message.startswith("Geen reeksen over de jaren voor GM9999")
+    assert trend_view("GM0014", "wijk", 2016, 2024) is None  # CBS down, nothing stored
+    message = session_trends.no_series_message("GM0014", "wijk", 2016, 2024)
+    assert message.startswith("Geen reeksen over de jaren voor GM0014")
     assert "niet getoond" in message  # the reason CBS gave is in it
     assert trend_view("GM0505", "wijk", 2024, 2016) is None
     assert set(THEMES) == set(session_trends.THEME_INDICATORS)
+
+
+def test_the_demo_gemeente_has_generated_series_offline(served, monkeypatch):
+    monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
+    view = trend_view("GM9999", "wijk", 2016, 2024)
+    assert view is not None
+    counts = view.trends[view.trends["indicator"] == "wmo_clients"].set_index("name")
+    assert counts.loc["Dijkzicht", "reason"].startswith("grenzen gewijzigd in 2021")
+    assert counts.loc["Noorderhaven", "slope"] > 0 > counts.loc["Westerkwartier", "slope"]
 
 
 def test_a_gemeente_with_one_year_gets_series_but_every_trend_refused(served):
