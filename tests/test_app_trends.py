@@ -152,6 +152,9 @@ def test_demo_profile_shows_the_generated_series():
     body = texts(at)
     assert "Ontwikkeling over de jaren" in body
     assert "Geen reeksen over de jaren" not in body
+    # fictitious figures never claim CBS as their source, nor get a real national line
+    assert "fictieve reeksen die Stapelkaart voor Stapeldam genereert" in body
+    assert "Monitor Sociaal Domein" not in body and "--whole-country" not in body
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 

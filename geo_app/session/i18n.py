@@ -823,6 +823,13 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "en": "Source: CBS, the tables behind the Monitor Sociaal Domein ({tables}); per year "
         "the first half-year (bijstand: end of June). CBS rounds counts to 5.",
     },
+    "trend_sources_demo": {
+        "nl": "Bron: fictieve reeksen die Stapelkaart voor Stapeldam genereert; geen CBS-cijfers. "
+        "Net als bij CBS per jaar het 1e halfjaar (bijstand: eind juni), aantallen afgerond op 5.",
+        "en": "Source: fictitious series that Stapelkaart generates for Stapeldam; no CBS "
+        "figures. As with CBS, per year the first half-year (bijstand: end of June), counts "
+        "rounded to 5.",
+    },
     "trend_level_only": {
         "nl": "Reeksen over de jaren zijn er per wijk en per buurt (alleen bijstand).",
         "en": "Series over the years exist per wijk and per buurt (bijstand only).",

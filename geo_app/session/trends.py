@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 from cachetools import TTLCache
 
+from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.errors import SourceUnavailableError, StapelkaartError
 from cbs_ingest.series_load import load_series
 from cbs_ingest.series_tables import (
@@ -279,6 +280,8 @@ def _build(
             period_comparability(rows, last=hi, mergers=GEMEENTE_MERGERS, breaks=SERIES_BREAKS)
         )
         trends.append(result.trends)
+        if code == DEMO_GEMEENTE_CODE:  # fictitious figures get no real national line
+            continue
         try:
             line = _national(theme, level, lo, hi)
         except (StapelkaartError, ValueError):
@@ -295,7 +298,9 @@ def _build(
     if national_n:
         n = max(national_n) if len(national_n) == 1 else f"{min(national_n)}–{max(national_n)}"
         notes.append(t("trend_national_pooled", "nl", n=n))
-    if national_missing:
+    if code == DEMO_GEMEENTE_CODE:
+        notes.append(t("no_national_demo", "nl"))
+    elif national_missing:
         notes.append(t("trend_national_missing", "nl", level=level, first=first, last=last))
     return TrendView(
         first=first,

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.series_tables import COUNT_INDICATORS, RATE_INDICATORS
 from geo_app.session import trends as _trends
 from geo_app.session.context import Context
@@ -221,6 +222,14 @@ def _signal(ctx: Context, key: str) -> bool:
     return bool(st.checkbox(ctx.t("trend_signal_toggle"), value=SIGNAL_ON_BY_DEFAULT, key=key))
 
 
+def _sources(view: TrendView) -> tuple[str, dict[str, str]]:
+    """The text id and arguments of the source line: CBS's tables, or the demo's own series."""
+    if view.series["gemeentecode"].eq(DEMO_GEMEENTE_CODE).all():
+        return "trend_sources_demo", {}
+    tables = sorted({t for by_year in view.sources.values() for t in by_year.values()})
+    return "trend_sources", {"tables": ", ".join(tables)}
+
+
 def _footer(ctx: Context, view: TrendView) -> None:
     harmonised = int(view.series["harmonised"].sum())
     if harmonised:
@@ -230,8 +239,8 @@ def _footer(ctx: Context, view: TrendView) -> None:
         st.caption(ctx.t("trend_not_harmonised"))
     st.caption(f"**{ctx.t('trend_rule_label')}:** {view.rule.describe_nl()}")
     st.caption(ctx.t("trend_signal_off"))
-    tables = sorted({t for by_year in view.sources.values() for t in by_year.values()})
-    st.caption(ctx.t("trend_sources", tables=", ".join(tables)))
+    key, values = _sources(view)
+    st.caption(ctx.t(key, **values))
     for note in view.notes:
         st.caption(note)
 
@@ -350,13 +359,13 @@ def print_series(ctx: Context, view: TrendView, code: str) -> pd.DataFrame:
 
 def print_note(view: TrendView) -> str:
     """The sentence under the printed series: comparability, the rule, the sources."""
-    tables = sorted({t for by_year in view.sources.values() for t in by_year.values()})
     harmonised = bool(view.series["harmonised"].any())
+    key, values = _sources(view)
     return " ".join(
         [
             "" if harmonised else t_nl("trend_not_harmonised"),
             "Trendregel: " + view.rule.describe_nl(),
             t_nl("trend_signal_off"),
-            t_nl("trend_sources", tables=", ".join(tables)),
+            t_nl(key, **values),
         ]
     ).strip()
