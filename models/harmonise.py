@@ -340,7 +340,8 @@ def merge_gemeenten(
     """
     group = pd.Series(values.index.map(lambda c: successors.get(c, c)), index=values.index)
     involved = group[group.isin(set(successors.values()))]
-    frame = values.loc[involved.index]
+    used = [*counts, *(r.rate for r in rates)]
+    frame = values.loc[involved.index, used].astype(float)
     out = frame[list(counts)].groupby(involved).sum(min_count=1)
     incomplete = frame[list(counts)].isna().groupby(involved).any()
     out = out.mask(incomplete)

@@ -332,7 +332,9 @@ def _gemeenten(part, target, geometries, population, mergers, splits, kw):
         split = {o: v for o, v in splits.items() if year < v[0] <= target}
         succ = set(merge.values()) | {s for _, ss in split.values() for s in ss}
         here = set(rows_y["code"])
-        outs.append(_identity(rows_y[~rows_y["code"].isin(succ | set(merge) | set(split))]))
+        # everything but the successors as published; the merged-away gemeenten keep their
+        # rows too, with the reason they have no trend (set in _finish)
+        outs.append(_identity(rows_y[~rows_y["code"].isin(succ)]))
         if not succ & set(info.index):
             continue
         wide = _wide(rows_y, **kw)
@@ -341,7 +343,17 @@ def _gemeenten(part, target, geometries, population, mergers, splits, kw):
             values, split, year, target, geometries, population, wide
         )
         refused += ref
-        expected = {o for o in merge} | {s for s in succ if s in seen.index and seen[s] <= year}
+        # a successor that already existed must be in the year's rows too (Vught, Amsterdam);
+        # a new code (Eemsdelta) is only the sum of its parts
+        split_succ = {s for _, ss in split.values() for s in ss}
+        existed = {
+            s
+            for s in succ
+            if s in split_succ
+            or (s in seen.index and seen[s] <= year)
+            or any(s in _codes(geometries, g) for g in geometries if g <= year)
+        }
+        expected = set(merge) | existed
         absent = sorted(expected - here)
         mapping = {**merge, **{p: p.split(">")[1] for p in pieces.index}}
         mapping.update({s: s for s in succ})
@@ -376,6 +388,11 @@ def _gemeenten(part, target, geometries, population, mergers, splits, kw):
                 )
             )
     return pd.concat(outs, ignore_index=True), refused
+
+
+def _codes(geometries: Geometries, year: int) -> set[str]:
+    frame = _geometry(geometries, year, "gemeente")
+    return set() if frame is None else set(frame.index)
 
 
 def _names(successor) -> str:
