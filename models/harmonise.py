@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import sparse
 
 __all__ = [
@@ -170,6 +171,7 @@ def interpolate_areas(
     population: gpd.GeoDataFrame | None = None,
     population_column: str = "population",
     min_coverage: float = MIN_COVERAGE,
+    complete: bool = False,
 ) -> pd.DataFrame:
     """Values of ``source`` areas estimated on the ``target`` areas.
 
@@ -188,6 +190,11 @@ def interpolate_areas(
         weight by population instead of area.
     min_coverage
         Targets less covered than this by source geometry get no values.
+    complete
+        The targets take the whole of every source (a split gemeente and its
+        successors): a source's part outside them, a generalisation sliver, is shared
+        out over the targets. By default that part keeps its share of the source (it
+        belongs to areas that were not asked for), so nothing is over-allocated.
 
     Returns
     -------
@@ -236,6 +243,15 @@ def interpolate_areas(
         intensive.append(spec.rate)
         flags += [f"_noden_{spec.rate}", f"_nan_{spec.rate}"]
     shares = _area_shares(src, tgt, flags)
+    if not complete:
+        # the part of the sources outside every target keeps its share (it went to areas
+        # not asked for): one extra target, dropped below
+        rest = shapely.difference(
+            shapely.union_all(src.geometry.values), shapely.union_all(tgt.geometry.values)
+        )
+        if not rest.is_empty and rest.area > 0:
+            tgt = pd.concat([tgt, gpd.GeoDataFrame(geometry=[rest], crs=tgt.crs)])
+            tgt = tgt.reset_index(drop=True)
     table, method = None, "oppervlakte"
     if population is not None:
         table = piece_population(src, tgt, population, column=population_column)
@@ -248,7 +264,7 @@ def interpolate_areas(
             extensive_variables=extensive,
             intensive_variables=intensive,
             table=table,
-        )
+        ).iloc[: len(target)]
     cover = shares["_cover_ja"].to_numpy()
     out = pd.DataFrame(index=target.index)
     for column in counts:

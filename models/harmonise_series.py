@@ -437,6 +437,7 @@ def _split_pieces(values, split, year, target, geometries, population, wide):
             rates=wide.rates,
             population=population,
             min_coverage=0.0,
+            complete=True,  # Haaren went whole to its successors
         )
         est.index = [f"{code}>{s}" for s in successors]
         parts.append(est[[*values.columns]])

@@ -103,6 +103,7 @@ def test_haaren_split_areally_over_its_four_successors(gemeenten):
         counts=["n"],
         rates=[RateSpec("r", "n", 1000)],
         min_coverage=0.0,  # Haaren covers only part of each successor
+        complete=True,  # and went whole to them
     )
     assert out["n"].sum() == pytest.approx(950.0, rel=1e-6)  # total preserved
     shares = dict(zip(successors.index, out["n"] / 950.0, strict=True))
@@ -215,7 +216,7 @@ def test_drechtsteden_unchanged_wijken_nearly_the_same(shared_data):
         f"coverage min {out['coverage'].min():.1%}, refused {int((~out['harmonised']).sum())}"
     )
     assert error.median() < 0.05
-    assert abs(total) < 0.02
+    assert abs(total) < 0.03  # sources partly outside the simplified 2024 wijken keep that part
 
 
 def test_population_weights_beat_area_weights_on_real_rijnmond(shared_data):

@@ -310,3 +310,15 @@ def test_series_gemeente_merger_and_split():
     assert total[["GM0003", "GM0005", "GM0006"]].sum() == pytest.approx(10 + 30 + 100 + 40)
     assert set(result.refused["code"]) == {"GM0001", "GM0002", "GM0004"}
     assert result.refused["reason"].str.contains("bestaat niet meer").all()
+
+
+def test_part_of_a_source_outside_the_targets_is_not_given_to_them():
+    # B's right half went to an area that was not asked for: only half of B reaches Y
+    new = areas(["X", "Y"], [(0, 0, 100, 100), (100, 0, 150, 100)])
+    out = interpolate_areas(OLD, new, counts=["n"], rates=PER_1000)
+    assert out["n"].tolist() == pytest.approx([100.0, 20.0])
+    whole = interpolate_areas(OLD, new, counts=["n"], rates=PER_1000, complete=True)
+    assert whole["n"].tolist() == pytest.approx([100.0, 40.0])
+    squares = areas(["p1", "p2"], [(100, 0, 150, 100), (150, 0, 200, 100)], population=[1.0, 3.0])
+    weighted = interpolate_areas(OLD, new, counts=["n"], population=squares)
+    assert weighted["n"].iloc[1] == pytest.approx(10.0, abs=1e-3)  # a quarter of B's people
