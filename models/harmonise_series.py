@@ -237,6 +237,7 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
     flags = _flags(part)
     target_codes = set(part.loc[part["year"] == target, "code"])
     info = _info(part[part["code"].isin(target_codes)])
+    first_year = part.groupby("gemeentecode")["year"].min()
     outs, refused = [_identity(part[part["year"] >= target])], []
     for year, rows_y in part[part["year"] < target].groupby("year"):
         later = flags[(flags["year"] > year) & (flags["year"] <= target)]
@@ -244,36 +245,59 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
         here = set(rows_y["code"])
         unchanged = (here & target_codes) - changed_codes
         outs.append(_identity(rows_y[rows_y["code"].isin(unchanged)]))
-        targets = sorted(target_codes - unchanged)
+        gemeenten_y = set(rows_y["gemeentecode"])
+        # what needs harmonising: areas CBS flags as changed since, and areas that did not
+        # exist yet in a gemeente that did (or in a gemeente that is newer than this year);
+        # an area merely absent from this year's rows (a cut-off table) is left alone
+        targets = sorted(
+            c
+            for c in target_codes - unchanged
+            if c in changed_codes
+            or info.at[c, "gemeentecode"] in gemeenten_y
+            or first_year.get(info.at[c, "gemeentecode"], target) > year
+        )
         gone = sorted(here - target_codes)
+        outs.append(
+            _identity(rows_y[rows_y["code"].isin(gone)]).assign(
+                harmonise_reason=_gone_reason(target)
+            )
+        )
         if not targets:
-            refused += [(c, level, year, _gone_reason(c, target)) for c in gone]
-            outs.append(_identity(rows_y[rows_y["code"].isin(gone)]))
             continue
         old, new = _geometry(geometries, year, level), _geometry(geometries, target, level)
         if old is None or new is None:
             missing = year if old is None else target
-            text = (
-                f"grenzen of code gewijzigd na {year}; niet te harmoniseren: geen grenzen van "
-                f"{missing}"
-            )
-            refused += [(c, level, year, text) for c in targets + gone]
-            outs.append(_identity(rows_y[rows_y["code"].isin(targets + gone)]))
+            refused += [
+                (
+                    c,
+                    level,
+                    year,
+                    f"{_change_text(c, later, year)}; niet te harmoniseren: "
+                    f"geen grenzen van {missing}",
+                )
+                for c in targets
+            ]
+            outs.append(_identity(rows_y[rows_y["code"].isin(targets)]))
             continue
         done, ref = _interpolate_year(
             rows_y, old, new, targets, unchanged, later, population, min_coverage, kw
         )
-        refused += [(c, level, year, r) for c, r in ref]
-        outs.append(_long(done, _wide(rows_y, **kw).meta, info, _wide(rows_y, **kw).values.columns))
-        outs.append(
-            _identity(rows_y[rows_y["code"].isin(gone)]).assign(
-                harmonise_reason=_gone_reason("", target)
-            )
-        )
+        refused += [(c, level, year, f"{_change_text(c, later, year)}; {r}") for c, r in ref]
+        wide = _wide(rows_y, **kw)
+        outs.append(_long(done, wide.meta, info, wide.values.columns))
     return pd.concat(outs, ignore_index=True), refused
 
 
-def _gone_reason(code: str, target: int) -> str:
+def _change_text(code: str, later: pd.DataFrame, year: int) -> str:
+    hit = later[later["code"] == code].sort_values("year")
+    if hit.empty:
+        return f"gebied bestond nog niet in {year}"
+    change_year, flag = int(hit["year"].iloc[0]), int(hit["boundary_change"].iloc[0])
+    what = "grenzen" if flag == 3 else "code"
+    return f"{what} gewijzigd in {change_year} (CBS-indelingswijziging {flag})"
+
+
+def _gone_reason(target: int) -> str:
     return f"gebied bestaat niet meer in {target}; de waarden zitten in de geharmoniseerde gebieden"
 
 

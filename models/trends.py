@@ -78,6 +78,7 @@ TREND_COLUMNS: tuple[str, ...] = (
     "comparable",
     "trend_flag",
     "reason",
+    "harmonised",
 )
 
 _ANNUAL = {"halfyear": "H1", "quarter": "Q2"}
@@ -306,6 +307,12 @@ def compute_trends(
         np.where(reason.isna(), flag, np.full(len(flag), None, dtype=object)), dtype="boolean"
     )
     out["reason"] = reason.to_numpy()
+    # whether any year of the row was harmonised onto the last boundaries
+    harmonised = np.zeros(len(keys), dtype=bool)
+    if "harmonised" in rows.columns:
+        used = rows["harmonised"].take(idx).fillna(False).to_numpy(dtype=bool)
+        np.logical_or.at(harmonised, inverse, used)
+    out["harmonised"] = harmonised
     for column in ("slope", "change", "change_rel"):
         out.loc[~out["comparable"], column] = np.nan
     return TrendResult(out[list(TREND_COLUMNS)], rule, int(first), int(last))

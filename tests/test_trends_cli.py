@@ -100,3 +100,73 @@ def test_real_gemeente_to_xlsx_with_the_signal(real_data, monkeypatch, tmp_path,
     assert wijken["trend_flag"].notna().all()  # --signal fills it
     assert table.loc[~table["comparable"], "reason"].notna().all()
     assert "oplopend" in capsys.readouterr().out
+
+
+def _tiny_layers(wijk_02):
+    """CBS layers of GM9999: wijk 01 on x 0-100, wijk 02 as given (EPSG:28992)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    wijken = gpd.GeoDataFrame(
+        {
+            "wijkcode": ["WK999901", "WK999902"],
+            "wijknaam": ["Centrum", "Haven"],
+            "gemeentecode": ["GM9999"] * 2,
+            "gemeentenaam": ["Testdorp"] * 2,
+            "water": ["NEE"] * 2,
+        },
+        geometry=[box(100_000, 400_000, 100_100, 400_100), wijk_02],
+        crs=28992,
+    )
+    gemeenten = gpd.GeoDataFrame(
+        {"gemeentecode": ["GM9999"], "gemeentenaam": ["Testdorp"], "water": ["NEE"]},
+        geometry=[wijken.union_all()],
+        crs=28992,
+    )
+    buurten = wijken.rename(columns={"wijkcode": "buurtcode", "wijknaam": "buurtnaam"})
+    buurten["buurtcode"] = buurten["buurtcode"].str.replace("WK", "BU") + "00"
+    buurten["wijkcode"] = wijken["wijkcode"]
+    return {"gemeenten": gemeenten, "wijken": wijken, "buurten": buurten}
+
+
+def test_changed_wijk_harmonised_with_boundaries_from_pdok_then_the_store(
+    tiny_server, tmp_path, monkeypatch, capsys
+):
+    """Wijk 02 lost its eastern half in 2021: its 2020 count is halved onto 2021's wijk."""
+    import copy
+
+    import fake_cbs_series
+    from fake_pdok import FakePdokServer
+    from shapely.geometry import box
+
+    header, records = copy.deepcopy(fake_cbs_series._TINY_2020)
+    haven = next(r for r in records if r[6] == "WK999902")
+    haven[8:10] = ["300.0", "50.0"]  # published (not secret) in this variant
+    tiny_server.tables["84907NED"] = fake_cbs_series.build_table("84907NED", header, records)
+    before = _tiny_layers(box(100_100, 400_000, 100_300, 400_100))
+    after = _tiny_layers(box(100_100, 400_000, 100_200, 400_100))
+    args = ["trends", "-m", "GM9999", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    with FakePdokServer(after, by_year={2020: before, 2021: after}) as pdok:
+        monkeypatch.setenv("STAPELKAART_PDOK_URL", pdok.url)
+        assert main([*args, "--out", str(first)]) == 0
+        assert any("wijken-en-buurten-2020" in line for line in pdok.state["log"])
+    table = read_csv_table(first)
+    assert list(table.columns) == list(LONG_COLUMNS)
+    rows = table[(table["code"] == "WK999902") & (table["period"] == "2020H1")]
+    rows = rows.set_index("indicator")
+    assert rows["harmonised"].astype(str).eq("True").all()
+    assert set(rows["harmonise_method"]) == {"oppervlakte"}
+    assert float(rows.at["wmo_clients", "value"]) == pytest.approx(150.0)  # half the area
+    assert float(rows.at["wmo_clients_per_1000", "value"]) == pytest.approx(50.0)
+    assert rows.at["wmo_clients_per_1000", "interpolation"] == "herberekend"
+    centrum = table[(table["code"] == "WK999901") & (table["period"] == "2020H1")]
+    assert not centrum["harmonised"].astype(str).eq("True").any()  # unchanged: as published
+    assert centrum["harmonise_method"].isna().all()
+    # two years are too few for a trend: that is the reason now, not the boundary change
+    assert rows["reason"].str.contains("te weinig jaren").all()
+    # PDOK down: the boundaries come from the store, the same table comes out
+    monkeypatch.setenv("STAPELKAART_PDOK_URL", "http://127.0.0.1:9")
+    assert main([*args, "--out", str(second)]) == 0
+    assert read_csv_table(second).equals(table)
+    assert "Boundaries of 2020: kept boundaries" in second.read_text(encoding="utf-8")
