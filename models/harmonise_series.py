@@ -211,6 +211,9 @@ def _finish(rows: pd.DataFrame, refused: pd.DataFrame, target_year: int) -> pd.D
     # an area whose every period is on the target boundaries has no boundary change left
     rows.loc[done, "boundary_change"] = 1.0
     rows["harmonised"] = rows["harmonised"].fillna(False).astype(bool)
+    rows["year"] = rows["year"].astype(int)
+    for column in ("value", "boundary_change", "coverage"):
+        rows[column] = rows[column].astype(float)
     rows = rows.sort_values(
         ["level", "code", "theme", "indicator", "year", "period"], kind="stable"
     )

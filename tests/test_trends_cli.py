@@ -170,3 +170,46 @@ def test_changed_wijk_harmonised_with_boundaries_from_pdok_then_the_store(
     assert main([*args, "--out", str(second)]) == 0
     assert read_csv_table(second).equals(table)
     assert "Boundaries of 2020: kept boundaries" in second.read_text(encoding="utf-8")
+
+
+@pytest.mark.shared_data
+def test_real_merged_gemeente_summed_and_its_new_wijken_refused_offline(
+    shared_data, monkeypatch, tmp_path, capsys
+):
+    """Dijk en Waard (2022, from Heerhugowaard and Langedijk), real Wmo dumps, no PDOK."""
+    from fake_cbs import FakeCbs, FakeCbsServer
+    from fake_cbs_series import series_tables_from_dumps
+
+    from cbs_ingest.series_tables import tables_for
+
+    tables = series_tables_from_dumps(
+        shared_data, [t.table_id for t in tables_for("wmo", 2019, 2024)]
+    )
+    out = tmp_path / "dijk-en-waard.csv"
+    with FakeCbsServer(FakeCbs(tables=tables, page_size=10_000)) as server:
+        monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
+        monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
+        args = ["trends", "-m", "GM1980", "--from", "2019", "--to", "2024", "--theme", "wmo"]
+        assert main([*args, "--out", str(out)]) == 0
+    table = read_csv_table(out)
+    gemeente = table[(table["code"] == "GM1980") & (table["indicator"] == "wmo_clients")]
+    early = gemeente[gemeente["period"].isin(["2019H1", "2020H1", "2021H1"])]
+    assert set(early["harmonise_method"]) == {"samenvoeging"}
+    assert early["harmonised"].astype(str).eq("True").all()
+    assert gemeente["comparable"].astype(str).eq("True").all()  # a trend over the merger
+    h1 = table[(table["period"] == "2019H1") & (table["indicator"] == "wmo_clients")]
+    parts = h1[h1["code"].isin(["GM0398", "GM0416"])]["value"].astype(float)
+    assert len(parts) == 2
+    assert float(h1.loc[h1["code"] == "GM1980", "value"].iloc[0]) == parts.sum()
+    # the old gemeenten: no trend, and why
+    old = table[table["code"] == "GM0398"]
+    assert old["reason"].str.contains("bestaat niet meer").all()
+    # Dijk en Waard's wijken are new since 2022; without boundaries of 2019-2021 (PDOK is
+    # not reachable here) they are refused, never given a trend on a part of the years
+    wijken = table[(table["level"] == "wijk") & table["code"].str.startswith("WK1980")]
+    assert len(wijken) and not wijken["comparable"].astype(str).eq("True").any()
+    no_boundaries = wijken["reason"].str.contains("niet te harmoniseren: geen grenzen van 2019")
+    gone = wijken["reason"].str.contains("bestaat niet meer in 2024")  # renumbered since
+    assert (no_boundaries | gone).all() and no_boundaries.sum() > gone.sum()
+    assert "Trends 2019–2024" in capsys.readouterr().out
