@@ -219,14 +219,13 @@ def interpolate_areas(
     unknown = [r.count for r in rates if r.count not in counts]
     if unknown:
         raise ValueError(f"Rates of count(s) not interpolated: {', '.join(unknown)}.")
-    src = gpd.GeoDataFrame(geometry=source.geometry.values, crs=source.crs)
     tgt = gpd.GeoDataFrame(geometry=target.geometry.values, crs=target.crs)
     extensive, intensive, flags = [], [], ["_cover"]
-    src["_cover"] = "ja"
+    columns: dict[str, np.ndarray] = {"_cover": np.full(len(source), "ja")}
     for column in counts:
         values = source[column].to_numpy(dtype=float)
-        src[column] = np.nan_to_num(values)
-        src[f"_nan_{column}"] = np.where(np.isnan(values), "ja", "nee")
+        columns[column] = np.nan_to_num(values)
+        columns[f"_nan_{column}"] = np.where(np.isnan(values), "ja", "nee")
         extensive.append(column)
         flags.append(f"_nan_{column}")
     for spec in rates:
@@ -235,13 +234,14 @@ def interpolate_areas(
         with np.errstate(all="ignore"):
             denominator = count * spec.scale / rate
         known = np.isfinite(denominator) & (denominator > 0)
-        src[f"_den_{spec.rate}"] = np.where(known, denominator, 0.0)
-        src[f"_noden_{spec.rate}"] = np.where(known, "nee", "ja")
-        src[spec.rate] = np.nan_to_num(rate)
-        src[f"_nan_{spec.rate}"] = np.where(np.isnan(rate), "ja", "nee")
+        columns[f"_den_{spec.rate}"] = np.where(known, denominator, 0.0)
+        columns[f"_noden_{spec.rate}"] = np.where(known, "nee", "ja")
+        columns[spec.rate] = np.nan_to_num(rate)
+        columns[f"_nan_{spec.rate}"] = np.where(np.isnan(rate), "ja", "nee")
         extensive.append(f"_den_{spec.rate}")
         intensive.append(spec.rate)
         flags += [f"_noden_{spec.rate}", f"_nan_{spec.rate}"]
+    src = gpd.GeoDataFrame(columns, geometry=source.geometry.values, crs=source.crs)
     shares = _area_shares(src, tgt, flags)
     if not complete:
         # the part of the sources outside every target keeps its share (it went to areas

@@ -92,16 +92,16 @@ def _wide(rows: pd.DataFrame, counts, rates, scales) -> _Wide:
     )
     meta_cols = ["theme", "indicator", "period", "year", "period_kind", "table_id"]
     meta = rows.assign(_key=key).drop_duplicates("_key").set_index("_key")[meta_cols]
-    count_keys = [
-        k for k in values.columns if meta.at[k, "indicator"] == counts.get(meta.at[k, "theme"])
-    ]
+    meta = meta.loc[values.columns]
+    theme, indicator, period = (meta[c].to_numpy() for c in ("theme", "indicator", "period"))
+    is_count = indicator == np.array([counts.get(t) for t in theme], dtype=object)
+    count_keys = list(values.columns[is_count])
+    known = set(count_keys)
     specs = []
-    for k in values.columns:
-        theme, indicator, period = meta.loc[k, ["theme", "indicator", "period"]]
-        if rates.get(theme) == indicator and indicator in scales:
-            count_key = f"{theme}|{counts.get(theme)}|{period}"
-            if count_key in count_keys:
-                specs.append(RateSpec(k, count_key, float(scales[indicator])))
+    for k, t, i, p in zip(values.columns, theme, indicator, period, strict=True):
+        count_key = f"{t}|{counts.get(t)}|{p}"
+        if rates.get(t) == i and i in scales and count_key in known:
+            specs.append(RateSpec(k, count_key, float(scales[i])))
     return _Wide(values, meta, count_keys, specs)
 
 
@@ -282,11 +282,11 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
             ]
             outs.append(_identity(rows_y[rows_y["code"].isin(targets)]))
             continue
+        wide = _wide(rows_y, **kw)
         done, ref = _interpolate_year(
-            rows_y, old, new, targets, unchanged, later, population, min_coverage, kw
+            rows_y, wide, old, new, targets, unchanged, later, population, min_coverage
         )
         refused += [(c, level, year, f"{_change_text(c, later, year)}; {r}") for c, r in ref]
-        wide = _wide(rows_y, **kw)
         outs.append(_long(done, wide.meta, info, wide.values.columns))
     return pd.concat(outs, ignore_index=True), refused
 
@@ -304,9 +304,8 @@ def _gone_reason(target: int) -> str:
     return f"gebied bestaat niet meer in {target}; de waarden zitten in de geharmoniseerde gebieden"
 
 
-def _interpolate_year(rows_y, old, new, targets, unchanged, later, population, min_cov, kw):
+def _interpolate_year(rows_y, wide, old, new, targets, unchanged, later, population, min_cov):
     """One year's changed areas onto the changed target areas: links, then tobler."""
-    wide = _wide(rows_y, **kw)
     sources = old[~old["code"].isin(unchanged)]
     values = wide.values.reindex(sources["code"])
     refused = []
