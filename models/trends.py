@@ -116,7 +116,8 @@ class TrendRule:
             f"en dat verschil is groter dan toeval en de afronding op {self.rounding} van CBS "
             f"verklaren (Poisson-intervallen van {self.confidence:.0%} overlappen niet); de "
             f"trend loopt op en het cijfer per inwoner stijgt ook. Alleen voor gebieden "
-            f"met ongewijzigde grenzen en minstens {self.min_periods} jaar met cijfers."
+            f"met ongewijzigde of geharmoniseerde grenzen en minstens {self.min_periods} jaar "
+            f"met cijfers."
         )
 
 
