@@ -30,17 +30,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from models.harmonise import (
-    MIN_COVERAGE,
-    RateSpec,
-    coverage,
-    interpolate_areas,
-    link_codes,
-    merge_gemeenten,
+from models._harmonise_frames import (
+    Geometries,
+    area_info,
+    geometry_of,
+    identity,
+    long_rows,
+    wide_frame,
 )
+from models.harmonise import MIN_COVERAGE, interpolate_areas, link_codes
+from models.harmonise_gemeenten import harmonise_gemeenten
 
 __all__ = ["HARMONISE_COLUMNS", "Harmonised", "harmonise_series"]
 
@@ -52,8 +53,6 @@ HARMONISE_COLUMNS: tuple[str, ...] = (
     "interpolation",
     "harmonise_reason",
 )
-
-Geometries = Mapping[int, Mapping[str, gpd.GeoDataFrame]]
 
 
 @dataclass
@@ -73,71 +72,6 @@ class Harmonised:
     rows: pd.DataFrame
     target_year: int
     refused: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-@dataclass
-class _Wide:
-    """One level and year of the series as a wide frame (a column per theme|indicator|period)."""
-
-    values: pd.DataFrame
-    meta: pd.DataFrame  # per column key: theme, indicator, period, year, period_kind, table_id
-    counts: list[str]
-    rates: list[RateSpec]
-
-
-def _wide(rows: pd.DataFrame, counts, rates, scales) -> _Wide:
-    key = rows["theme"] + "|" + rows["indicator"] + "|" + rows["period"]
-    values = rows.assign(_key=key).pivot_table(
-        index="code", columns="_key", values="value", aggfunc="first", dropna=False
-    )
-    meta_cols = ["theme", "indicator", "period", "year", "period_kind", "table_id"]
-    meta = rows.assign(_key=key).drop_duplicates("_key").set_index("_key")[meta_cols]
-    meta = meta.loc[values.columns]
-    theme, indicator, period = (meta[c].to_numpy() for c in ("theme", "indicator", "period"))
-    is_count = indicator == np.array([counts.get(t) for t in theme], dtype=object)
-    count_keys = list(values.columns[is_count])
-    known = set(count_keys)
-    specs = []
-    for k, t, i, p in zip(values.columns, theme, indicator, period, strict=True):
-        count_key = f"{t}|{counts.get(t)}|{p}"
-        if rates.get(t) == i and i in scales and count_key in known:
-            specs.append(RateSpec(k, count_key, float(scales[i])))
-    return _Wide(values, meta, count_keys, specs)
-
-
-def _long(wide: pd.DataFrame, meta: pd.DataFrame, info: pd.DataFrame, keys) -> pd.DataFrame:
-    """Wide harmonised values back to long rows, with the target areas' names."""
-    keys = [k for k in keys if k in wide.columns]
-    long = (
-        wide[keys]
-        .rename_axis("code")
-        .reset_index()
-        .melt(id_vars="code", var_name="_key", value_name="value")
-    )
-    long = long.join(meta, on="_key").drop(columns="_key")
-    long = long.join(info, on="code")
-    methods = {k[: -len("_method")]: k for k in wide.columns if "|" in k and k.endswith("_method")}
-    extra = [c for c in wide.columns if c not in keys and c not in methods.values()]
-    long = long.join(wide[extra], on="code")
-    rate_keys = long["theme"] + "|" + long["indicator"] + "|" + long["period"]
-    long["interpolation"] = np.where(long["harmonised"].astype(bool), "extensief", None)
-    for rate, column in methods.items():
-        hit = (rate_keys == rate).to_numpy() & long["harmonised"].astype(bool).to_numpy()
-        long.loc[hit, "interpolation"] = long.loc[hit, "code"].map(wide[column])
-    return long
-
-
-def _flags(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per code, the years CBS flags a code (2) or boundary (3) change."""
-    flagged = rows[rows["boundary_change"].isin([2, 3])]
-    return flagged.groupby(["code", "year"])["boundary_change"].max().reset_index()
-
-
-def _geometry(geometries: Geometries, year: int, level: str) -> gpd.GeoDataFrame | None:
-    frame = (geometries.get(int(year)) or {}).get(level)
-    if frame is None or frame.empty:
-        return None
-    return frame[["code", "geometry"]].drop_duplicates("code").set_index("code", drop=False)
 
 
 def harmonise_series(
@@ -189,7 +123,9 @@ def harmonise_series(
     outs, refused = [], []
     for level, part in rows.groupby("level", sort=False):
         if level == "gemeente":
-            out, ref = _gemeenten(part, target_year, geometries, population, mergers, splits, kw)
+            out, ref = harmonise_gemeenten(
+                part, target_year, geometries, population, mergers, splits, kw
+            )
         else:
             out, ref = _areas(part, level, target_year, geometries, population, min_coverage, kw)
         outs.append(out)
@@ -220,34 +156,19 @@ def _finish(rows: pd.DataFrame, refused: pd.DataFrame, target_year: int) -> pd.D
     return rows.reset_index(drop=True)
 
 
-def _identity(part: pd.DataFrame) -> pd.DataFrame:
-    return part.assign(
-        harmonised=False,
-        harmonise_method=None,
-        coverage=np.nan,
-        interpolation=None,
-        harmonise_reason=None,
-    )
-
-
-def _info(rows: pd.DataFrame) -> pd.DataFrame:
-    latest = rows.sort_values("year").drop_duplicates("code", keep="last")
-    return latest.set_index("code")[["name", "level", "gemeentecode"]]
-
-
 def _areas(part, level, target, geometries, population, min_coverage, kw):
     """Wijken or buurten: identity, code links and areal interpolation per year."""
     flags = _flags(part)
     target_codes = set(part.loc[part["year"] == target, "code"])
-    info = _info(part[part["code"].isin(target_codes)])
+    info = area_info(part[part["code"].isin(target_codes)])
     first_year = part.groupby("gemeentecode")["year"].min()
-    outs, refused = [_identity(part[part["year"] >= target])], []
+    outs, refused = [identity(part[part["year"] >= target])], []
     for year, rows_y in part[part["year"] < target].groupby("year"):
         later = flags[(flags["year"] > year) & (flags["year"] <= target)]
         changed_codes = set(later["code"])
         here = set(rows_y["code"])
         unchanged = (here & target_codes) - changed_codes
-        outs.append(_identity(rows_y[rows_y["code"].isin(unchanged)]))
+        outs.append(identity(rows_y[rows_y["code"].isin(unchanged)]))
         gemeenten_y = set(rows_y["gemeentecode"])
         # what needs harmonising: areas CBS flags as changed since, and areas that did not
         # exist yet in a gemeente that did (or in a gemeente that is newer than this year);
@@ -261,13 +182,13 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
         )
         gone = sorted(here - target_codes)
         outs.append(
-            _identity(rows_y[rows_y["code"].isin(gone)]).assign(
+            identity(rows_y[rows_y["code"].isin(gone)]).assign(
                 harmonise_reason=_gone_reason(target)
             )
         )
         if not targets:
             continue
-        old, new = _geometry(geometries, year, level), _geometry(geometries, target, level)
+        old, new = geometry_of(geometries, year, level), geometry_of(geometries, target, level)
         if old is None or new is None:
             missing = year if old is None else target
             refused += [
@@ -280,14 +201,14 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
                 )
                 for c in targets
             ]
-            outs.append(_identity(rows_y[rows_y["code"].isin(targets)]))
+            outs.append(identity(rows_y[rows_y["code"].isin(targets)]))
             continue
-        wide = _wide(rows_y, **kw)
+        wide = wide_frame(rows_y, **kw)
         done, ref = _interpolate_year(
             rows_y, wide, old, new, targets, unchanged, later, population, min_coverage
         )
         refused += [(c, level, year, f"{_change_text(c, later, year)}; {r}") for c, r in ref]
-        outs.append(_long(done, wide.meta, info, wide.values.columns))
+        outs.append(long_rows(done, wide.meta, info, wide.values.columns))
     return pd.concat(outs, ignore_index=True), refused
 
 
@@ -348,124 +269,7 @@ def _interpolate_year(rows_y, wide, old, new, targets, unchanged, later, populat
     return done.assign(harmonise_reason=None), refused
 
 
-def _gemeenten(part, target, geometries, population, mergers, splits, kw):
-    """Gemeenten: identity, merger sums, and areal interpolation of split gemeenten."""
-    info = _info(part[part["year"] == target])
-    seen = part.groupby("code")["year"].min()
-    outs, refused = [_identity(part[part["year"] >= target])], []
-    for year, rows_y in part[part["year"] < target].groupby("year"):
-        merge = {o: s for o, (y, s) in mergers.items() if year < y <= target}
-        split = {o: v for o, v in splits.items() if year < v[0] <= target}
-        succ = set(merge.values()) | {s for _, ss in split.values() for s in ss}
-        here = set(rows_y["code"])
-        # everything but the successors as published; the merged-away gemeenten keep their
-        # rows too, with the reason they have no trend (set in _finish)
-        outs.append(_identity(rows_y[~rows_y["code"].isin(succ)]))
-        if not succ & set(info.index):
-            continue
-        wide = _wide(rows_y, **kw)
-        values = wide.values
-        pieces, method, ref = _split_pieces(
-            values, split, year, target, geometries, population, wide
-        )
-        refused += ref
-        # a successor that already existed must be in the year's rows too (Vught, Amsterdam);
-        # a new code (Eemsdelta) is only the sum of its parts
-        split_succ = {s for _, ss in split.values() for s in ss}
-        existed = {
-            s
-            for s in succ
-            if s in split_succ
-            or (s in seen.index and seen[s] <= year)
-            or any(s in _codes(geometries, g) for g in geometries if g <= year)
-        }
-        expected = set(merge) | existed
-        absent = sorted(expected - here)
-        mapping = {**merge, **{p: p.split(">")[1] for p in pieces.index}}
-        mapping.update({s: s for s in succ})
-        merged = merge_gemeenten(
-            pd.concat(
-                [values, pieces.drop(columns=["harmonised", "harmonise_method"], errors="ignore")]
-            ).reindex(columns=values.columns),
-            mapping,
-            counts=wide.counts,
-            rates=wide.rates,
-        )
-        merged = merged[merged.index.isin(info.index)]
-        split_targets = {p.split(">")[1] for p in pieces.index}
-        merged["harmonise_method"] = [
-            method if c in split_targets else "samenvoeging" for c in merged.index
-        ]
-        bad = {merge.get(a, a) for a in absent} | {r[0] for r in ref}
-        for code in sorted(bad & set(merged.index)):
-            refused.append((code, year, f"gemeente(n) ontbreken in de reeks van {year}"))
-        merged = merged[~merged.index.isin(bad)]
-        merged["coverage"] = np.nan
-        outs.append(_long(merged.drop(columns="parts"), wide.meta, info, values.columns))
-    refused = [(c, "gemeente", y, r) for c, y, r in refused]
-    for code, (year, successor) in {**mergers, **splits}.items():
-        if year <= target and code in seen.index:
-            refused.append(
-                (
-                    code,
-                    "gemeente",
-                    year,
-                    f"gemeente bestaat niet meer in {target}; opgegaan in {_names(successor)}",
-                )
-            )
-    return pd.concat(outs, ignore_index=True), refused
-
-
-def _codes(geometries: Geometries, year: int) -> set[str]:
-    frame = _geometry(geometries, year, "gemeente")
-    return set() if frame is None else set(frame.index)
-
-
-def _names(successor) -> str:
-    return successor if isinstance(successor, str) else ", ".join(successor)
-
-
-def _split_pieces(values, split, year, target, geometries, population, wide):
-    """The parts of each split gemeente that go to each successor, as pseudo-gemeenten."""
-    new = _geometry(geometries, target, "gemeente")
-    parts, refused, method = [], [], "bevolking" if population is not None else "oppervlakte"
-    for code, (gone, successors) in split.items():
-        if code not in values.index:
-            continue
-        # the split gemeente's own boundaries: the latest year before it was split
-        before = sorted((y for y in geometries if y < gone), reverse=True)
-        old = next(
-            (
-                g
-                for g in (_geometry(geometries, y, "gemeente") for y in before)
-                if g is not None and code in g.index
-            ),
-            None,
-        )
-        if old is None or new is None or not set(successors) <= set(new.index):
-            text = f"gemeente {code} is gesplitst; geen grenzen om de delen te verdelen"
-            refused += [(s, year, text) for s in successors]
-            continue
-        source = gpd.GeoDataFrame(
-            values.loc[[code]].reset_index(drop=True),
-            geometry=old.loc[[code]].geometry.to_numpy(),
-            crs=old.crs,
-        )
-        covered = coverage(new.loc[list(successors)], old.loc[[code]])[0]
-        if covered < MIN_COVERAGE:
-            text = f"gemeente {code} is gesplitst; de opvolgers bedekken maar {covered:.1%}"
-            refused += [(s, year, text) for s in successors]
-            continue
-        est = interpolate_areas(
-            source,
-            new.loc[list(successors)],
-            counts=wide.counts,
-            rates=wide.rates,
-            population=population,
-            min_coverage=0.0,
-            complete=True,  # Haaren went whole to its successors
-        )
-        est.index = [f"{code}>{s}" for s in successors]
-        parts.append(est[[*values.columns]])
-    pieces = pd.concat(parts) if parts else pd.DataFrame(columns=values.columns)
-    return pieces, method, refused
+def _flags(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per code, the years CBS flags a code (2) or boundary (3) change."""
+    flagged = rows[rows["boundary_change"].isin([2, 3])]
+    return flagged.groupby(["code", "year"])["boundary_change"].max().reset_index()

@@ -257,6 +257,7 @@ def test_series_code_change_linked_when_the_geometry_is_the_same():
     linked = out[(out["code"] == "WK999905") & (out["indicator"] == "wmo_clients")]
     assert linked["value"].tolist() == [80.0, 90.0, 95.0, 99.0]
     assert linked["harmonise_method"].tolist() == ["koppeling", "koppeling", None, None]
+    assert linked["interpolation"].tolist() == ["gekoppeld", "gekoppeld", None, None]
     # a different geometry: refused, not linked
     geometries[2022] = {"wijk": geo(["WK999905"], [(0, 0, 100, 150)])}
     result = harmonise_series(

@@ -52,8 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "buurten are interpolated by area with tobler from the boundaries of each year "
             "(from the area store, else fetched once from PDOK and kept). Each row says how "
             "(harmonise_method: samenvoeging, oppervlakte, koppeling for a new code with the "
-            "same geometry; interpolation: extensief, herberekend or intensief for rates). "
-            "What cannot be harmonised (no boundaries of a year, less than 98%% of the new "
+            "same geometry; interpolation: extensief, herberekend or intensief for rates, "
+            "gekoppeld). "
+            "What cannot be harmonised (no boundaries of a year, less than 98% of the new "
             "area covered) gets no trend, with the reason."
         ),
     )
@@ -153,7 +154,8 @@ def _metadata(series: dict, codes: list[str] | None, args: argparse.Namespace, r
             "(naar rato van oppervlakte, tobler), koppeling (nieuwe code, zelfde grenzen); "
             "leeg = ongewijzigd",
             "interpolation": "extensief (aantal verdeeld), herberekend (cijfer per inwoner uit "
-            "verdeelde aantallen en noemers) of intensief (gemiddelde, noemer onbekend)",
+            "verdeelde aantallen en noemers), intensief (gemiddelde, noemer onbekend) of gekoppeld "
+            "(oude code, zelfde grenzen)",
             "slope": "Theil-Sen-helling per jaar (waarde van het 1e halfjaar of eind juni)",
             "change": "Verandering van het eerste tot het laatste jaar met een waarde",
             "trend_flag": "Oplopend volgens de trendregel (leeg als het signaal uit staat)",
