@@ -225,7 +225,7 @@ def test_population_weights_beat_area_weights_on_real_rijnmond(shared_data):
     Buurten nest in wijken, so every difference from the KWB wijk total is the error of
     the weights on two differently simplified polygon sets.
     """
-    from shapely import box
+    from cbs_ingest.population import read_population
 
     stats = ["code", "AantalInwoners_5"]
     buurt_stats = pd.read_parquet(
@@ -243,16 +243,12 @@ def test_population_weights_beat_area_weights_on_real_rijnmond(shared_data):
     wijken = _read(shared_data / "nprz-app/wijk_2024.geojson.gz", "wijkcode")
     wijken = wijken[wijken["code"].str[2:6].isin(buurten["gemeentecode"].str[2:6])]
     wijken = wijken.merge(wijk_stats[stats], on="code").reset_index(drop=True)
-    squares = pd.read_csv(
-        shared_data / "cbs-vierkant-pc4-2024/cbs_vk100_2024_rijnmond_excl_rotterdam.csv.gz",
-        usecols=["rd_x_ll", "rd_y_ll", "aantal_inwoners"],
-    ).dropna()
-    x, y = squares["rd_x_ll"], squares["rd_y_ll"]
-    population = gpd.GeoDataFrame(
-        {"population": squares["aantal_inwoners"].astype(float)},
-        geometry=box(x, y, x + 100, y + 100),
-        crs=28992,
-    )
+    path = shared_data / "cbs-vierkant-pc4-2024/cbs_vk100_2024_rijnmond_excl_rotterdam.csv.gz"
+    population = read_population(path)  # the CBS square layout, as the CLI reads it
+    raw = pd.read_csv(path, usecols=["aantal_inwoners"])["aantal_inwoners"]
+    assert len(population) == raw.notna().sum() == 9_778
+    assert population["population"].sum() == raw.sum()
+    assert population.geometry.area.round().eq(10_000).all()
     errors = {}
     for weights, layer in (("oppervlakte", None), ("bevolking", population)):
         out = interpolate_areas(buurten, wijken, counts=["n"], population=layer)

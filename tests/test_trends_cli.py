@@ -133,16 +133,10 @@ def test_changed_wijk_harmonised_with_boundaries_from_pdok_then_the_store(
     tiny_server, tmp_path, monkeypatch, capsys
 ):
     """Wijk 02 lost its eastern half in 2021: its 2020 count is halved onto 2021's wijk."""
-    import copy
-
-    import fake_cbs_series
     from fake_pdok import FakePdokServer
     from shapely.geometry import box
 
-    header, records = copy.deepcopy(fake_cbs_series._TINY_2020)
-    haven = next(r for r in records if r[6] == "WK999902")
-    haven[8:10] = ["300.0", "50.0"]  # published (not secret) in this variant
-    tiny_server.tables["84907NED"] = fake_cbs_series.build_table("84907NED", header, records)
+    _tiny_published(tiny_server)
     before = _tiny_layers(box(100_100, 400_000, 100_300, 400_100))
     after = _tiny_layers(box(100_100, 400_000, 100_200, 400_100))
     args = ["trends", "-m", "GM9999", "--from", "2020", "--to", "2021", "--theme", "wmo"]
@@ -213,3 +207,66 @@ def test_real_merged_gemeente_summed_and_its_new_wijken_refused_offline(
     gone = wijken["reason"].str.contains("bestaat niet meer in 2024")  # renumbered since
     assert (no_boundaries | gone).all() and no_boundaries.sum() > gone.sum()
     assert "Trends 2019–2024" in capsys.readouterr().out
+
+
+def _tiny_published(tiny_server):
+    """The tiny Wmo tables with wijk 02 published (not secret) in 2020: 300 clients, 50 ‰."""
+    import copy
+
+    import fake_cbs_series
+
+    header, records = copy.deepcopy(fake_cbs_series._TINY_2020)
+    haven = next(r for r in records if r[6] == "WK999902")
+    haven[8:10] = ["300.0", "50.0"]
+    tiny_server.tables["84907NED"] = fake_cbs_series.build_table("84907NED", header, records)
+
+
+def test_population_weights_from_cbs_squares(tiny_server, tmp_path, monkeypatch):
+    """Three quarters of wijk 02's people lived in the part it kept: 225 of 300, not 150."""
+    from fake_pdok import FakePdokServer
+    from shapely.geometry import box
+
+    _tiny_published(tiny_server)
+    squares = tmp_path / "vk100.csv"
+    squares.write_text(
+        "crs28992res100m,rd_x_ll,rd_y_ll,aantal_inwoners\n"
+        "E1001N4000,100100,400000,30\nE1002N4000,100200,400000,10\n"
+        "E1000N4000,100000,400000,-99997\n",  # a secret square (CBS code) is left out
+        encoding="utf-8",
+    )
+    before = _tiny_layers(box(100_100, 400_000, 100_300, 400_100))
+    after = _tiny_layers(box(100_100, 400_000, 100_200, 400_100))
+    out = tmp_path / "trends.csv"
+    args = ["trends", "-m", "GM9999", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    with FakePdokServer(after, by_year={2020: before, 2021: after}) as pdok:
+        monkeypatch.setenv("STAPELKAART_PDOK_URL", pdok.url)
+        assert main([*args, "--population", str(squares), "--out", str(out)]) == 0
+    table = read_csv_table(out)
+    rows = table[(table["code"] == "WK999902") & (table["period"] == "2020H1")]
+    rows = rows.set_index("indicator")
+    assert set(rows["harmonise_method"]) == {"bevolking"}
+    assert float(rows.at["wmo_clients", "value"]) == pytest.approx(225.0, abs=0.01)
+    assert float(rows.at["wmo_clients_per_1000", "value"]) == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("code,inwoners\nA,3\n", "square id column"),
+        ("crs28992res100m,rd_x_ll,rd_y_ll,aantal_inwoners\nE1,100000,400000,-99997\n", "no inh"),
+    ],
+)
+def test_bad_population_file_is_one_line_and_writes_nothing(
+    tiny_server, tmp_path, capsys, content, message
+):
+    population = tmp_path / "in" / "squares.csv"
+    if content is not None:
+        population.parent.mkdir()
+        population.write_text(content, encoding="utf-8")
+    out = tmp_path / "out" / "trends.csv"
+    args = ["trends", "-m", "GM9999", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    assert main([*args, "--population", str(population), "--out", str(out)]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[")]
+    assert len(errors) == 1 and message in errors[0]
+    assert not out.parent.exists()

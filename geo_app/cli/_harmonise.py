@@ -59,11 +59,13 @@ def harmonise(
     load: Callable[[int, int, list[str]], Any],
     refresh: bool,
     progress: Callable[[float, str], None] | None,
+    population: Any = None,
 ) -> tuple[Any, list[str]]:
     """Rows harmonised onto the boundaries of ``last``, and notes on what could not be had.
 
     ``load(first, last, codes)`` returns the long rows of the same themes for other
-    gemeenten (the predecessors of the requested ones).
+    gemeenten (the predecessors of the requested ones). ``population``: polygons with a
+    ``population`` column, to weight by inhabitants instead of area.
     """
     import pandas as pd
 
@@ -109,5 +111,6 @@ def harmonise(
         geometries=geometries,
         mergers=mergers,
         splits=splits,
+        population=population,
     )
     return result.rows, notes

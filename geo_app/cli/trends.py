@@ -49,9 +49,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "boundaries or code changed in the range are harmonised onto the boundaries of the "
             "last year: gemeenten merged away are summed onto their successor (rates "
             "recomputed), Haaren (split in 2021) is shared out by area, and changed wijken or "
-            "buurten are interpolated by area with tobler from the boundaries of each year "
-            "(from the area store, else fetched once from PDOK and kept). Each row says how "
-            "(harmonise_method: samenvoeging, oppervlakte, koppeling for a new code with the "
+            "buurten are interpolated by area (or, with --population, by inhabitants) with "
+            "tobler from the boundaries of each year (from the area store, else fetched once "
+            "from PDOK and kept). Each row says how (harmonise_method: samenvoeging, "
+            "oppervlakte, bevolking, koppeling for a new code with the "
             "same geometry; interpolation: extensief, herberekend or intensief for rates, "
             "gekoppeld). "
             "What cannot be harmonised (no boundaries of a year, less than 98% of the new "
@@ -84,6 +85,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--refresh", action="store_true", help="fetch the tables from CBS again even when stored"
+    )
+    parser.add_argument(
+        "--population",
+        type=Path,
+        metavar="FILE",
+        help="weight the harmonisation of changed wijken by population instead of area: CBS "
+        "square statistics as CSV (crs28992res100m, rd_x_ll, rd_y_ll, aantal_inwoners) or "
+        "polygons with a column population",
     )
     parser.add_argument("--out", "-o", type=Path, required=True, help="output file: .csv or .xlsx")
     return parser
@@ -188,6 +197,11 @@ def run(args: argparse.Namespace) -> int:
         )
     codes = None if args.whole_country else _codes(args.municipality)
     themes = _themes(args)
+    population = None
+    if args.population is not None:
+        from cbs_ingest.population import read_population
+
+        population = read_population(args.population)
 
     def progress(fraction: float, text: str) -> None:
         print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
@@ -227,6 +241,7 @@ def run(args: argparse.Namespace) -> int:
         load=load_more,
         refresh=args.refresh,
         progress=progress,
+        population=population,
     )
     rule = TrendRule()
     try:
