@@ -77,9 +77,19 @@ def harmonise_gemeenten(part, target, geometries, population, mergers, splits, k
         merged["harmonise_method"] = [
             method if c in split_targets else "samenvoeging" for c in merged.index
         ]
-        bad = {merge.get(a, a) for a in absent} | {r[0] for r in ref}
-        for code in sorted(bad & set(merged.index)):
-            refused.append((code, year, f"gemeente(n) ontbreken in de reeks van {year}"))
+        lacking: dict[str, list[str]] = {}
+        for code in absent:
+            lacking.setdefault(merge.get(code, code), []).append(code)
+        for code in sorted(set(lacking) & set(info.index)):
+            refused.append(
+                (
+                    code,
+                    year,
+                    f"gemeente(n) {', '.join(lacking[code])} ontbreken in de reeks van {year}; "
+                    "niet samen te voegen",
+                )
+            )
+        bad = set(lacking) | {r[0] for r in ref}
         merged = merged[~merged.index.isin(bad)]
         merged["coverage"] = np.nan
         outs.append(long_rows(merged.drop(columns="parts"), wide.meta, info, values.columns))
