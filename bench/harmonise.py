@@ -6,7 +6,9 @@ Run from the repository root: ``python -m bench.harmonise [--quick]``.
   every gemeente in the dumps, 2019–2024, all periods, onto the 2024 gemeenten with
   :func:`models.harmonise_series.harmonise_series` (merger sums, Haaren split by area),
   and :func:`models.harmonise.interpolate_areas` of all 355 gemeenten of 2019 onto the
-  342 of 2024 by area (one count and its rate);
+  342 of 2024 by area (one count and its rate); and the real national series of all four
+  themes 2019–2024 (every wijk in the dumps) with only the gemeente boundaries, as
+  ``stapelkaart trends --whole-country`` runs it offline;
 * **a big gemeente's wijken** (synthetic): 120 wijken on a 10 × 12 km grid whose every
   boundary moved (a 250 m shifted grid), 9 years × 3 periods × 4 themes with both
   indicators, by area and by population on 100 m squares (12,000 squares).
@@ -157,6 +159,20 @@ def main(argv: list[str] | None = None) -> int:
         f"gemeenten 2019 -> 2024 (real Wmo, {gemeente_rows['code'].nunique()} gemeenten, "
         f"{len(gemeente_rows):,} rows): {seconds:.2f} s, "
         f"{int(result.rows['harmonised'].sum())} rows harmonised, {len(result.refused)} refused"
+    )
+    from test_harmonise_real import _series
+
+    national = pd.concat([_series(RAW, theme, 2019, 2024) for theme in THEMES], ignore_index=True)
+    seconds, result = _time(
+        lambda: harmonise_series(
+            national, target_year=2024, geometries=geo, mergers=mergers, splits=splits, **kw
+        ),
+        repeat,
+    )
+    print(
+        f"national series 2019 -> 2024 (4 themes, {national['code'].nunique():,} areas, "
+        f"{len(national):,} rows, gemeente boundaries only): {seconds:.2f} s, "
+        f"{len(result.refused):,} area-years refused"
     )
     old = gemeenten[2019].assign(n=100.0, r=50.0)
     seconds, _ = _time(

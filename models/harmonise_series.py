@@ -188,6 +188,7 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
         )
         if not targets:
             continue
+        change_text = _change_texts(later, year)
         old, new = geometry_of(geometries, year, level), geometry_of(geometries, target, level)
         if old is None or new is None:
             missing = year if old is None else target
@@ -196,8 +197,7 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
                     c,
                     level,
                     year,
-                    f"{_change_text(c, later, year)}; niet te harmoniseren: "
-                    f"geen grenzen van {missing}",
+                    f"{change_text(c)}; niet te harmoniseren: geen grenzen van {missing}",
                 )
                 for c in targets
             ]
@@ -207,18 +207,22 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
         done, ref = _interpolate_year(
             rows_y, wide, old, new, targets, unchanged, later, population, min_coverage
         )
-        refused += [(c, level, year, f"{_change_text(c, later, year)}; {r}") for c, r in ref]
+        refused += [(c, level, year, f"{change_text(c)}; {r}") for c, r in ref]
         outs.append(long_rows(done, wide.meta, info, wide.values.columns))
     return pd.concat(outs, ignore_index=True), refused
 
 
-def _change_text(code: str, later: pd.DataFrame, year: int) -> str:
-    hit = later[later["code"] == code].sort_values("year")
-    if hit.empty:
-        return f"gebied bestond nog niet in {year}"
-    change_year, flag = int(hit["year"].iloc[0]), int(hit["boundary_change"].iloc[0])
-    what = "grenzen" if flag == 3 else "code"
-    return f"{what} gewijzigd in {change_year} (CBS-indelingswijziging {flag})"
+def _change_texts(later: pd.DataFrame, year: int):
+    """``code -> Dutch text`` of the first change CBS flags after ``year``."""
+    first = later.sort_values("year", kind="stable").drop_duplicates("code")
+    texts = {
+        code: f"{'grenzen' if int(flag) == 3 else 'code'} gewijzigd in {int(y)} "
+        f"(CBS-indelingswijziging {int(flag)})"
+        for code, y, flag in zip(
+            first["code"], first["year"], first["boundary_change"], strict=True
+        )
+    }
+    return lambda code: texts.get(code, f"gebied bestond nog niet in {year}")
 
 
 def _gone_reason(target: int) -> str:
