@@ -209,6 +209,8 @@ def _areas(part, level, target, geometries, population, min_coverage, kw):
         )
         refused += [(c, level, year, f"{change_text(c)}; {r}") for c, r in ref]
         outs.append(long_rows(done, wide.meta, info, wide.values.columns))
+        # a refused area keeps its own rows of this year, as published, with the reason
+        outs.append(identity(rows_y[rows_y["code"].isin({c for c, _ in ref})]))
     return pd.concat(outs, ignore_index=True), refused
 
 
@@ -237,8 +239,10 @@ def _interpolate_year(rows_y, wide, old, new, targets, unchanged, later, populat
     lacking = [c for c in targets if c not in new.index]
     refused += [(c, "geen grenzen van het doeljaar voor dit gebied") for c in lacking]
     targets = [c for c in targets if c in new.index]
+    # a code change (flag 2) without a boundary change (3): link to the same geometry
     boundary = set(later.loc[later["boundary_change"] == 3, "code"])
-    relabel = [c for c in targets if c not in boundary and c not in set(rows_y["code"])]
+    recoded = set(later.loc[later["boundary_change"] == 2, "code"]) - boundary
+    relabel = [c for c in targets if c in recoded and c not in set(rows_y["code"])]
     parts = []
     if relabel:
         links = link_codes(sources, new.loc[relabel])

@@ -323,3 +323,41 @@ def test_part_of_a_source_outside_the_targets_is_not_given_to_them():
     squares = areas(["p1", "p2"], [(100, 0, 150, 100), (150, 0, 200, 100)], population=[1.0, 3.0])
     weighted = interpolate_areas(OLD, new, counts=["n"], population=squares)
     assert weighted["n"].iloc[1] == pytest.approx(10.0, abs=1e-3)  # a quarter of B's people
+
+
+def test_series_new_area_without_flag_is_interpolated_and_refused_area_keeps_its_rows():
+    # 2020: wijken 01 and 02; 2021: a new wijk 03 (no CBS flag) cut from 02, which is flagged;
+    # wijk 04 is flagged but its old geometry covers only half of the new one: refused
+    values = {
+        "WK999901": {2020: (100.0, 50.0), 2021: (100.0, 50.0)},
+        "WK999902": {2020: (200.0, 40.0), 2021: (100.0, 40.0)},
+        "WK999903": {2021: (100.0, 40.0)},
+        "WK999904": {2020: (80.0, 20.0), 2021: (90.0, 20.0)},
+    }
+    flags = {("WK999902", 2021): 3.0, ("WK999904", 2021): 3.0}
+    old = geo(
+        ["WK999901", "WK999902", "WK999904"],
+        [(0, 0, 100, 100), (100, 0, 300, 100), (300, 0, 350, 100)],
+    )
+    new = geo(
+        ["WK999901", "WK999902", "WK999903", "WK999904"],
+        [(0, 0, 100, 100), (100, 0, 200, 100), (200, 0, 300, 100), (300, 0, 400, 100)],
+    )
+    result = harmonise_series(
+        series(values, flags),
+        target_year=2021,
+        counts=COUNTS,
+        rates=RATES,
+        scales=SCALES,
+        geometries={2020: {"wijk": old}, 2021: {"wijk": new}},
+    )
+    out = result.rows[result.rows["indicator"] == "wmo_clients"].set_index(["code", "year"])
+    assert out.loc[("WK999903", 2020), "value"] == pytest.approx(100.0)
+    assert out.loc[("WK999903", 2020), "harmonise_method"] == "oppervlakte"
+    refused = result.refused.set_index("code")["reason"]
+    assert set(refused.index) == {"WK999904"}
+    assert refused["WK999904"].startswith("grenzen gewijzigd in 2021 (CBS-indelingswijziging 3)")
+    assert "bedekken maar 50.0%" in refused["WK999904"]
+    assert out.loc[("WK999904", 2020), "value"] == 80.0  # as published, with the reason
+    assert not out.loc[("WK999904", 2020), "harmonised"]
+    assert out.loc[("WK999904", 2021), "harmonise_reason"] == refused["WK999904"]
