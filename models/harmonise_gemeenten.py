@@ -91,6 +91,8 @@ def harmonise_gemeenten(part, target, geometries, population, mergers, splits, k
             )
         bad = set(lacking) | {r[0] for r in ref}
         merged = merged[~merged.index.isin(bad)]
+        # a refused successor keeps its own rows of this year, as published, with the reason
+        outs.append(identity(rows_y[rows_y["code"].isin(bad)]))
         merged["coverage"] = np.nan
         outs.append(long_rows(merged.drop(columns="parts"), wide.meta, info, values.columns))
     refused = [(c, "gemeente", y, r) for c, y, r in refused]

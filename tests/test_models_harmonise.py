@@ -311,6 +311,21 @@ def test_series_gemeente_merger_and_split():
     assert total[["GM0003", "GM0005", "GM0006"]].sum() == pytest.approx(10 + 30 + 100 + 40)
     assert set(result.refused["code"]) == {"GM0001", "GM0002", "GM0004"}
     assert result.refused["reason"].str.contains("bestaat niet meer").all()
+    # without the boundaries to share Haaren-like GM0004 out, its successors are refused for
+    # 2020 and keep their own published rows
+    result = harmonise_series(
+        series(values, level="gemeente"),
+        target_year=2021,
+        counts=COUNTS,
+        rates=RATES,
+        scales=SCALES,
+        mergers={"GM0001": (2021, "GM0003"), "GM0002": (2021, "GM0003")},
+        splits={"GM0004": (2021, ("GM0005", "GM0006"))},
+    )
+    out = result.rows[result.rows["year"] == 2020].set_index(["code", "indicator"])
+    assert out.loc[("GM0005", "wmo_clients"), "value"] == 20.0
+    assert "is gesplitst" in out.loc[("GM0005", "wmo_clients"), "harmonise_reason"]
+    assert out.loc[("GM0003", "wmo_clients"), "value"] == 40.0  # the merger needs no geometry
 
 
 def test_part_of_a_source_outside_the_targets_is_not_given_to_them():
