@@ -41,9 +41,9 @@ def harmonise_gemeenten(part, target, geometries, population, mergers, splits, k
         here = set(rows_y["code"])
         # everything but the successors as published; the merged-away gemeenten keep their
         # rows too, with the reason they have no trend (set in _finish)
-        outs.append(identity(rows_y[~rows_y["code"].isin(succ)]))
+        outs.append(identity(rows_y[~rows_y["code"].isin(succ & set(info.index))]))
         if not succ & set(info.index):
-            continue
+            continue  # (a successor without rows in the target year stays as published)
         wide = wide_frame(rows_y, **kw)
         values = wide.values
         pieces, method, ref = _split_pieces(
