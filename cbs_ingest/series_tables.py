@@ -32,6 +32,10 @@ __all__ = [
     "THEMES",
     "SERIES_TABLES",
     "GEMEENTE_MERGERS",
+    "GEMEENTE_SPLITS",
+    "SERIES_FIRST_YEAR_WITHOUT",
+    "RATE_SCALES",
+    "series_mergers",
     "COUNT_INDICATORS",
     "RATE_INDICATORS",
     "SERIES_BREAKS",
@@ -229,6 +233,55 @@ GEMEENTE_MERGERS: dict[str, tuple[int, str]] = {
     "GM0614": (2023, "GM1992"),  # Westvoorne -> Voorne aan Zee
 }
 
+
+#: Gemeenten split over several others: ``{code: (first boundary year without it,
+#: successors)}``. Haaren (1 January 2021) went to Vught, Oisterwijk, Tilburg and Boxtel
+#: (45 %, 28 %, 18 % and 9 % of its area in the 2019 and 2024 boundaries).
+#: :data:`GEMEENTE_MERGERS` names only the largest part; harmonisation interpolates these
+#: areally onto every successor instead of summing them onto one.
+GEMEENTE_SPLITS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "GM0788": (2022, ("GM0865", "GM0824", "GM0855", "GM0757")),
+}
+
+#: First year of the CBS *series* without each merged gemeente, where it differs from the
+#: boundary year in :data:`GEMEENTE_MERGERS`: the mergers of 1 January 2021 are absent
+#: from the 2021 tables already (Eemsdelta GM1979 is in them, its parts are not).
+SERIES_FIRST_YEAR_WITHOUT: dict[str, int] = {
+    "GM0003": 2021,
+    "GM0010": 2021,
+    "GM0024": 2021,
+    "GM0788": 2021,
+}
+
+
+def series_mergers() -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, tuple[str, ...]]]]:
+    """Mergers and splits keyed by the first *series* year without the old gemeente.
+
+    Returns
+    -------
+    tuple
+        ``(mergers, splits)`` in the shapes of :data:`GEMEENTE_MERGERS` and
+        :data:`GEMEENTE_SPLITS`, for :func:`models.harmonise_series.harmonise_series`.
+    """
+    mergers = {
+        code: (SERIES_FIRST_YEAR_WITHOUT.get(code, year), successor)
+        for code, (year, successor) in GEMEENTE_MERGERS.items()
+        if code not in GEMEENTE_SPLITS
+    }
+    splits = {
+        code: (SERIES_FIRST_YEAR_WITHOUT.get(code, year), successors)
+        for code, (year, successors) in GEMEENTE_SPLITS.items()
+    }
+    return mergers, splits
+
+
+#: ``{rate indicator: 1000 or 100}``: what a rate is per (per 1,000 inhabitants, percent).
+RATE_SCALES: dict[str, float] = {
+    c.name: {"per_1000": 1000.0, "percent": 100.0}[c.unit]
+    for cols in THEMES.values()
+    for c in cols
+    if c.unit != "count"
+}
 
 #: ``{theme: indicator}`` of the count each theme's trend rule tests.
 COUNT_INDICATORS: dict[str, str] = {t: cols[0].name for t, cols in THEMES.items()}

@@ -202,6 +202,23 @@ class Store(Protocol):
     ) -> builtins.list[SeriesRecord]:
         """Remove series of tables and/or gemeenten atomically; the records removed."""
 
+    def put_boundaries(
+        self,
+        frame: gpd.GeoDataFrame,
+        *,
+        year: int,
+        level: str,
+        gemeenten: Sequence[str],
+        provenance: Mapping[str, Any],
+    ) -> None:
+        """Store boundaries of another year (geometry only; :mod:`.store_boundaries`)."""
+
+    def boundaries_held(self, year: int, level: str) -> set[str]:
+        """The gemeenten whose boundaries of that year and level are stored."""
+
+    def get_boundaries(self, year: int, level: str, gemeenten: Sequence[str]) -> gpd.GeoDataFrame:
+        """Read stored boundaries of gemeenten; StoreError if one is absent."""
+
 
 def open_store(*, data_directory: Path | None = None) -> Store:
     """The store chosen by the environment.

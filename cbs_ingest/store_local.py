@@ -34,6 +34,7 @@ from cbs_ingest.columns import LEVELS
 from cbs_ingest.errors import StoreError
 from cbs_ingest.join import JoinReport
 from cbs_ingest.store import AreaPart, AreaRecord, StoredAreas, describe, split_put
+from cbs_ingest.store_boundaries import LocalBoundaryTables
 from cbs_ingest.store_files import file_ok, read_areas, remove_leftovers, write_areas
 from cbs_ingest.store_series import LocalSeriesTables
 
@@ -88,7 +89,7 @@ def _damaged(what: str, exc: BaseException | str) -> StoreError:
     )
 
 
-class LocalStore(LocalSeriesTables):
+class LocalStore(LocalSeriesTables, LocalBoundaryTables):
     """The embedded store in ``<data directory>/store`` (see the module docstring).
 
     Parameters

@@ -34,6 +34,7 @@ from cbs_ingest.errors import StoreError
 from cbs_ingest.join import JoinReport
 from cbs_ingest.pg import reason, redacted, transaction
 from cbs_ingest.store import AreaPart, AreaRecord, StoredAreas, describe, split_put
+from cbs_ingest.store_boundaries import PostgresBoundaryTables
 from cbs_ingest.store_series import PostgresSeriesTables
 
 __all__ = ["PostgresStore", "SCHEMA_VERSION"]
@@ -104,7 +105,7 @@ def _unusable(url: str, exc: BaseException | str) -> StoreError:
     )
 
 
-class PostgresStore(PostgresSeriesTables):
+class PostgresStore(PostgresSeriesTables, PostgresBoundaryTables):
     """The area store in a PostgreSQL database with PostGIS (see the module docstring).
 
     Parameters

@@ -231,6 +231,13 @@ def _trend_table(
     theirs = theirs.reindex(areas.index)
     reason = theirs.where(theirs.notna(), reason)
     comparable = reason.isna().to_numpy()
+    # harmonised where any theme that enters was harmonised onto the last boundaries
+    entering = trends[trends["theme"].isin(themes)]
+    if "harmonised" in entering.columns:
+        by_area = entering.groupby("code")["harmonised"].any()
+        harmonised = by_area.reindex(areas.index, fill_value=False).to_numpy(dtype=bool)
+    else:
+        harmonised = np.zeros(len(areas), dtype=bool)
     no_period = np.full(len(n), None, dtype=object)
     out = pd.DataFrame(
         {
@@ -249,6 +256,7 @@ def _trend_table(
             "change": np.where(comparable, last_value - first_value, np.nan),
             "change_rel": np.nan,
             "comparable": comparable,
+            "harmonised": harmonised,
             "trend_flag": pd.array([pd.NA] * len(n), dtype="boolean"),
             "reason": reason.to_numpy(),
         }

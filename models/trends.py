@@ -13,10 +13,11 @@ first to the last year with a value.
 **The rule for oplopend** (per area and theme, on the count, e.g. Wmo-cliënten):
 
 1. *Comparable*: the area kept its boundaries and code over the range (CBS's
-   ``IndelingswijzigingWijken`` is 1 in every later year), its gemeente was not merged
-   away, and the theme's definition did not change in the range. Otherwise: no trend,
-   with the reason. Harmonising changed areas (``tobler``, merger tables) is a later
-   step; until then they are refused, never given a wrong trend.
+   ``IndelingswijzigingWijken`` is 1 in every later year), or it was harmonised onto
+   the last year's boundaries (:func:`models.harmonise_series.harmonise_series`, run
+   before this; its rows carry ``harmonise_reason`` where that was not possible), its
+   gemeente was not merged away, and the theme's definition did not change in the
+   range. Otherwise: no trend, with the reason; never a wrong one.
 2. *Enough data*: at least ``min_periods`` years with a count, and the first and last
    ``window`` years all present.
 3. *Beyond noise*: the counts of the last ``window`` years, summed, are higher than
@@ -77,6 +78,7 @@ TREND_COLUMNS: tuple[str, ...] = (
     "comparable",
     "trend_flag",
     "reason",
+    "harmonised",
 )
 
 _ANNUAL = {"halfyear": "H1", "quarter": "Q2"}
@@ -114,7 +116,8 @@ class TrendRule:
             f"en dat verschil is groter dan toeval en de afronding op {self.rounding} van CBS "
             f"verklaren (Poisson-intervallen van {self.confidence:.0%} overlappen niet); de "
             f"trend loopt op en het cijfer per inwoner stijgt ook. Alleen voor gebieden "
-            f"met ongewijzigde grenzen en minstens {self.min_periods} jaar met cijfers."
+            f"met ongewijzigde of geharmoniseerde grenzen en minstens {self.min_periods} jaar "
+            f"met cijfers."
         )
 
 
@@ -291,13 +294,26 @@ def compute_trends(
     with np.errstate(all="ignore"):
         out["change_rel"] = np.where(first_value > 0, out["change"] / first_value, np.nan)
 
+    harmonise = None
+    if "harmonise_reason" in rows.columns:  # rows of models.harmonise_series
+        harmonise = rows["harmonise_reason"].take(idx)
     reason = _reasons(out, years, rule, mergers or {}, breaks or {}, matrix, changes, counts)
+    if harmonise is not None and harmonise.notna().any():
+        known = pd.Series(harmonise.to_numpy(), index=_pairs(out)[inverse]).dropna()
+        found = known[~known.index.duplicated()].reindex(_pairs(out)).to_numpy()
+        reason[pd.notna(found)] = found[pd.notna(found)]
     flag = _flags(out, matrix, rule, counts, rates, reason)
     out["comparable"] = reason.isna().to_numpy()
     out["trend_flag"] = pd.array(
         np.where(reason.isna(), flag, np.full(len(flag), None, dtype=object)), dtype="boolean"
     )
     out["reason"] = reason.to_numpy()
+    # whether any year of the row was harmonised onto the last boundaries
+    harmonised = np.zeros(len(keys), dtype=bool)
+    if "harmonised" in rows.columns:
+        used = rows["harmonised"].take(idx).fillna(False).to_numpy(dtype=bool)
+        np.logical_or.at(harmonised, inverse, used)
+    out["harmonised"] = harmonised
     for column in ("slope", "change", "change_rel"):
         out.loc[~out["comparable"], column] = np.nan
     return TrendResult(out[list(TREND_COLUMNS)], rule, int(first), int(last))
@@ -329,13 +345,13 @@ def _reasons(
     for flag, text in (
         (
             2,
-            "code gewijzigd in {y} (CBS-indelingswijziging 2); koppeling met de oude code "
-            "volgt later",
+            "code gewijzigd in {y} (CBS-indelingswijziging 2); niet gekoppeld aan de oude "
+            "code (geen geharmoniseerde reeks)",
         ),
         (
             3,
-            "grenzen gewijzigd in {y} (CBS-indelingswijziging 3); nog niet geharmoniseerd "
-            "(tobler volgt later)",
+            "grenzen gewijzigd in {y} (CBS-indelingswijziging 3); niet geharmoniseerd "
+            "(geen grenzen van beide jaren)",
         ),
     ):
         # CBS's flag compares with the year before: only years after the first count

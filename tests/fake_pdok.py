@@ -113,12 +113,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(503, {"code": "unavailable"})
         segments = parts.path.strip("/").split("/")
         # cbs/wijken-en-buurten-2024/ogc/v1/collections/<layer>/items
-        if len(segments) != 7 or segments[0] != "cbs" or segments[5] not in self.layers:
+        years = self.state.get("by_year") or {self.state["year"]: self.layers}
+        collections = {f"wijken-en-buurten-{y}": layers for y, layers in years.items()}
+        if len(segments) != 7 or segments[0] != "cbs" or segments[1] not in collections:
             return self._send(404, {"code": "NotFound"})
-        if segments[1] != f"wijken-en-buurten-{self.state['year']}":
+        layers = collections[segments[1]]
+        if segments[5] not in layers:
             return self._send(404, {"code": "NotFound"})
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        frame = self.layers[segments[5]]
+        frame = layers[segments[5]]
         if "gemeentecode" in query:
             frame = frame[frame["gemeentecode"] == query["gemeentecode"]]
         limit = min(int(query.get("limit", 10)), self.state["max_limit"])
@@ -140,8 +143,21 @@ class _Handler(BaseHTTPRequestHandler):
 class FakePdokServer:
     """Serve CBS layers as PDOK's OGC API Features on 127.0.0.1 (ephemeral port)."""
 
-    def __init__(self, layers: dict[str, gpd.GeoDataFrame], *, year: int = 2024) -> None:
-        self.state: dict[str, Any] = {"log": [], "fail": 0, "year": year, "max_limit": 1000}
+    def __init__(
+        self,
+        layers: dict[str, gpd.GeoDataFrame],
+        *,
+        year: int = 2024,
+        by_year: dict[int, dict[str, gpd.GeoDataFrame]] | None = None,
+    ) -> None:
+        """``layers`` for ``year``, or ``by_year`` to serve several years' collections."""
+        self.state: dict[str, Any] = {
+            "log": [],
+            "fail": 0,
+            "year": year,
+            "max_limit": 1000,
+            "by_year": by_year,
+        }
         handler = type("Handler", (_Handler,), {"layers": layers, "state": self.state})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True

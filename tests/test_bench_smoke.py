@@ -20,6 +20,7 @@ EXPECTED = {
     "analysis": ("split-wijk buurten", "skipped"),
     "browser": ("first map", "skipped"),
     "disclosure": ("suppress", "shared data absent"),
+    "harmonise": ("big gemeente wijken",),
     "ingest": ("from store", "skipped"),
     "load": ("first map p50",),
     "memory": ("peak RSS", "skipped"),

@@ -129,7 +129,9 @@ def test_changed_boundaries_merged_gemeenten_and_breaks_get_no_trend():
     out = trends(rows, mergers={"GM0457": (2023, "GM0363")})
     first = out.loc[("WK000101", "wmo_clients")]
     assert not first["comparable"] and pd.isna(first["trend_flag"]) and np.isnan(first["slope"])
-    assert "grenzen gewijzigd in 2020" in first["reason"] and "tobler" in first["reason"]
+    assert (
+        "grenzen gewijzigd in 2020" in first["reason"] and "niet geharmoniseerd" in first["reason"]
+    )
     assert out.loc[("WK000102", "wmo_clients"), "comparable"]  # a change before the range
     assert "code gewijzigd in 2022" in out.loc[("WK000103", "wmo_clients"), "reason"]
     assert "opgegaan in GM0363" in out.loc[("WK045701", "wmo_clients"), "reason"]
@@ -202,3 +204,15 @@ def test_rule_is_stated_in_dutch_and_its_parameters_bite():
     assert not trends(rows, rule=rule).loc[("WK000101", "wmo_clients"), "trend_flag"]
     result = compute_trends(rows, first=2016, last=2024, counts=COUNTS, rule=rule)
     assert result.settings()["min_effect"] == 1.5 and result.settings()["first"] == 2016
+
+
+def test_reason_of_the_harmonisation_step_is_kept():
+    rise = rounded(np.linspace(100, 200, 9))
+    rows = frame({"WK000101": rise, "WK000102": rise}, changes={("WK000101", 2020): 3.0})
+    rows["harmonise_reason"] = np.where(
+        rows["code"] == "WK000101", "niet te harmoniseren: geen grenzen van 2019", None
+    )
+    out = trends(rows)
+    first = out.loc[("WK000101", "wmo_clients")]
+    assert not first["comparable"] and first["reason"].endswith("geen grenzen van 2019")
+    assert out.loc[("WK000102", "wmo_clients"), "comparable"]

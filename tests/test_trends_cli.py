@@ -103,3 +103,173 @@ def test_real_gemeente_to_xlsx_with_the_signal(real_data, monkeypatch, tmp_path,
     assert wijken.loc[wijken["theme"] == "stapeling", "trend_flag"].isna().all()  # never
     assert table.loc[~table["comparable"], "reason"].notna().all()
     assert "oplopend" in capsys.readouterr().out
+
+
+def _tiny_layers(wijk_02):
+    """CBS layers of GM9998: wijk 01 on x 0-100, wijk 02 as given (EPSG:28992)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    wijken = gpd.GeoDataFrame(
+        {
+            "wijkcode": ["WK999801", "WK999802"],
+            "wijknaam": ["Centrum", "Haven"],
+            "gemeentecode": ["GM9998"] * 2,
+            "gemeentenaam": ["Testdorp"] * 2,
+            "water": ["NEE"] * 2,
+        },
+        geometry=[box(100_000, 400_000, 100_100, 400_100), wijk_02],
+        crs=28992,
+    )
+    gemeenten = gpd.GeoDataFrame(
+        {"gemeentecode": ["GM9998"], "gemeentenaam": ["Testdorp"], "water": ["NEE"]},
+        geometry=[wijken.union_all()],
+        crs=28992,
+    )
+    buurten = wijken.rename(columns={"wijkcode": "buurtcode", "wijknaam": "buurtnaam"})
+    buurten["buurtcode"] = buurten["buurtcode"].str.replace("WK", "BU") + "00"
+    buurten["wijkcode"] = wijken["wijkcode"]
+    return {"gemeenten": gemeenten, "wijken": wijken, "buurten": buurten}
+
+
+def test_changed_wijk_harmonised_with_boundaries_from_pdok_then_the_store(
+    tiny_server, tmp_path, monkeypatch, capsys
+):
+    """Wijk 02 lost its eastern half in 2021: its 2020 count is halved onto 2021's wijk."""
+    from fake_pdok import FakePdokServer
+    from shapely.geometry import box
+
+    _tiny_published(tiny_server)
+    before = _tiny_layers(box(100_100, 400_000, 100_300, 400_100))
+    after = _tiny_layers(box(100_100, 400_000, 100_200, 400_100))
+    args = ["trends", "-m", "GM9998", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    with FakePdokServer(after, by_year={2020: before, 2021: after}) as pdok:
+        monkeypatch.setenv("STAPELKAART_PDOK_URL", pdok.url)
+        assert main([*args, "--out", str(first)]) == 0
+        assert any("wijken-en-buurten-2020" in line for line in pdok.state["log"])
+    table = read_csv_table(first)
+    assert list(table.columns) == list(LONG_COLUMNS)
+    rows = table[(table["code"] == "WK999802") & (table["period"] == "2020H1")]
+    rows = rows.set_index("indicator")
+    assert rows["harmonised"].astype(str).eq("True").all()
+    assert set(rows["harmonise_method"]) == {"oppervlakte"}
+    assert float(rows.at["wmo_clients", "value"]) == pytest.approx(150.0)  # half the area
+    assert float(rows.at["wmo_clients_per_1000", "value"]) == pytest.approx(50.0)
+    assert rows.at["wmo_clients_per_1000", "interpolation"] == "herberekend"
+    centrum = table[(table["code"] == "WK999801") & (table["period"] == "2020H1")]
+    assert not centrum["harmonised"].astype(str).eq("True").any()  # unchanged: as published
+    assert centrum["harmonise_method"].isna().all()
+    # two years are too few for a trend: that is the reason now, not the boundary change
+    assert rows["reason"].str.contains("te weinig jaren").all()
+    # PDOK down: the boundaries come from the store, the same table comes out
+    monkeypatch.setenv("STAPELKAART_PDOK_URL", "http://127.0.0.1:9")
+    assert main([*args, "--out", str(second)]) == 0
+    assert read_csv_table(second).equals(table)
+    assert "Boundaries of 2020: kept boundaries" in second.read_text(encoding="utf-8")
+
+
+@pytest.mark.shared_data
+def test_real_merged_gemeente_summed_and_its_new_wijken_refused_offline(
+    shared_data, monkeypatch, tmp_path, capsys
+):
+    """Dijk en Waard (2022, from Heerhugowaard and Langedijk), real Wmo dumps, no PDOK."""
+    from fake_cbs import FakeCbs, FakeCbsServer
+    from fake_cbs_series import series_tables_from_dumps
+
+    from cbs_ingest.series_tables import tables_for
+
+    tables = series_tables_from_dumps(
+        shared_data, [t.table_id for t in tables_for("wmo", 2019, 2024)]
+    )
+    out = tmp_path / "dijk-en-waard.csv"
+    with FakeCbsServer(FakeCbs(tables=tables, page_size=10_000)) as server:
+        monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
+        monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
+        args = ["trends", "-m", "GM1980", "--from", "2019", "--to", "2024", "--theme", "wmo"]
+        assert main([*args, "--out", str(out)]) == 0
+    table = read_csv_table(out)
+    gemeente = table[(table["code"] == "GM1980") & (table["indicator"] == "wmo_clients")]
+    early = gemeente[gemeente["period"].isin(["2019H1", "2020H1", "2021H1"])]
+    assert set(early["harmonise_method"]) == {"samenvoeging"}
+    assert early["harmonised"].astype(str).eq("True").all()
+    assert gemeente["comparable"].astype(str).eq("True").all()  # a trend over the merger
+    h1 = table[(table["period"] == "2019H1") & (table["indicator"] == "wmo_clients")]
+    parts = h1[h1["code"].isin(["GM0398", "GM0416"])]["value"].astype(float)
+    assert len(parts) == 2
+    assert float(h1.loc[h1["code"] == "GM1980", "value"].iloc[0]) == parts.sum()
+    # the old gemeenten: no trend, and why
+    old = table[table["code"] == "GM0398"]
+    assert old["reason"].str.contains("bestaat niet meer").all()
+    # Dijk en Waard's wijken are new since 2022; without boundaries of 2019-2021 (PDOK is
+    # not reachable here) they are refused, never given a trend on a part of the years
+    wijken = table[(table["level"] == "wijk") & table["code"].str.startswith("WK1980")]
+    assert len(wijken) and not wijken["comparable"].astype(str).eq("True").any()
+    no_boundaries = wijken["reason"].str.contains("niet te harmoniseren: geen grenzen van 2019")
+    gone = wijken["reason"].str.contains("bestaat niet meer in 2024")  # renumbered since
+    assert (no_boundaries | gone).all() and no_boundaries.sum() > gone.sum()
+    assert "Trends 2019–2024" in capsys.readouterr().out
+
+
+def _tiny_published(tiny_server):
+    """The tiny Wmo tables with wijk 02 published (not secret) in 2020: 300 clients, 50 ‰."""
+    import copy
+
+    import fake_cbs_series
+
+    header, records = copy.deepcopy(fake_cbs_series._TINY_2020)
+    haven = next(r for r in records if r[6] == "WK999802")
+    haven[8:10] = ["300.0", "50.0"]
+    tiny_server.tables["84907NED"] = fake_cbs_series.build_table("84907NED", header, records)
+
+
+def test_population_weights_from_cbs_squares(tiny_server, tmp_path, monkeypatch):
+    """Three quarters of wijk 02's people lived in the part it kept: 225 of 300, not 150."""
+    from fake_pdok import FakePdokServer
+    from shapely.geometry import box
+
+    _tiny_published(tiny_server)
+    squares = tmp_path / "vk100.csv"
+    squares.write_text(
+        "crs28992res100m,rd_x_ll,rd_y_ll,aantal_inwoners\n"
+        "E1001N4000,100100,400000,30\nE1002N4000,100200,400000,10\n"
+        "E1000N4000,100000,400000,-99997\n",  # a secret square (CBS code) is left out
+        encoding="utf-8",
+    )
+    before = _tiny_layers(box(100_100, 400_000, 100_300, 400_100))
+    after = _tiny_layers(box(100_100, 400_000, 100_200, 400_100))
+    out = tmp_path / "trends.csv"
+    args = ["trends", "-m", "GM9998", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    with FakePdokServer(after, by_year={2020: before, 2021: after}) as pdok:
+        monkeypatch.setenv("STAPELKAART_PDOK_URL", pdok.url)
+        assert main([*args, "--population", str(squares), "--out", str(out)]) == 0
+    table = read_csv_table(out)
+    rows = table[(table["code"] == "WK999802") & (table["period"] == "2020H1")]
+    rows = rows.set_index("indicator")
+    assert set(rows["harmonise_method"]) == {"bevolking"}
+    assert float(rows.at["wmo_clients", "value"]) == pytest.approx(225.0, abs=0.01)
+    assert float(rows.at["wmo_clients_per_1000", "value"]) == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("code,inwoners\nA,3\n", "square id column"),
+        ("crs28992res100m,rd_x_ll,rd_y_ll,aantal_inwoners\nE1,100000,400000,-99997\n", "no inh"),
+    ],
+)
+def test_bad_population_file_is_one_line_and_writes_nothing(
+    tiny_server, tmp_path, capsys, content, message
+):
+    population = tmp_path / "in" / "squares.csv"
+    if content is not None:
+        population.parent.mkdir()
+        population.write_text(content, encoding="utf-8")
+    out = tmp_path / "out" / "trends.csv"
+    args = ["trends", "-m", "GM9998", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    assert main([*args, "--population", str(population), "--out", str(out)]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[")]
+    assert len(errors) == 1 and message in errors[0]
+    assert not out.parent.exists()

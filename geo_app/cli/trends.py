@@ -27,6 +27,8 @@ LONG_COLUMNS: tuple[str, ...] = (
     "change",
     "trend_flag",
     "reason",
+    "harmonise_method",
+    "interpolation",
 )
 
 _FORMATS = (".csv", ".xlsx")
@@ -45,8 +47,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "only what is missing is fetched), compute the slope and change per area and theme and "
             "of each area's stacking percentile within its gemeente (theme 'stapeling'), "
             "and write a long table (one row per area, indicator and period). Areas whose "
-            "boundaries or code changed in the range, or whose gemeente merged away, get no "
-            "trend, with the reason."
+            "boundaries or code changed in the range are harmonised onto the boundaries of the "
+            "last year: gemeenten merged away are summed onto their successor (rates "
+            "recomputed), Haaren (split in 2021) is shared out by area, and changed wijken or "
+            "buurten are interpolated by area (or, with --population, by inhabitants) with "
+            "tobler from the boundaries of each year (from the area store, else fetched once "
+            "from PDOK and kept). Each row says how (harmonise_method: samenvoeging, "
+            "oppervlakte, bevolking, koppeling for a new code with the "
+            "same geometry; interpolation: extensief, herberekend or intensief for rates, "
+            "gekoppeld). "
+            "What cannot be harmonised (no boundaries of a year, less than 98% of the new "
+            "area covered) gets no trend, with the reason."
         ),
     )
     where = parser.add_mutually_exclusive_group(required=True)
@@ -75,6 +86,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--refresh", action="store_true", help="fetch the tables from CBS again even when stored"
+    )
+    parser.add_argument(
+        "--population",
+        type=Path,
+        metavar="FILE",
+        help="weight the harmonisation of changed wijken by population instead of area: CBS "
+        "square statistics as CSV (crs28992res100m, rd_x_ll, rd_y_ll, aantal_inwoners) or "
+        "polygons with a column population",
     )
     parser.add_argument("--out", "-o", type=Path, required=True, help="output file: .csv or .xlsx")
     return parser
@@ -111,7 +130,7 @@ def _long_table(rows: Any, trends: Any, *, signal: bool) -> Any:
     per_area = trends[[*keys, "comparable", "slope", "change", "trend_flag", "reason"]]
     table = rows.merge(per_area, on=keys, how="left", validate="many_to_one")
     table["comparable"] = table["comparable"].fillna(False).astype(bool)
-    table["harmonised"] = False  # harmonisation (tobler, merger tables) is a later step
+    table["harmonised"] = table["harmonised"].fillna(False).astype(bool)
     if not signal:
         table["trend_flag"] = pd.array([pd.NA] * len(table), dtype="boolean")
     table = table.sort_values(["code", "theme", "indicator", "year", "period"], kind="stable")
@@ -140,8 +159,14 @@ def _metadata(series: dict, codes: list[str] | None, args: argparse.Namespace, r
         "opmerkingen": list(dict.fromkeys(n for r in series.values() for n in r.notes)),
         "kolommen": {
             "period": "Periode: 2016H1 = 1e halfjaar, 2016 = heel jaar, 2019Q2 = eind juni",
-            "comparable": "Trend berekend: grenzen en code ongewijzigd in de periode",
-            "harmonised": "Geharmoniseerd op de laatste grenzen (nog nooit: volgt later)",
+            "comparable": "Trend berekend: grenzen en code ongewijzigd, of geharmoniseerd",
+            "harmonised": "Waarde omgerekend naar de grenzen van het laatste jaar",
+            "harmonise_method": "Hoe: samenvoeging (opgeheven gemeenten opgeteld), oppervlakte "
+            "(naar rato van oppervlakte, tobler), koppeling (nieuwe code, zelfde grenzen); "
+            "leeg = ongewijzigd",
+            "interpolation": "extensief (aantal verdeeld), herberekend (cijfer per inwoner uit "
+            "verdeelde aantallen en noemers), intensief (gemiddelde, noemer onbekend) of gekoppeld "
+            "(oude code, zelfde grenzen)",
             "slope": "Theil-Sen-helling per jaar (waarde van het 1e halfjaar of eind juni)",
             "change": "Verandering van het eerste tot het laatste jaar met een waarde",
             "trend_flag": "Oplopend volgens de trendregel (leeg als het signaal uit staat)",
@@ -161,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
         RATE_INDICATORS,
         SERIES_BREAKS,
     )
+    from geo_app.cli._harmonise import harmonise
     from geo_app.cli._trends_stacking import add_stacking
     from geo_app.cli.analyse import _codes
     from layers.export import write_table
@@ -174,6 +200,11 @@ def run(args: argparse.Namespace) -> int:
         )
     codes = None if args.whole_country else _codes(args.municipality)
     themes = _themes(args)
+    population = None
+    if args.population is not None:
+        from cbs_ingest.population import read_population
+
+        population = read_population(args.population)
 
     def progress(fraction: float, text: str) -> None:
         print(f"[{fraction:4.0%}] {text}", file=sys.stderr)
@@ -196,6 +227,25 @@ def run(args: argparse.Namespace) -> int:
             f"No {args.level} areas in the series of {args.first}–{args.last}.",
             nl=f"Geen gebieden ({args.level}) in de reeksen van {args.first}–{args.last}.",
         )
+
+    def load_more(first: int, last: int, more: list[str]) -> pd.DataFrame:
+        frames = [
+            load_series(theme, first, last, more, level=args.level, refresh=args.refresh).rows
+            for theme in themes
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+    rows, notes = harmonise(
+        rows,
+        codes=codes,
+        first=args.first,
+        last=args.last,
+        level=args.level,
+        load=load_more,
+        refresh=args.refresh,
+        progress=progress,
+        population=population,
+    )
     rule = TrendRule()
     try:
         trends = compute_trends(
@@ -215,6 +265,7 @@ def run(args: argparse.Namespace) -> int:
     )
     table = _long_table(rows, trends, signal=args.signal)
     metadata = _metadata(series, codes, args, rule) | extra
+    metadata["opmerkingen"] = [*metadata["opmerkingen"], *notes]
     written = write_table(table, args.out, metadata=metadata)
     count = trends[
         trends["indicator"].isin(COUNT_INDICATORS.values()) & (trends["level"] == args.level)
@@ -222,7 +273,8 @@ def run(args: argparse.Namespace) -> int:
     flagged = int(count["trend_flag"].fillna(False).sum()) if args.signal else None
     print(
         f"Trends {args.first}–{args.last} for {count['code'].nunique()} {args.level} areas, "
-        f"{len(themes)} theme(s): {int(count['comparable'].sum())} area-themes with a trend, "
+        f"{len(themes)} theme(s): {int(count['comparable'].sum())} area-themes with a trend "
+        f"({int((count['comparable'] & count['harmonised']).sum())} harmonised), "
         f"{int((~count['comparable']).sum())} without (reason given)"
         + (f", {flagged} oplopend." if flagged is not None else ".")
     )
