@@ -93,7 +93,7 @@ def gemeente_filter(codes: Sequence[str]) -> str:
     gemeente row (``GM0505    ``), its wijken (``WK050501  ``) and buurten
     (``BU05050101``).
     """
-    parts = []
+    parts: list[str] = []
     for code in codes:
         digits = code[2:]
         parts.extend(

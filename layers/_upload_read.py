@@ -167,13 +167,13 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
             "tussen de kolommen, en zet een code-kolom en minstens één kolom met aantallen.",
         )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[list[object]] = []
+    records: list[list[str]] = []
     file_rows: list[int] = []
     try:
         for record in reader:
             if not any(cell.strip() for cell in record):
                 continue
-            records.append(list(record))
+            records.append(record)
             file_rows.append(reader.line_num + offset)
             if len(records) > max_rows + 1:
                 raise Rejected(
@@ -191,7 +191,7 @@ def _read_csv(data: bytes, *, max_rows: int) -> RawTable:
         ) from None
     table = RawTable(
         records[0] if records else [],
-        records[1:],
+        [list(record) for record in records[1:]],  # copies typed list[object], as RawTable.rows
         file_rows[1:],
         "csv",
         encoding=encoding,

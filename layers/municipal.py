@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -54,7 +55,7 @@ class MunicipalSpec:
 
     denominator: str = "population"
     label_nl: str | None = None
-    unit: str = "per_1000"
+    unit: Literal["per_1000", "percent"] = "per_1000"
     direction: int = 1
     min_denominator: float = 100.0
 
@@ -134,14 +135,16 @@ def join_municipal(
         raise ValueError("the municipal table needs a 'code' column")
     if not specs:
         raise ValueError("name at least one count column to use")
-    specs = {k: MunicipalSpec(denominator=v) if isinstance(v, str) else v for k, v in specs.items()}
+    resolved = {
+        k: MunicipalSpec(denominator=v) if isinstance(v, str) else v for k, v in specs.items()
+    }
     table = figures.copy()
     table["code"] = table["code"].astype(str).str.strip().str.upper()
     duplicated = table["code"][table["code"].duplicated()].unique().tolist()
     if duplicated:
         raise ValueError(f"codes occur more than once: {', '.join(duplicated[:5])}")
-    needed = set(specs)
-    for spec in specs.values():
+    needed = set(resolved)
+    for spec in resolved.values():
         if spec.denominator not in DENOMINATORS:
             needed.add(spec.denominator)
         if spec.unit not in _UNITS:
@@ -176,7 +179,7 @@ def join_municipal(
     without = sorted(known - set(indexed.index))
 
     indicators = []
-    for numerator, spec in specs.items():
+    for numerator, spec in resolved.items():
         key = renamed[numerator]
         if spec.denominator in DENOMINATORS:
             denominator = spec.denominator
