@@ -194,3 +194,16 @@ def datasets_backend(request, monkeypatch):
     with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
         monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
         yield "postgres"
+
+
+@pytest.fixture
+def tiny_server(monkeypatch, tmp_path):
+    """The tiny two-year social-domain tables (GM9998) served by a fake CBS; data in tmp_path."""
+    from fake_cbs import FakeCbs, FakeCbsServer
+    from fake_cbs_series import tiny_series_tables
+
+    with FakeCbsServer(FakeCbs(tables=tiny_series_tables(), page_size=10_000)) as server:
+        monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
+        monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
+        yield server.state

@@ -237,3 +237,27 @@ def test_with_cbs_down_stored_themes_still_show_and_missing_ones_say_why(served,
     skipped = [n for n in view.notes if "niet getoond" in n]
     assert [n.split(":")[0] for n in skipped] == ["Wmo-cliënten", "Jeugdzorg in natura", "Bijstand"]
     assert sum("CBS niet bereikbaar en niet opgeslagen" in n for n in skipped) == 2  # asked once
+
+
+def test_the_app_harmonises_a_changed_wijk_as_the_cli_does(tiny_server, monkeypatch):
+    """Wijk 02 of the tiny tables lost half its area in 2021: its 2020 count is halved."""
+    from fake_pdok import FakePdokServer
+    from shapely.geometry import box
+    from test_trends_cli import _tiny_layers, _tiny_published
+
+    _tiny_published(tiny_server)
+    before = _tiny_layers(box(100_100, 400_000, 100_300, 400_100))
+    after = _tiny_layers(box(100_100, 400_000, 100_200, 400_100))
+    session_trends.clear()
+    with FakePdokServer(after, by_year={2020: before, 2021: after}) as pdok:
+        monkeypatch.setenv("STAPELKAART_PDOK_URL", pdok.url)
+        view = trend_view("GM9998", "wijk", 2020, 2021)
+    session_trends.clear()
+    assert view is not None
+    series = view.series
+    haven = series[(series["code"] == "WK999802") & (series["year"] == 2020)]
+    haven = haven.set_index("indicator")
+    assert haven["harmonised"].astype(bool).all()
+    assert haven.at["wmo_clients", "value"] == pytest.approx(150.0)  # half the area
+    centrum = series[series["code"] == "WK999801"]
+    assert not centrum["harmonised"].astype(bool).any()

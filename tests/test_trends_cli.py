@@ -9,18 +9,6 @@ from geo_app.cli.trends import LONG_COLUMNS
 from layers.export import read_csv_table
 
 
-@pytest.fixture
-def tiny_server(monkeypatch, tmp_path):
-    from fake_cbs import FakeCbs, FakeCbsServer
-    from fake_cbs_series import tiny_series_tables
-
-    with FakeCbsServer(FakeCbs(tables=tiny_series_tables(), page_size=10_000)) as server:
-        monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
-        monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
-        yield server.state
-
-
 def test_tiny_series_to_csv(tiny_server, tmp_path, capsys):
     out = tmp_path / "trends.csv"
     args = ["trends", "--municipality", "GM9998", "--from", "2020", "--to", "2021"]

@@ -179,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
     """Fetch, compute and write."""
     import pandas as pd
 
+    from cbs_ingest.series_harmonise import harmonise
     from cbs_ingest.series_load import load_series
     from cbs_ingest.series_tables import (
         COUNT_INDICATORS,
@@ -186,7 +187,6 @@ def run(args: argparse.Namespace) -> int:
         RATE_INDICATORS,
         SERIES_BREAKS,
     )
-    from geo_app.cli._harmonise import harmonise
     from geo_app.cli._trends_stacking import add_stacking
     from geo_app.cli.analyse import _codes
     from layers.export import write_table

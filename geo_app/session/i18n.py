@@ -823,6 +823,11 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "en": "Source: CBS, the tables behind the Monitor Sociaal Domein ({tables}); per year "
         "the first half-year (bijstand: end of June). CBS rounds counts to 5.",
     },
+    "trend_not_harmonised_why": {
+        "nl": "{theme}: niet geharmoniseerd ({why}); gebieden met gewijzigde grenzen krijgen "
+        "geen trend.",
+        "en": "{theme}: not harmonised ({why}); areas whose boundaries changed get no trend.",
+    },
     "trend_sources_demo": {
         "nl": "Bron: fictieve reeksen die Stapelkaart voor Stapeldam genereert; geen CBS-cijfers. "
         "Net als bij CBS per jaar het 1e halfjaar (bijstand: eind juni), aantallen afgerond op 5.",

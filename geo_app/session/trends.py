@@ -24,6 +24,7 @@ from cachetools import TTLCache
 
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.errors import SourceUnavailableError, StapelkaartError
+from cbs_ingest.series_harmonise import harmonise
 from cbs_ingest.series_load import load_series
 from cbs_ingest.series_tables import (
     COUNT_INDICATORS,
@@ -233,6 +234,47 @@ def _stored(theme: str, code: str, level: str, first: int, last: int) -> bool:
     return {s for s in wanted if first <= SERIES_TABLES[s].year <= last} <= held
 
 
+def _harmonised(
+    theme: str,
+    rows: pd.DataFrame,
+    code: str,
+    level: str,
+    first: int,
+    last: int,
+    progress: Any,
+    notes: list[str],
+) -> pd.DataFrame:
+    """``rows`` on the boundaries of ``last``, as ``stapelkaart trends`` harmonises them.
+
+    The boundaries of earlier years come from the area store, else from PDOK (kept after
+    one fetch). When they cannot be had, the rows stay as they are: the areas that changed
+    are then refused with their reason, never compared across the change.
+    """
+    if code == DEMO_GEMEENTE_CODE:
+        return rows  # the demo's changed wijk has no earlier boundaries: it is refused
+
+    def more(lo: int, hi: int, codes: list[str]) -> pd.DataFrame:
+        found = load_series(theme, lo, hi, codes, level=level).rows
+        return annual_values(found, first=lo, last=hi)
+
+    try:
+        out, _ = harmonise(
+            rows,
+            codes=[code],
+            first=first,
+            last=last,
+            level=level,
+            load=more,
+            refresh=False,
+            progress=progress,
+        )
+    except (StapelkaartError, ValueError) as exc:
+        why = str(getattr(exc, "nl", None) or exc).rstrip(".")
+        notes.append(t("trend_not_harmonised_why", "nl", theme=t(f"trend_theme_{theme}"), why=why))
+        return rows
+    return annual_values(out, first=first, last=last).assign(year=lambda f: f["year"].astype(int))
+
+
 def _build(
     code: str, level: str, first: int, last: int, progress: Any, notes: list[str]
 ) -> TrendView | None:
@@ -261,6 +303,7 @@ def _build(
             rows = annual_values(loaded.rows, first=lo, last=hi)
             # a table without rows for the gemeente leaves ``year`` as object: make it int
             rows = rows.assign(year=rows["year"].astype(int))
+            rows = _harmonised(theme, rows, code, level, lo, hi, progress, notes)
             result = compute_trends(
                 rows,
                 first=lo,

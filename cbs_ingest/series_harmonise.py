@@ -1,7 +1,9 @@
-"""The harmonisation step of ``stapelkaart trends``: predecessors, boundaries, tobler.
+"""Harmonising loaded series onto the last year's boundaries: predecessors, boundaries, tobler.
 
-Kept apart from :mod:`geo_app.cli.trends` so that command stays a thin sequence of
-steps: load the series, :func:`harmonise`, compute the trends, write.
+The IO around the pure :func:`models.harmonise_series.harmonise_series`: the series of
+gemeenten merged into the requested ones, and the boundaries of the years needed (area
+store first, PDOK for what is missing). Used by ``stapelkaart trends`` and by the app's
+trend view, so both show the same harmonised values.
 """
 
 from __future__ import annotations
