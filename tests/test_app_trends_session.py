@@ -63,6 +63,11 @@ def test_dordrecht_wijken_have_series_trends_and_the_gemeente_line(served, monke
     refused = view.trends[~view.trends["comparable"]]
     assert refused["reason"].notna().all() and refused["slope"].isna().all()
     assert view.trends.loc[view.trends["comparable"], "slope"].notna().all()
+    # Dordrecht redrew Wielwijk in 2022; PDOK (closed in tests) gives no earlier boundaries,
+    # so the app's harmonisation step refuses it with the reason, as the CLI does
+    wielwijk = view.trends[view.trends["name"].str.contains("Wielwijk")]
+    assert len(wielwijk) and not wielwijk["comparable"].any()
+    assert wielwijk["reason"].str.contains("niet te harmoniseren: geen grenzen van 201").all()
     # gemeente line from the series itself; no national line without a whole-country store
     lines = view.reference
     own = lines[(lines["line"] == "gemeente") & (lines["indicator"] == "wmo_clients")]

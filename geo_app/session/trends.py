@@ -243,6 +243,7 @@ def _harmonised(
     last: int,
     progress: Any,
     notes: list[str],
+    pdok_down: list[str],
 ) -> pd.DataFrame:
     """``rows`` on the boundaries of ``last``, as ``stapelkaart trends`` harmonises them.
 
@@ -252,6 +253,11 @@ def _harmonised(
     """
     if code == DEMO_GEMEENTE_CODE:
         return rows  # the demo's changed wijk has no earlier boundaries: it is refused
+    if pdok_down:  # an earlier theme found PDOK unreachable: do not wait for it again
+        notes.append(
+            t("trend_not_harmonised_why", "nl", theme=t(f"trend_theme_{theme}"), why=pdok_down[0])
+        )
+        return rows
 
     def more(lo: int, hi: int, codes: list[str]) -> pd.DataFrame:
         found = load_series(theme, lo, hi, codes, level=level).rows
@@ -271,6 +277,8 @@ def _harmonised(
     except (StapelkaartError, ValueError) as exc:
         why = str(getattr(exc, "nl", None) or exc).rstrip(".")
         notes.append(t("trend_not_harmonised_why", "nl", theme=t(f"trend_theme_{theme}"), why=why))
+        if isinstance(exc, SourceUnavailableError):
+            pdok_down.append(why)
         return rows
     return annual_values(out, first=first, last=last).assign(year=lambda f: f["year"].astype(int))
 
@@ -282,6 +290,7 @@ def _build(
     national_n: set[int] = set()
     national_missing = False
     unreachable = False
+    pdok_down: list[str] = []
     for theme in THEMES:
         label = t(f"trend_theme_{theme}", "nl")
         years = [y for y in _theme_years(theme, level) if first <= y <= last]
@@ -303,7 +312,7 @@ def _build(
             rows = annual_values(loaded.rows, first=lo, last=hi)
             # a table without rows for the gemeente leaves ``year`` as object: make it int
             rows = rows.assign(year=rows["year"].astype(int))
-            rows = _harmonised(theme, rows, code, level, lo, hi, progress, notes)
+            rows = _harmonised(theme, rows, code, level, lo, hi, progress, notes, pdok_down)
             result = compute_trends(
                 rows,
                 first=lo,
