@@ -30,6 +30,7 @@ SERIES_EXPORT_COLUMNS: tuple[str, ...] = (
     "value",
     "comparable",
     "harmonised",
+    "harmonise_method",
     "reason",
     "trend_comparable",
     "slope",
@@ -42,6 +43,8 @@ _COLUMN_NOTES = {
     "period": "Periode van de waarde: 2016H1 = 1e halfjaar, 2019Q2 = eind juni (één per jaar)",
     "comparable": "Deze periode is vergelijkbaar met het laatste jaar (grenzen en code gelijk)",
     "harmonised": "Geharmoniseerd op de laatste grenzen",
+    "harmonise_method": "Hoe: samenvoeging (gemeenten opgeteld), oppervlakte of bevolking "
+    "(herverdeeld met tobler), koppeling (nieuwe code, zelfde grenzen); leeg: ongewijzigd",
     "reason": "Waarom deze periode niet vergelijkbaar is",
     "trend_comparable": "Trend berekend voor dit gebied en thema",
     "slope": "Theil-Sen-helling per jaar",
@@ -77,6 +80,8 @@ def series_export(series: pd.DataFrame, trends: pd.DataFrame, *, signal: bool) -
     table["trend_comparable"] = table["trend_comparable"].fillna(False).astype(bool)
     table["comparable"] = table["comparable"].astype(bool)
     table["harmonised"] = table["harmonised"].astype(bool)
+    if "harmonise_method" not in table.columns:
+        table["harmonise_method"] = None
     if not signal:
         table["trend_flag"] = pd.array([pd.NA] * len(table), dtype="boolean")
     table = table.sort_values(["code", "theme", "indicator", "year"], kind="stable")

@@ -264,5 +264,13 @@ def test_the_app_harmonises_a_changed_wijk_as_the_cli_does(tiny_server, monkeypa
     haven = haven.set_index("indicator")
     assert haven["harmonised"].astype(bool).all()
     assert haven.at["wmo_clients", "value"] == pytest.approx(150.0)  # half the area
+    assert set(haven["harmonise_method"]) == {"oppervlakte"}
     centrum = series[series["code"] == "WK999801"]
     assert not centrum["harmonised"].astype(bool).any()
+    assert centrum["harmonise_method"].isna().all()
+    # the export says per area and period which applies
+    from layers.trend_export import series_export
+
+    table = series_export(view.series, view.trends, signal=False)
+    rows = table[(table["code"] == "WK999802") & (table["year"] == 2020)]
+    assert rows["harmonised"].all() and set(rows["harmonise_method"]) == {"oppervlakte"}

@@ -801,8 +801,12 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "en": "No series for this area in the CBS tables.",
     },
     "trend_harmonised_some": {
-        "nl": "Geharmoniseerd op de laatste grenzen: {n} van de {total} jaren.",
-        "en": "Harmonised onto the latest boundaries: {n} of {total} years.",
+        "nl": "Geharmoniseerd op de laatste grenzen: {n} van de {total} gebiedsjaren "
+        "({methods}; samenvoeging = gemeenten opgeteld, oppervlakte/bevolking = herverdeeld "
+        "naar de nieuwe grenzen, koppeling = nieuwe code met dezelfde grenzen).",
+        "en": "Harmonised onto the latest boundaries: {n} of {total} area-years ({methods}; "
+        "samenvoeging = gemeenten summed, oppervlakte/bevolking = redistributed onto the new "
+        "boundaries, koppeling = new code, same boundaries).",
     },
     "trend_flagged": {"nl": "Signaal: oplopend.", "en": "Signal: rising (oplopend)."},
     "trend_not_flagged": {"nl": "Signaal: niet oplopend.", "en": "Signal: not rising."},

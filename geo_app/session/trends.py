@@ -74,6 +74,7 @@ SERIES_VIEW_COLUMNS: tuple[str, ...] = (
     "comparable",
     "harmonised",
     "reason",
+    "harmonise_method",
 )
 
 #: Trend theme → what a role must be allowed to see to get that theme's series and trend:
@@ -358,7 +359,7 @@ def _build(
         first=first,
         last=last,
         level=level,
-        series=series[list(SERIES_VIEW_COLUMNS)].reset_index(drop=True),
+        series=series.reindex(columns=list(SERIES_VIEW_COLUMNS)).reset_index(drop=True),
         trends=pd.concat(trends, ignore_index=True),
         reference=reference_lines(series, code, national),
         notes=tuple(notes),

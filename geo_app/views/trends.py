@@ -231,10 +231,13 @@ def _sources(view: TrendView) -> tuple[str, dict[str, str]]:
 
 
 def _footer(ctx: Context, view: TrendView) -> None:
-    harmonised = int(view.series["harmonised"].sum())
-    if harmonised:
-        years = view.series.drop_duplicates(["code", "theme", "year"])
-        st.caption(ctx.t("trend_harmonised_some", n=harmonised, total=len(years)))
+    years = view.series.drop_duplicates(["code", "theme", "year"])
+    harmonised = years[years["harmonised"].astype(bool)]
+    if len(harmonised):
+        methods = ", ".join(sorted(harmonised["harmonise_method"].dropna().astype(str).unique()))
+        st.caption(
+            ctx.t("trend_harmonised_some", n=len(harmonised), total=len(years), methods=methods)
+        )
     else:
         st.caption(ctx.t("trend_not_harmonised"))
     st.caption(f"**{ctx.t('trend_rule_label')}:** {view.rule.describe_nl()}")
