@@ -125,7 +125,8 @@ def test_compare_tab_puts_the_trends_of_the_chosen_wijken_side_by_side(dordrecht
         "vergelijkbaar",
         "reden",
     ]
-    assert len(table) == 9  # three wijken x three themes
+    assert len(table) == 12  # three wijken x (three themes + the stacking percentile)
+    assert set(table["thema"]) >= {"Stapeling", "Wmo-cliënten"}
     refused = table[table["gebied"].str.contains(REFUSED)]
     assert not refused["vergelijkbaar"].any() and refused["helling"].isna().all()
     assert refused["reden"].str.contains("grenzen gewijzigd in 2022").all()

@@ -138,7 +138,7 @@ def test_no_series_is_none_not_an_error(served, monkeypatch):
     assert message.startswith("Geen reeksen over de jaren voor GM0014")
     assert "niet getoond" in message  # the reason CBS gave is in it
     assert trend_view("GM0505", "wijk", 2024, 2016) is None
-    assert set(THEMES) == set(session_trends.THEME_INDICATORS)
+    assert {*THEMES, "stapeling"} == set(session_trends.THEME_INDICATORS)
 
 
 def test_the_demo_gemeente_has_generated_series_offline(served, monkeypatch):
@@ -148,6 +148,20 @@ def test_the_demo_gemeente_has_generated_series_offline(served, monkeypatch):
     counts = view.trends[view.trends["indicator"] == "wmo_clients"].set_index("name")
     assert counts.loc["Dijkzicht", "reason"].startswith("grenzen gewijzigd in 2021")
     assert counts.loc["Noorderhaven", "slope"] > 0 > counts.loc["Westerkwartier", "slope"]
+    # the stacking percentile within the gemeente, per year, and its trend
+    assert view.themes[-1] == "stapeling"
+    stacking = view.trends[view.trends["theme"] == "stapeling"].set_index("name")
+    assert stacking.loc["Dijkzicht", "reason"].startswith("grenzen gewijzigd in 2021")
+    assert stacking.drop(index="Dijkzicht")["slope"].notna().all()
+    per_year = view.series[view.series["theme"] == "stapeling"]
+    assert per_year["value"].between(0, 100).all() and set(per_year["year"]) == set(
+        range(2016, 2025)
+    )
+    # a role that may not see bijstand loses the stacking trend too (it ranks on pooled themes)
+    from dataclasses import replace
+
+    blind = replace(LOCAL_ROLE, indicators=frozenset({"wmo_per_1000", "youth_care_pct"}))
+    assert set(for_role(view, blind).themes) == {"wmo", "jeugdzorg"}
 
 
 def test_a_gemeente_with_one_year_gets_series_but_every_trend_refused(served):

@@ -832,6 +832,13 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "geen trend.",
         "en": "{theme}: not harmonised ({why}); areas whose boundaries changed get no trend.",
     },
+    "trend_theme_stapeling": {"nl": "Stapeling", "en": "Stacking"},
+    "trend_ind_stacking_percentile": {
+        "nl": "percentiel van de stapelscore binnen de gemeente (0-100, op de cijfers per "
+        "inwoner van de reeksen)",
+        "en": "percentile of the stacking score within the municipality (0-100, on the "
+        "series' rates)",
+    },
     "trend_sources_demo": {
         "nl": "Bron: fictieve reeksen die Stapelkaart voor Stapeldam genereert; geen CBS-cijfers. "
         "Net als bij CBS per jaar het 1e halfjaar (bijstand: eind juni), aantallen afgerond op 5.",

@@ -36,6 +36,7 @@ from cbs_ingest.series_tables import (
 )
 from cbs_ingest.store import open_store
 from geo_app.session.i18n import t
+from models.stacking_trend import STACKING_INDICATOR, STACKING_THEME, stacking_trend
 from models.trend_lines import (
     change_since as _change_since,
 )
@@ -89,6 +90,8 @@ THEME_INDICATORS: dict[str, tuple[tuple[str, ...], ...]] = {
     "jeugdzorg": (_YOUTH,),
     "bijstand": (_BIJSTAND,),
     "voorzieningen": (_WMO, _YOUTH, _BIJSTAND),
+    # the stacking percentile ranks on the rates of several themes: it needs them all
+    STACKING_THEME: (_WMO, _YOUTH, _BIJSTAND),
 }
 
 _UNITS = {c.name: c.unit for cols in THEMES.values() for c in cols}
@@ -136,7 +139,7 @@ class TrendView:
     def themes(self) -> list[str]:
         """Themes with series, in registry order."""
         present = set(self.series["theme"])
-        return [theme for theme in THEMES if theme in present]
+        return [theme for theme in (*THEMES, STACKING_THEME) if theme in present]
 
 
 def _theme_years(theme: str, level: str) -> list[int]:
@@ -161,6 +164,8 @@ def year_range(code: str, level: str) -> tuple[int, int] | None:
 
 def theme_indicator(theme: str) -> str:
     """The theme's main indicator: its rate, or its count where CBS has no rate."""
+    if theme == STACKING_THEME:
+        return STACKING_INDICATOR
     return RATE_INDICATORS.get(theme, COUNT_INDICATORS[theme])
 
 
@@ -284,6 +289,41 @@ def _harmonised(
     return annual_values(out, first=first, last=last).assign(year=lambda f: f["year"].astype(int))
 
 
+def _stacking(
+    annual: list[pd.DataFrame], trends: list[pd.DataFrame], level: str, first: int, last: int
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The stacking percentile within the gemeente per area and year, and its trend.
+
+    As ``stapelkaart trends`` computes it (:func:`models.stacking_trend.stacking_trend`):
+    on the rates of the themes with a value in every year of the range. Each year of an
+    area is as comparable as the area's trend (refused when any theme that enters is).
+    """
+    if len(annual) < 2:
+        return None
+    try:
+        result = stacking_trend(
+            pd.concat(annual, ignore_index=True),
+            first=first,
+            last=last,
+            trends=pd.concat(trends, ignore_index=True),
+            rates=RATE_INDICATORS,
+            level=level,
+        )
+    except ValueError:
+        return None
+    if result.trends.empty:
+        return None
+    per_area = result.trends.set_index("code")
+    codes = result.rows["code"]
+    rows = result.rows.assign(
+        comparable=codes.map(per_area["comparable"]).fillna(False).astype(bool).to_numpy(),
+        harmonised=codes.map(per_area["harmonised"]).fillna(False).astype(bool).to_numpy(),
+        reason=codes.map(per_area["reason"]).to_numpy(),
+        harmonise_method=None,
+    )
+    return rows, result.trends
+
+
 def _build(
     code: str, level: str, first: int, last: int, progress: Any, notes: list[str]
 ) -> TrendView | None:
@@ -292,6 +332,7 @@ def _build(
     national_missing = False
     unreachable = False
     pdok_down: list[str] = []
+    annual: list[pd.DataFrame] = []  # the yearly rows of every theme, for the stacking trend
     for theme in THEMES:
         label = t(f"trend_theme_{theme}", "nl")
         years = [y for y in _theme_years(theme, level) if first <= y <= last]
@@ -329,6 +370,7 @@ def _build(
             unreachable = isinstance(exc, SourceUnavailableError)
             continue
         sources[theme] = dict(loaded.tables)
+        annual.append(rows)
         frames.append(
             period_comparability(rows, last=hi, mergers=GEMEENTE_MERGERS, breaks=SERIES_BREAKS)
         )
@@ -346,6 +388,10 @@ def _build(
             national_n.update(int(n) for n in line["n_gemeenten"])
     if not frames:
         return None
+    stacking = _stacking(annual, trends, level, first, last)
+    if stacking is not None:
+        frames.append(stacking[0])
+        trends.append(stacking[1])
     series = pd.concat(frames, ignore_index=True)
     national = pd.concat(nationals, ignore_index=True) if nationals else None
     if national_n:
@@ -420,7 +466,7 @@ def for_role(view: TrendView, role: Any, *, purpose: str = "view") -> TrendView:
     """The view without the themes a role may not see (or export): series, trends, lines."""
     allowed = [
         theme
-        for theme in THEMES
+        for theme in THEME_INDICATORS
         if all(
             any(role.may_see(level=view.level, indicator=key, purpose=purpose) for key in group)
             for group in THEME_INDICATORS[theme]
