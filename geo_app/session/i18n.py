@@ -732,6 +732,14 @@ secret stay empty. Own data you upload stays in this session and is neither stor
     "map_unit_ha": {"nl": "hectare", "en": "hectares"},
     "map_unit_per_km2": {"nl": "inwoners per km²", "en": "inhabitants per km²"},
     "map_unit_index": {"nl": "index", "en": "index"},
+    # legend rows of the change layer ({value}, {low}, {high}: signed numbers)
+    "map_change_below": {"nl": "lager dan {value}", "en": "below {value}"},
+    "map_change_range": {"nl": "{low} tot {high}", "en": "{low} to {high}"},
+    "map_change_flat": {
+        "nl": "{low} tot {high} (vrijwel gelijk)",
+        "en": "{low} to {high} (nearly unchanged)",
+    },
+    "map_change_above": {"nl": "hoger dan {value}", "en": "above {value}"},
     # --- trends over the years (issue 12) ---
     "trend_theme_wmo": {"nl": "Wmo-cliënten", "en": "Wmo clients"},
     "trend_theme_jeugdzorg": {"nl": "Jeugdzorg in natura", "en": "Youth care in kind"},
