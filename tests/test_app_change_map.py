@@ -68,6 +68,21 @@ def test_change_layer_of_dordrecht_wijken(dordrecht, maps):  # noqa: F811
     # the side panel names the layer; the URL keeps the layer, theme and start year
     assert at.query_params["layer"] == "verandering" and at.query_params["van"] == "2019"
     assert "tot" not in at.query_params  # the last year is the default
+    # its classes are fixed around 0: the sidebar's class settings do not apply
+    assert at.sidebar.slider(key="w_classes").disabled
+    assert at.sidebar.selectbox(key="w_scheme").disabled
+
+
+def test_side_panel_gives_the_selected_areas_change_or_why_not(dordrecht, maps):  # noqa: F811
+    at = _run(layer="verandering", van="2019", area=STEADY)
+    change = _change(maps[-1]["values"])[STEADY]
+    shown = f"{change:+.1f}".replace(".", ",")
+    assert f"Verandering sinds 2019: **{shown} per 1.000**" in texts(at)
+    at = _run(layer="verandering", van="2019", area=REDRAWN)
+    assert "Verandering sinds 2019: geen vergelijking: grenzen gewijzigd in 2022" in texts(at)
+    english = _run(layer="verandering", van="2019", lang="en")
+    assert [s.value for s in english.subheader][:1] == ["Change since 2019"]
+    assert maps[-1]["texts"]["missing"] == "no comparison"
 
 
 def test_choosing_theme_period_and_signal_updates_map_and_url(dordrecht, maps):  # noqa: F811

@@ -157,7 +157,7 @@ def render_controls(ctx: Context) -> None:
     values = ctx.settings
     themes = list(ctx.choices.get("thema", ()))
     years = sorted({*ctx.choices.get("van", ()), *ctx.choices.get("tot", ())})
-    a, b, c = st.columns([2, 3, 2])
+    a, b = st.columns([2, 3])
     key = "w_thema"
     st.session_state[key] = values["thema"]
     a.selectbox(
@@ -186,7 +186,7 @@ def render_controls(ctx: Context) -> None:
         key=period,
         on_change=_period,
     )
-    c.checkbox(ctx.t("change_signal"), value=SIGNAL_ON_BY_DEFAULT, key=_SIGNAL_KEY)
+    st.checkbox(ctx.t("change_signal"), value=SIGNAL_ON_BY_DEFAULT, key=_SIGNAL_KEY)
     if ctx.settings["level"] == "buurt":
         st.caption(ctx.t("change_buurt_only"))
 

@@ -249,14 +249,16 @@ def _map_section(
         horizontal=True,
     )
     bound(sb.selectbox, "layer", t("layer", lang), options=list(layers), format_func=layers.get)
+    fixed = values["layer"] == CHANGE_LAYER  # the change layer's classes are fixed around 0
     bound(
         sb.selectbox,
         "scheme",
         t("scheme", lang),
         options=list(SPECS["scheme"].choices or ()),
         format_func=lambda v: t(f"scheme_{v}", lang),
+        disabled=fixed,
     )
-    bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9)
+    bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9, disabled=fixed)
     bound(sb.toggle, "wijken", t("show_wijken", lang), disabled=values["level"] != "buurt")
     bound(
         sb.radio,
