@@ -164,3 +164,82 @@ def test_english_change_legend():
     values = pd.Series(wijken["value"].to_numpy(), index=wijken["code"])
     legend = _legend(build_map(wijken, values, kind="change", texts=map_texts("en"), basemap=None))
     assert "nearly unchanged" in legend and "above" in legend and " to " in legend
+
+
+# --- the app's change per area (geo_app.views.change_map.change_frame) --------------------
+
+
+def _view(rows: list[tuple], flags: dict[str, object]):
+    from geo_app.session.trends import SERIES_VIEW_COLUMNS, TrendView
+    from models.trends import TrendRule
+
+    series = pd.DataFrame(
+        [
+            {
+                "code": code,
+                "name": code,
+                "level": "wijk",
+                "gemeentecode": "GM0344",
+                "theme": "wmo",
+                "indicator": "wmo_clients_per_1000",
+                "period": str(year),
+                "year": year,
+                "value": value,
+                "comparable": reason is None,
+                "harmonised": harmonised,
+                "reason": reason,
+            }
+            for code, year, value, harmonised, reason in rows
+        ],
+        columns=list(SERIES_VIEW_COLUMNS),
+    )
+    trends = pd.DataFrame(
+        {
+            "code": list(flags),
+            "theme": "wmo",
+            "indicator": "wmo_clients_per_1000",
+            "trend_flag": list(flags.values()),
+        }
+    )
+    return TrendView(
+        first=2019,
+        last=2024,
+        level="wijk",
+        series=series,
+        trends=trends,
+        reference=pd.DataFrame(),
+        notes=(),
+        rule=TrendRule(),
+    )
+
+
+def test_change_frame_gives_the_change_or_the_reason_per_area():
+    from geo_app.views.change_map import change_frame, rising_codes
+
+    moved = "grenzen gewijzigd in 2022 (CBS-indelingswijziging 3), niet geharmoniseerd"
+    view = _view(
+        [
+            ("WK034401", 2019, 40.0, False, None),
+            ("WK034401", 2024, 47.5, False, None),
+            ("WK034402", 2019, 30.0, True, None),  # harmonised onto the 2024 boundaries
+            ("WK034402", 2024, 25.0, False, None),
+            ("WK034403", 2019, 50.0, False, moved),
+            ("WK034403", 2024, 60.0, False, None),
+            ("WK034404", 2019, np.nan, False, None),  # secret in 2019
+            ("WK034404", 2024, 20.0, False, None),
+            ("WK034405", 2024, 20.0, False, None),  # no row for 2019 at all
+            ("WK034406", 2019, 20.0, False, None),
+            ("WK034406", 2024, np.nan, False, None),
+        ],
+        {"WK034401": True, "WK034402": False, "WK034403": np.nan},
+    )
+    frame = change_frame(view, "wmo", 2019)
+    assert frame.loc["WK034401", "change"] == pytest.approx(7.5)
+    assert frame.loc["WK034402", "change"] == pytest.approx(-5.0)
+    assert bool(frame.loc["WK034402", "harmonised"]) and not frame.loc["WK034401", "harmonised"]
+    assert frame["reason"].isna().sum() == 2
+    assert frame.loc["WK034403", "reason"] == moved and pd.isna(frame.loc["WK034403", "change"])
+    assert frame.loc["WK034404", "reason"] == "geen cijfer voor 2019 (geheim of ontbrekend)"
+    assert frame.loc["WK034405", "reason"] == "gebied had in 2019 geen cijfers"
+    assert frame.loc["WK034406", "reason"] == "geen cijfer voor 2024 (geheim of ontbrekend)"
+    assert rising_codes(view, "wmo") == ["WK034401"]
