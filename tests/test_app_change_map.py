@@ -99,6 +99,9 @@ def test_choosing_theme_period_and_signal_updates_map_and_url(dordrecht, maps): 
     assert "2019 → 2023" in maps[-1]["note"]
     assert at.query_params["thema"] == "jeugdzorg"
     assert (at.query_params["van"], at.query_params["tot"]) == ("2019", "2023")
+    at.select_slider(key="w_periode_2016_2024").set_range(2021, 2021).run()
+    assert "Kies twee verschillende jaren; de kaart blijft 2019–2023 tonen." in texts(at)
+    assert [s.value for s in at.subheader][:1] == ["Verandering sinds 2019"]
     at.checkbox(key="trend_signal_map").check().run()
     call = maps[-1]
     assert call["stacking_label"] == "Oplopend (signaal)"

@@ -287,6 +287,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "{theme}: de reeks begint in {since}; de kaart toont de verandering sinds {since}.",
         "en": "{theme}: the series starts in {since}; the map shows the change since {since}.",
     },
+    "change_same_year": {
+        "nl": "Kies twee verschillende jaren; de kaart blijft {first}–{last} tonen.",
+        "en": "Choose two different years; the map keeps showing {first}–{last}.",
+    },
     "change_missing": {"nl": "geen vergelijking", "en": "no comparison"},
     "change_why_not": {"nl": "geen vergelijking: {reason}", "en": "no comparison: {reason}"},
     "change_no_series": {

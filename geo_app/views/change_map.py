@@ -186,6 +186,9 @@ def render_controls(ctx: Context) -> None:
         key=period,
         on_change=_period,
     )
+    chosen = st.session_state.get(period)
+    if isinstance(chosen, list | tuple) and len(chosen) == 2 and chosen[0] == chosen[1]:
+        b.caption(ctx.t("change_same_year", first=values["van"], last=values["tot"]))
     st.checkbox(ctx.t("change_signal"), value=SIGNAL_ON_BY_DEFAULT, key=_SIGNAL_KEY)
     if ctx.settings["level"] == "buurt":
         st.caption(ctx.t("change_buurt_only"))
