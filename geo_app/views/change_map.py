@@ -26,7 +26,7 @@ from geo_app.mapview.change import signed_value
 from geo_app.session import data as _data
 from geo_app.session import state
 from geo_app.session import trends as _trends
-from geo_app.session.context import Context, init_settings, settings
+from geo_app.session.context import Context, bound, init_settings, settings
 from geo_app.session.i18n import t
 from geo_app.session.trends import TrendView, theme_indicator
 from models.trends import SIGNAL_ON_BY_DEFAULT
@@ -158,14 +158,12 @@ def render_controls(ctx: Context) -> None:
     themes = list(ctx.choices.get("thema", ()))
     years = sorted({*ctx.choices.get("van", ()), *ctx.choices.get("tot", ())})
     a, b = st.columns([2, 3])
-    key = "w_thema"
-    st.session_state[key] = values["thema"]
-    a.selectbox(
+    bound(
+        a.selectbox,
+        "thema",
         ctx.t("change_theme"),
         options=themes,
         format_func=lambda th: ctx.t(f"trend_theme_{th}"),
-        key=key,
-        on_change=lambda: settings().__setitem__("thema", st.session_state[key]),
     )
     # A range slider: its value (not session state) makes it a range. The key names the
     # years offered, so a new gemeente or level gets a fresh slider.
