@@ -63,6 +63,7 @@ def test_change_layer_of_dordrecht_wijken(dordrecht, maps):  # noqa: F811
     )
     assert call["notes"][STEADY].endswith("in 2024") and " in 2019, " in call["notes"][STEADY]
     assert call["texts"]["missing"] == "geen vergelijking"
+    assert call["attribution"] == "Bron: CBS (Monitor Sociaal Domein), Kadaster"
     assert call["stacking"] == []  # the signal is off by default
     assert "Wmo-cliënten per 1.000 inwoners, 2019 → 2024" in call["note"]
     # the side panel names the layer; the URL keeps the layer, theme and start year
@@ -168,8 +169,13 @@ def test_per_buurt_only_bijstand_is_offered():
     assert period_choices("GM0505", "gemeente") == ([], [])
 
 
-def test_demo_buurten_offer_bijstand_and_say_why_there_is_no_series(monkeypatch, maps):
-    """The demo gemeente has buurten (Dordrecht's fixture has wijken only); CBS is down."""
+def test_demo_buurten_offer_only_bijstand(monkeypatch, maps):
+    """The demo gemeente has buurten (Dordrecht's fixture has wijken only); CBS is down.
+
+    The demo gets fictitious series from another branch; until they are merged it has
+    none. Either way the layer offers bijstand only and says why there is no map, or
+    draws bijstand without crediting CBS.
+    """
     monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
     monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
     st.cache_data.clear()
@@ -181,8 +187,39 @@ def test_demo_buurten_offer_bijstand_and_say_why_there_is_no_series(monkeypatch,
     assert "standaardwaarden gebruikt voor: thema." in body
     assert "alleen de bijstand" in body
     assert at.selectbox(key="w_thema").options == ["Bijstand"]
-    assert "Geen reeksen over de jaren voor GM9999 (buurt)" in body
-    assert not [c for c in maps if c.get("kind") == "change"]  # no change map without series
+    drawn = [c for c in maps if c.get("kind") == "change"]
+    if drawn:  # the demo's own series
+        assert drawn[-1]["unit"] == "percent"  # bijstand
+        assert drawn[-1]["attribution"] == "Fictieve voorbeelddata (Stapelkaart)"
+    else:
+        assert "Geen reeksen over de jaren voor GM9999 (buurt)" in body
+
+
+@pytest.fixture
+def dordrecht_without_series(cbs_server, cbs_gpkg, monkeypatch):
+    """Dordrecht's KWB 2024 in the store, no series stored, CBS and PDOK down."""
+    import cbs_ingest
+
+    cbs_ingest.load(2024, ["GM0505"], geometry_file=cbs_gpkg)
+    monkeypatch.setenv("STAPELKAART_CBS_URL", OFFLINE)
+    monkeypatch.setenv("STAPELKAART_PDOK_URL", OFFLINE)
+    monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    session_trends.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_without_series_the_layer_says_why_in_dutch_and_draws_no_map(
+    dordrecht_without_series, maps
+):
+    at = _run(layer="verandering", van="2019")
+    assert not at.error, [e.value for e in at.error]
+    assert "Geen reeksen over de jaren voor GM0505 (wijk)" in texts(at)
+    assert not [c for c in maps if c.get("kind") == "change"]
+    assert at.query_params["layer"] == "verandering"  # the choice stays in the link
 
 
 def test_a_role_gets_only_the_change_layer_of_its_themes(

@@ -279,7 +279,8 @@ def build(ctx: Context) -> tuple[folium.Map | None, str]:
         stacking_label=ctx.t("change_rising"),
         selected_label=ctx.t("map_selected"),
         basemap=_BASEMAPS[values["basemap"]],
-        attribution=ctx.t("change_attribution"),
+        # the demo's series are fictitious: never credit CBS for them
+        attribution=ctx.t("map_attribution_demo" if ctx.loaded.demo else "change_attribution"),
         note=ctx.t(
             "change_note",
             indicator=ctx.t(f"trend_ind_{indicator}"),
