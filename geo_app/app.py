@@ -63,7 +63,8 @@ def _notices(ctx: Context) -> None:
             ctx.t("stale_notice", age=_age(ctx.loaded.cache_age, ctx.lang)),
             icon=":material/cloud_off:",
         )
-    rejected = pop_notices()
+    # the first map's run reruns once the analysis is complete: keep the notice for it
+    rejected = pop_notices(keep=ctx.complete is not None)
     if rejected:
         st.info(ctx.t("params_notice", names=", ".join(rejected)), icon=":material/link_off:")
     if ctx.upload_names:

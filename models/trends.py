@@ -42,7 +42,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 __all__ = [
     "TREND_COLUMNS",
@@ -179,6 +178,8 @@ def theil_sen(years: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def poisson_interval(counts: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) two-sided interval of a Poisson mean for observed ``counts``."""
+    from scipy.stats import chi2  # here: the app's first map does not wait for scipy.stats
+
     counts = np.asarray(counts, dtype=float)
     tail = (1 - confidence) / 2
     lower = np.where(counts > 0, chi2.ppf(tail, 2 * counts) / 2, 0.0)

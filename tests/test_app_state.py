@@ -16,6 +16,10 @@ CHOICES = {
     "cmp": ["BU05050101", "BU05050102"],
     "profile": ["default"],
     "method": ["kmeans", "ward"],
+    # the period range of the trends: van from the first year, tot down from the last
+    "van": [2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023],
+    "tot": [2024, 2023, 2022, 2021, 2020, 2019, 2018, 2017],
+    "thema": ["wmo", "jeugdzorg", "voorzieningen", "bijstand"],
 }
 ALL = list(state.SPECS)
 
@@ -31,6 +35,7 @@ def test_empty_url_gives_defaults_and_no_rejections():
     assert values["area"] is None
     assert values["cmp"] == ()
     assert values["wijken"] is True
+    assert (values["van"], values["tot"], values["thema"]) == (2016, 2024, "wmo")
 
 
 def test_valid_url_values_are_read():
@@ -53,6 +58,9 @@ def test_valid_url_values_are_read():
         "area": "bu05050102",
         "cmp": "BU05050101,BU05050102",
         "tab": "tabel",
+        "van": "2019",
+        "tot": "2023",
+        "thema": "bijstand",
     }
     values, rejected = state.parse_params(params, names=ALL, choices=CHOICES)
     assert rejected == []
@@ -76,6 +84,9 @@ def test_valid_url_values_are_read():
         "area": "BU05050102",
         "cmp": ("BU05050101", "BU05050102"),
         "tab": "tabel",
+        "van": 2019,
+        "tot": 2023,
+        "thema": "bijstand",
     }
 
 
@@ -97,12 +108,35 @@ def test_valid_url_values_are_read():
         ("area", "BU99999999"),
         ("cmp", "BU05050101,nonsense"),
         ("tab", "kapot"),
+        ("van", "2015"),  # a year without series
+        ("van", "2024"),  # the last year cannot start a range
+        ("tot", "2030"),
+        ("tot", "2016"),  # the first year cannot end a range
+        ("van", "negentien"),
+        ("thema", "armoede"),
     ],
 )
 def test_bad_values_fall_back_to_default_and_are_named(name, raw):
     values, rejected = state.parse_params({name: raw}, names=ALL, choices=CHOICES)
     assert rejected == [name]
     assert values[name] == state.default(name, CHOICES)
+
+
+@pytest.mark.parametrize(("van", "tot"), [("2022", "2019"), ("2020", "2020")])
+def test_a_period_range_the_wrong_way_round_falls_back_to_the_whole_range(van, tot):
+    values, rejected = state.parse_params({"van": van, "tot": tot}, names=ALL, choices=CHOICES)
+    assert rejected == ["van", "tot"]
+    assert (values["van"], values["tot"]) == (2016, 2024)
+
+
+def test_period_range_and_theme_round_trip_through_the_url():
+    values, _ = state.parse_params({}, names=ALL, choices=CHOICES)
+    values |= {"van": 2019, "tot": 2024, "thema": "jeugdzorg", "layer": "pct_rental"}
+    params = state.to_params(values, choices=CHOICES)
+    assert {k: params[k] for k in ("van", "thema")} == {"van": "2019", "thema": "jeugdzorg"}
+    assert "tot" not in params  # the last year is the default
+    again, rejected = state.parse_params(params, names=ALL, choices=CHOICES)
+    assert rejected == [] and again == values
 
 
 def test_list_valued_params_take_the_last_item():
@@ -123,8 +157,9 @@ def test_to_params_leaves_out_defaults_but_always_names_the_data():
     alpha=st.sampled_from([0.01, 0.05, 0.1]),
     cmp=st.lists(st.sampled_from(CHOICES["cmp"]), unique=True),
     area=st.sampled_from([None, *CHOICES["area"]]),
+    span=st.sampled_from([(a, b) for a in CHOICES["van"] for b in CHOICES["tot"] if a < b]),
 )
-def test_round_trip_reopens_identically(level, classes, threshold, wijken, alpha, cmp, area):
+def test_round_trip_reopens_identically(level, classes, threshold, wijken, alpha, cmp, area, span):
     values, _ = state.parse_params({}, names=ALL, choices=CHOICES)
     values |= {
         "level": level,
@@ -134,6 +169,8 @@ def test_round_trip_reopens_identically(level, classes, threshold, wijken, alpha
         "alpha": alpha,
         "cmp": tuple(cmp),
         "area": area,
+        "van": span[0],
+        "tot": span[1],
     }
     params = state.to_params(values, choices=CHOICES)
     again, rejected = state.parse_params(params, names=ALL, choices=CHOICES)

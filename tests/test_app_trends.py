@@ -197,3 +197,12 @@ def test_a_role_sees_only_the_trends_of_the_themes_it_may_see(dordrecht, monkeyp
     assert "**Jeugdzorg in natura: Jongeren met jeugdzorg in natura**" in body
     assert "Voorzieningen sociaal domein" not in body
     assert len(_charts(at)) == 2  # the percentile bars and the one youth-care trend chart
+
+
+def test_profile_follows_the_period_range_in_the_url(dordrecht):
+    at = _run(tab="profiel", area=WIJK, van="2019", tot="2023")
+    assert not at.error, [e.value for e in at.error]
+    body = texts(at)
+    assert "Ontwikkeling over de jaren (2019–2023)" in body
+    assert "(2016–2024)" not in body
+    assert "in 2019 naar" in body and "in 2023 (" in body  # the change over the chosen range

@@ -438,7 +438,9 @@ def test_corporatie_sees_no_buurt_level_no_municipal_data_and_no_downloads(tmp_p
         "Stapelingsscore",
         "Woningen van een woningcorporatie (%)",
         "Bijstand per 1.000 inwoners van 15-65 jaar",
+        "Verandering over de jaren (reeksen CBS)",  # of bijstand, the one theme it may see
     }
+    assert at.session_state["settings"]["thema"] == "bijstand"
     table = at.dataframe[0].value
     assert "youth_care_pct" not in table.columns and "wmo_per_1000" not in table.columns
     assert "mag op dit niveau geen gegevens downloaden" in texts(at)

@@ -28,6 +28,7 @@ from branca.element import Figure
 from cbs_ingest.errors import CacheError, InputError
 from geo_app.mapview import assets
 from geo_app.mapview.basemap import DEFAULT_BASEMAP, add_basemap
+from geo_app.mapview.change import change_classes, change_rows, signed_value, step_decimals
 from geo_app.mapview.classes import (
     HOTSPOT_COLOURS,
     PALETTES,
@@ -105,6 +106,8 @@ def build_map(
     selected_label: str | None = None,
     doubtful: pd.Series | Iterable[str] | None = None,
     doubtful_label: str | None = None,
+    notes: pd.Series | Mapping[str, str] | None = None,
+    change_floor: float = 0.0,
     wijken: gpd.GeoDataFrame | None = None,
     basemap: str | None = DEFAULT_BASEMAP,
     attribution: str = "Bron: CBS, Kadaster",
@@ -131,7 +134,10 @@ def build_map(
         ``per_km2``) or free text appended to values.
     kind
         ``auto`` (numbers → ``numeric``; hotspot class names → ``hotspot``;
-        other text → ``categorical``), or one of those three.
+        other text → ``categorical``), one of those three, or ``change``: numbers
+        that are changes, in seven classes symmetric around 0 with a diverging
+        palette (:mod:`geo_app.mapview.change`; ``scheme``, ``k``, ``palette``
+        and ``decimals`` do not apply), shown with a sign.
     scheme, k
         Class breaks for numbers: a key of :data:`SCHEMES` and 2–9 classes.
     palette, reverse
@@ -153,6 +159,10 @@ def build_map(
         Areas whose stacking verdict is doubtful (borderline in the rank
         uncertainty): boolean Series or codes, drawn with a dotted outline, and
         their legend text. A stable stacking area keeps the solid outline.
+    notes
+        An extra tooltip line per area code (e.g. why an area has no comparison).
+    change_floor
+        For ``kind="change"``: the smallest class step (5 for counts rounded to 5).
     selected_label
         Legend text for the outline of :func:`selection_layer` (None: no row).
         The outline itself is a separate layer, so that selecting another area
@@ -203,7 +213,17 @@ def build_map(
     stacking_flags = _flags(stacking, geometry)
     doubtful_flags = _flags(doubtful, geometry)
 
-    if kind == "numeric":
+    english = words["number_format"] == "en"
+    if kind == "change":
+        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
+        numbers[suppressed_flags] = np.nan
+        classes, step = change_classes(numbers, floor=change_floor)
+        places = step_decimals(step)
+        index = classes.index
+        shown = [signed_value(v, unit, decimals=places, english=english) for v in numbers]
+        rows = change_rows(step, places=places, texts=words, english=english)
+        colours = [colour for colour, _ in rows]
+    elif kind == "numeric":
         numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, copy=True)
         numbers[suppressed_flags] = np.nan
         classes = classify(numbers, scheme=scheme, k=k)
@@ -213,7 +233,6 @@ def build_map(
             places = int(decimals)
         colours = sequential_colours(classes.k, palette=palette, reverse=reverse)
         index = classes.index
-        english = words["number_format"] == "en"
         shown = [format_value(v, unit, decimals=places, english=english) for v in numbers]
         rows = numeric_rows(classes, colours, unit, places, english=english)
     else:
@@ -225,6 +244,7 @@ def build_map(
     counts = np.bincount(index[index >= 0], minlength=len(colours))
     features = []
     names = geometry["name"].to_numpy(dtype=object)
+    extra = _align(notes, geometry).to_numpy(dtype=object) if notes is not None else None
     for i, geom in enumerate(geometry["geometry_encoded"].to_numpy(dtype=object)):
         if not geom:
             continue
@@ -235,6 +255,8 @@ def build_map(
             props["s"] = 1
         if doubtful_flags[i]:
             props["d"] = 1
+        if extra is not None and isinstance(extra[i], str) and extra[i]:
+            props["n"] = extra[i]
         features.append('{"properties":' + script_json(props) + ',"e":' + geom + "}")
 
     fmap = _new_map(geometry, asset_base=asset_base, height=height)
@@ -261,7 +283,7 @@ def build_map(
         ]
         OutlineLayer(feature_collection(outlines)).add_to(fmap)
     legend = legend_html(
-        title=legend_title(title, unit if kind == "numeric" else None, words),
+        title=legend_title(title, unit if kind in ("numeric", "change") else None, words),
         rows=rows,
         counts=counts,
         n_missing=int((index < 0).sum()),
@@ -400,7 +422,7 @@ def _flags(selection: pd.Series | Iterable[str] | None, geometry: gpd.GeoDataFra
 
 
 def _kind(kind: str, series: pd.Series) -> str:
-    if kind not in ("auto", "numeric", "categorical", "hotspot"):
+    if kind not in ("auto", "numeric", "categorical", "hotspot", "change"):
         raise InputError(f"Unknown map kind {kind!r}.", nl=f"Onbekend soort kaart {kind!r}.")
     if kind != "auto":
         return kind

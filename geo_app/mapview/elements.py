@@ -104,7 +104,7 @@ class ChoroplethLayer(MacroElement):
         Script-safe GeoJSON FeatureCollection text; each feature's properties
         hold ``code``, ``name``, ``v`` (formatted value), ``c`` (class index,
         -1 for no data) and optionally ``x`` (suppressed), ``s`` (stacking) and
-        ``d`` (doubtful: a dotted outline).
+        ``d`` (doubtful: a dotted outline) and ``n`` (an extra tooltip line).
     config
         Colours per class and the Dutch texts of the tooltip.
     """
@@ -160,6 +160,7 @@ class ChoroplethLayer(MacroElement):
                 var value = p.c >= 0 ? p.v : (p.x ? cfg.suppressedText : cfg.missingText);
                 line(cfg.label ? cfg.label + ": " + value : value);
                 if (p.s) { line(cfg.stackText); }
+                if (p.n) { line(p.n); }
                 return div;
             }, {sticky: true, className: "stapel-tooltip"});
             layer.addTo(map);

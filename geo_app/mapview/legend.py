@@ -35,6 +35,10 @@ MAP_TEXT_KEYS: tuple[str, ...] = (
     "unit_ha",
     "unit_per_km2",
     "unit_index",
+    "change_below",
+    "change_range",
+    "change_flat",
+    "change_above",
 )
 
 

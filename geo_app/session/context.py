@@ -101,10 +101,14 @@ def init_settings(names: Sequence[str], choices: dict[str, Sequence[Any]]) -> No
             values[name] = state.default(name, choices)
 
 
-def pop_notices() -> list[str]:
-    """Names of settings from the URL that were invalid (once per session)."""
+def pop_notices(*, keep: bool = False) -> list[str]:
+    """Names of settings from the URL that were invalid (once per session).
+
+    With ``keep`` they stay for the next run too (a run that reruns the page at its end).
+    """
     notices = st.session_state.get(_NOTICES, [])
-    st.session_state[_NOTICES] = []
+    if not keep:
+        st.session_state[_NOTICES] = []
     return notices
 
 

@@ -255,6 +255,74 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "De kaart is nog niet beschikbaar in deze versie.",
         "en": "The map is not available in this version yet.",
     },
+    # The map layer "Verandering sinds <jaar>" (views.change_map)
+    "layer_verandering": {
+        "nl": "Verandering over de jaren (reeksen CBS)",
+        "en": "Change over the years (CBS series)",
+    },
+    "change_title": {"nl": "Verandering sinds {since}", "en": "Change since {since}"},
+    "change_theme": {"nl": "Thema", "en": "Theme"},
+    "change_period": {"nl": "Periode (van – tot)", "en": "Period (from – to)"},
+    "change_signal": {
+        "nl": "Omlijn gebieden met het signaal 'oplopend' (staat standaard uit)",
+        "en": "Outline areas with the 'oplopend' (rising) signal (off by default)",
+    },
+    "change_buurt_only": {
+        "nl": "Per buurt heeft CBS alleen de bijstand als reeks over de jaren; kies niveau "
+        "Wijk voor Wmo, jeugdzorg en voorzieningen.",
+        "en": "Per buurt CBS has series over the years for bijstand only; choose level wijk "
+        "for Wmo, youth care and provisions.",
+    },
+    "change_theme_missing": {
+        "nl": "{theme}: geen reeks in {first}–{last} voor deze gemeente en dit niveau.",
+        "en": "{theme}: no series in {first}–{last} for this gemeente and level.",
+    },
+    "change_too_short": {
+        "nl": "{theme}: te weinig jaren om een verandering te tonen (de reeks eindigt in "
+        "{last}). Kies een ruimere periode.",
+        "en": "{theme}: too few years to show a change (the series ends in {last}). Choose "
+        "a longer period.",
+    },
+    "change_starts_later": {
+        "nl": "{theme}: de reeks begint in {since}; de kaart toont de verandering sinds {since}.",
+        "en": "{theme}: the series starts in {since}; the map shows the change since {since}.",
+    },
+    "change_same_year": {
+        "nl": "Kies twee verschillende jaren; de kaart blijft {first}–{last} tonen.",
+        "en": "Choose two different years; the map keeps showing {first}–{last}.",
+    },
+    "change_missing": {"nl": "geen vergelijking", "en": "no comparison"},
+    "change_why_not": {"nl": "geen vergelijking: {reason}", "en": "no comparison: {reason}"},
+    "change_no_series": {
+        "nl": "geen vergelijking: geen reeks voor dit gebied",
+        "en": "no comparison: no series for this area",
+    },
+    "change_no_year": {"nl": "gebied had in {year} geen cijfers", "en": "no figures in {year}"},
+    "change_no_value": {
+        "nl": "geen cijfer voor {year} (geheim of ontbrekend)",
+        "en": "no figure for {year} (secret or missing)",
+    },
+    "change_values": {
+        "nl": "{first} in {since}, {last_value} in {last}",
+        "en": "{first} in {since}, {last_value} in {last}",
+    },
+    "change_harmonised": {
+        "nl": "geharmoniseerd op de grenzen van {last}",
+        "en": "harmonised onto the boundaries of {last}",
+    },
+    "change_rising": {"nl": "Oplopend (signaal)", "en": "Rising (oplopend signal)"},
+    "change_none_rising": {
+        "nl": "Signaal 'oplopend': geen enkel gebied is oplopend in deze periode.",
+        "en": "Signal 'oplopend': no area is rising in this period.",
+    },
+    "change_note": {
+        "nl": "{indicator}, {since} → {last}; klassen symmetrisch rond 0",
+        "en": "{indicator}, {since} → {last}; classes symmetric around 0",
+    },
+    "change_attribution": {
+        "nl": "Bron: CBS (Monitor Sociaal Domein), Kadaster",
+        "en": "Source: CBS (Monitor Sociaal Domein), Kadaster",
+    },
     "to_profile": {
         "nl": "Het volledige profiel staat op het tabblad Gebiedsprofiel.",
         "en": "The full profile is on the Area profile tab.",
@@ -732,6 +800,14 @@ secret stay empty. Own data you upload stays in this session and is neither stor
     "map_unit_ha": {"nl": "hectare", "en": "hectares"},
     "map_unit_per_km2": {"nl": "inwoners per km²", "en": "inhabitants per km²"},
     "map_unit_index": {"nl": "index", "en": "index"},
+    # legend rows of the change layer ({value}, {low}, {high}: signed numbers)
+    "map_change_below": {"nl": "lager dan {value}", "en": "below {value}"},
+    "map_change_range": {"nl": "{low} tot {high}", "en": "{low} to {high}"},
+    "map_change_flat": {
+        "nl": "{low} tot {high} (vrijwel gelijk)",
+        "en": "{low} to {high} (nearly unchanged)",
+    },
+    "map_change_above": {"nl": "hoger dan {value}", "en": "above {value}"},
     # --- trends over the years (issue 12) ---
     "trend_theme_wmo": {"nl": "Wmo-cliënten", "en": "Wmo clients"},
     "trend_theme_jeugdzorg": {"nl": "Jeugdzorg in natura", "en": "Youth care in kind"},

@@ -52,6 +52,9 @@ class Spec:
         Fixed choices, or ``None`` when the app passes them in.
     low, high
         Inclusive range of an ``int`` setting.
+    after
+        Name of a setting this one must be greater than (``tot`` after ``van``); a
+        URL where it is not has both replaced by their defaults.
     """
 
     default: Any
@@ -59,6 +62,7 @@ class Spec:
     choices: tuple[Any, ...] | None = None
     low: int | None = None
     high: int | None = None
+    after: str | None = None
 
 
 SPECS: dict[str, Spec] = {
@@ -81,6 +85,11 @@ SPECS: dict[str, Spec] = {
     "area": Spec(None, kind="code"),
     "cmp": Spec((), kind="codes"),
     "tab": Spec("kaart", choices=TAB_IDS),
+    # Trends over the years: the period range (years with series) and the theme of the
+    # map layer "verandering sinds <van>".
+    "van": Spec(None, kind="int"),
+    "tot": Spec(None, kind="int", after="van"),
+    "thema": Spec(None),
 }
 
 
@@ -213,6 +222,17 @@ def parse_params(
         except (ValueError, TypeError):
             values[name] = default(name, choices)
             rejected.append(name)
+    for name, value in list(values.items()):
+        before = SPECS[name].after
+        if before is None or before not in values:
+            continue
+        first = values[before]
+        if value is not None and first is not None and not value > first:
+            # e.g. van=2024&tot=2019: the range the wrong way round, or empty
+            for wrong in (before, name):
+                values[wrong] = default(wrong, choices)
+                if wrong not in rejected:
+                    rejected.append(wrong)
     return values, rejected
 
 

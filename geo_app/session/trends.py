@@ -51,6 +51,7 @@ __all__ = [
     "SERIES_VIEW_COLUMNS",
     "THEME_INDICATORS",
     "TrendView",
+    "allowed_themes",
     "change_since",
     "clear",
     "for_role",
@@ -462,16 +463,32 @@ def no_series_message(code: str, level: str, first: int, last: int, lang: str = 
     return t("trend_no_series", lang, code=code, level=level, why=why)
 
 
-def for_role(view: TrendView, role: Any, *, purpose: str = "view") -> TrendView:
-    """The view without the themes a role may not see (or export): series, trends, lines."""
-    allowed = [
+def _has_years(theme: str, level: str) -> bool:
+    """Whether the theme has figures at ``level`` (the stacking trend needs two themes)."""
+    if theme == STACKING_THEME:
+        return sum(bool(_theme_years(th, level)) for th in THEMES) >= 2
+    return bool(_theme_years(theme, level))
+
+
+def allowed_themes(role: Any, level: str, *, purpose: str = "view") -> list[str]:
+    """Themes a role may see (or export) at ``level``, in registry order.
+
+    Only themes whose tables have figures at ``level`` (at buurt level: bijstand).
+    """
+    return [
         theme
         for theme in THEME_INDICATORS
-        if all(
-            any(role.may_see(level=view.level, indicator=key, purpose=purpose) for key in group)
+        if _has_years(theme, level)
+        and all(
+            any(role.may_see(level=level, indicator=key, purpose=purpose) for key in group)
             for group in THEME_INDICATORS[theme]
         )
     ]
+
+
+def for_role(view: TrendView, role: Any, *, purpose: str = "view") -> TrendView:
+    """The view without the themes a role may not see (or export): series, trends, lines."""
+    allowed = allowed_themes(role, view.level, purpose=purpose)
     keep = view.series["theme"].isin(allowed)
     if keep.all():
         return view

@@ -21,6 +21,7 @@ from geo_app.session.i18n import (
     SHORT_LABELS_EN,
     hotspot_label,
 )
+from geo_app.views import change_map
 from geo_app.views.profile_report import format_value
 from models.typology import NO_CLUSTER_LABEL
 
@@ -197,7 +198,11 @@ def _summary(ctx: Context) -> None:
     if shown_lines:
         st.markdown("\n".join(shown_lines))
     layer = ctx.settings["layer"]
-    if layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
+    if layer == change_map.CHANGE_LAYER:
+        line = change_map.summary_line(ctx, code)
+        if line:
+            st.markdown(line)
+    elif layer not in _KINDS and layer not in ("stacking_score", "themes_high"):
         shown_value = format_value(row.get(layer), lang=ctx.lang)
         st.markdown(f"**{ctx.layers.get(layer, layer)}:** {shown_value}")
     st.caption(ctx.t("to_profile"))
@@ -218,16 +223,25 @@ def render(ctx: Context) -> None:
     _take_click(ctx, st.session_state.get("map"))
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        st.subheader(ctx.layers.get(ctx.settings["layer"], ctx.settings["layer"]))
-        fmap = build(ctx)
-        value = st_folium(
-            fmap,
-            key="map",
-            feature_group_to_add=selection(ctx),
-            height=620,
-            width=None,  # the container's width (streamlit-folium 0.27)
-            returned_objects=["last_active_drawing"],
-        )
+        if ctx.settings["layer"] == change_map.CHANGE_LAYER:
+            heading = st.empty()  # the title names the start year, known once loaded
+            change_map.render_controls(ctx)
+            fmap, title = change_map.build(ctx)
+            heading.subheader(title)
+        else:
+            st.subheader(ctx.layers.get(ctx.settings["layer"], ctx.settings["layer"]))
+            fmap = build(ctx)
+        if fmap is None:  # no series: the reason is shown above
+            value = None
+        else:
+            value = st_folium(
+                fmap,
+                key="map",
+                feature_group_to_add=selection(ctx),
+                height=620,
+                width=None,  # the container's width (streamlit-folium 0.27)
+                returned_objects=["last_active_drawing"],
+            )
         _take_click(ctx, value)
     with right:
         _summary(ctx)

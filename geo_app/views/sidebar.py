@@ -23,6 +23,7 @@ from geo_app.session import shared as _shared
 from geo_app.session.context import Context, bound, init_settings, settings
 from geo_app.session.i18n import INDICATOR_LABELS_EN, LANGUAGES, t
 from geo_app.session.state import SPECS
+from geo_app.views.change_map import CHANGE_LAYER, init_change_settings
 from layers import PROFILES
 from layers.indicators import get_indicator
 from models import METHODS
@@ -248,14 +249,16 @@ def _map_section(
         horizontal=True,
     )
     bound(sb.selectbox, "layer", t("layer", lang), options=list(layers), format_func=layers.get)
+    fixed = values["layer"] == CHANGE_LAYER  # the change layer's classes are fixed around 0
     bound(
         sb.selectbox,
         "scheme",
         t("scheme", lang),
         options=list(SPECS["scheme"].choices or ()),
         format_func=lambda v: t(f"scheme_{v}", lang),
+        disabled=fixed,
     )
-    bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9)
+    bound(sb.slider, "classes", t("n_classes", lang), min_value=3, max_value=9, disabled=fixed)
     bound(sb.toggle, "wijken", t("show_wijken", lang), disabled=values["level"] != "buurt")
     bound(
         sb.radio,
@@ -339,6 +342,7 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
     ]
     choices["level"] = levels
     init_settings(["level"], choices)
+    change = init_change_settings(choices, role=role, code=loaded.code, level=values["level"])
 
     _shared.sync(loaded.year, loaded.code, loaded.frames, role)  # datasets stored by anyone
     with st.sidebar:  # an empty block; in the main area it would shift the map
@@ -376,6 +380,8 @@ def build_context(role: Role = LOCAL_ROLE, lang: str | None = None) -> Context:
         if key in table.columns and visible(role, key) and not (first and key in _LATER_LAYERS)
     }
     layers |= {i.key: i.label for i in infos if table[i.key].notna().any()}
+    if change:  # the themes' change over the years (views.change_map)
+        layers[CHANGE_LAYER] = t(f"layer_{CHANGE_LAYER}", lang)
     codes = list(table["code"])
     choices |= {"layer": list(layers), "area": codes, "cmp": codes}
     init_settings(["layer", "area", "cmp"], choices)

@@ -60,12 +60,21 @@ def current_view(ctx: Context, *, purpose: str = "view", show: bool = True) -> T
         if show:
             st.info(ctx.t("trend_level_only"))
         return None
+    span = _period(ctx, span)
     view = _trends.trend_view(code, level, *span)
     if view is None:
         if show:
             st.info(_trends.no_series_message(code, level, *span, lang=ctx.lang))
         return None
     return _trends.for_role(view, ctx.role, purpose=purpose)
+
+
+def _period(ctx: Context, span: tuple[int, int]) -> tuple[int, int]:
+    """The period chosen for the change layer (``van``/``tot``, in the URL), else the full span."""
+    first, last = ctx.settings.get("van"), ctx.settings.get("tot")
+    if first is None or last is None or not span[0] <= int(first) < int(last) <= span[1]:
+        return span
+    return int(first), int(last)
 
 
 def _label(ctx: Context, theme: str) -> str:
