@@ -161,7 +161,8 @@ def test_per_buurt_only_bijstand_is_offered():
     from geo_app.views.change_map import period_choices
 
     assert allowed_themes(LOCAL_ROLE, "buurt") == ["bijstand"]
-    assert allowed_themes(LOCAL_ROLE, "wijk") == ["wmo", "jeugdzorg", "voorzieningen", "bijstand"]
+    wijk = ["wmo", "jeugdzorg", "voorzieningen", "bijstand", "stapeling"]
+    assert allowed_themes(LOCAL_ROLE, "wijk") == wijk
     assert period_choices("GM0505", "buurt") == (
         [2019, 2020, 2021, 2022, 2023],
         [2024, 2023, 2022, 2021, 2020],

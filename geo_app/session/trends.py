@@ -477,7 +477,7 @@ def allowed_themes(role: Any, level: str, *, purpose: str = "view") -> list[str]
     """
     return [
         theme
-        for theme in THEME_INDICATORS
+        for theme in (*THEMES, STACKING_THEME)
         if _has_years(theme, level)
         and all(
             any(role.may_see(level=level, indicator=key, purpose=purpose) for key in group)
