@@ -34,6 +34,7 @@ from _browser import (
     serve,
 )
 
+from geo_app.session.i18n import t
 from layers import INDICATORS
 
 pytestmark = pytest.mark.browser
@@ -306,7 +307,9 @@ def test_corporatie_user_sees_only_wijken_and_its_indicators_and_adds_no_data(pa
     ).wait_for()
     assert _radio_options(page, "Niveau") == ["Wijken"]
     _wait_for_map(page)
-    expected = {"Stapelingsscore", "Aantal hoge thema's", HUUR_LAYER} | {
+    # the change layer too: the corporatie may see bijstand, which has series per wijk
+    change = t("layer_verandering", "nl")
+    expected = {"Stapelingsscore", "Aantal hoge thema's", HUUR_LAYER, change} | {
         INDICATORS[k].label_nl for k in CORPORATIE_INDICATORS
     }
     assert set(_layer_options(page)) == expected  # its stored dataset, not the wmo one
