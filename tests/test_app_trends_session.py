@@ -158,6 +158,17 @@ def test_the_demo_gemeente_has_generated_series_offline(served, monkeypatch):
     assert len(before) and set(before["harmonise_method"]) == {"oppervlakte"}
     assert series.loc[series["year"] >= 2021, "harmonise_method"].isna().all()
     assert not any("niet geharmoniseerd" in n.lower() for n in view.notes)
+    # the map layer 'Verandering sinds 2016' has a change for every wijk, the redrawn too
+    change = change_since(view, "wmo", 2016)
+    assert change.notna().all() and {"WK999905", "WK999900"} <= set(change.index)
+    # and the series export says per area and period that (and how) it was harmonised
+    from layers.trend_export import series_export
+
+    table = series_export(view.series, view.trends, signal=False)
+    exported = table[table["code"].isin(["WK999905", "WK999900"]) & (table["year"] < 2021)]
+    exported = exported[exported["theme"] != "stapeling"]
+    assert len(exported) and exported["harmonised"].all() and exported["comparable"].all()
+    assert set(exported["harmonise_method"]) == {"oppervlakte"}
     # the stacking percentile within the gemeente, per year, and its trend
     assert view.themes[-1] == "stapeling"
     stacking = view.trends[view.trends["theme"] == "stapeling"].set_index("name")
