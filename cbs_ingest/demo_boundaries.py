@@ -58,10 +58,10 @@ def demo_moved_buurt(seed: int = 2024) -> str:
     changed = wijk.loc[DEMO_CHANGED_WIJK]
     density = changed["population"] / changed["land_area_ha"]
     buurt = demo["buurt"]
-    candidates = buurt[buurt["wijkcode"] == DEMO_RECEIVING_WIJK]
-    border = candidates.geometry.intersection(changed.geometry.boundary).length
-    candidates = candidates[(border >= _MIN_SHARED_BORDER_M).to_numpy()]
-    if len(candidates) == 0 or len(candidates) == (buurt["wijkcode"] == DEMO_RECEIVING_WIJK).sum():
+    centrum = buurt[buurt["wijkcode"] == DEMO_RECEIVING_WIJK]
+    border = centrum.geometry.intersection(changed.geometry.boundary).length
+    candidates = centrum[(border >= _MIN_SHARED_BORDER_M).to_numpy()]
+    if len(candidates) == 0 or len(centrum) < 2:  # Centrum must keep a buurt of its own
         raise ValueError(f"Seed {seed}: Centrum has no buurt to give back to Dijkzicht.")
     gap = (candidates["population"] / candidates["land_area_ha"] - density).abs()
     return str(candidates["code"].to_numpy()[int(np.argmin(gap.to_numpy()))])
