@@ -11,6 +11,9 @@ For each year :func:`load_boundaries` takes the boundaries from, in this order:
 A year PDOK cannot serve is left out with a note (harmonisation then refuses, with
 the reason, what needed it); after the first failure PDOK is not asked again in the
 same call, so an offline run stays quick.
+
+The fictitious demo gemeente (``GM9999``) is never fetched nor stored: its boundaries of
+every year are generated (:mod:`cbs_ingest.demo_boundaries`), as its series are.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from datetime import UTC, datetime
 
 import geopandas as gpd
 
-from cbs_ingest.errors import SourceUnavailableError, StoreError
+from cbs_ingest.demo import DEMO_GEMEENTE_CODE
+from cbs_ingest.errors import InputError, SourceUnavailableError, StoreError
 from cbs_ingest.geometry import clean_geometry, fetch_pdok, pdok_collection_url
 from cbs_ingest.store import Store, open_store
 
@@ -108,11 +112,15 @@ def load_boundaries(
 
     Raises
     ------
+    InputError
+        The demo gemeente asked together with others.
     StoreError
         The store is damaged or not writable.
     """
-    store = store or open_store()
     codes = sorted(set(municipalities)) if municipalities else None
+    if codes is not None and DEMO_GEMEENTE_CODE in {str(c).strip().upper() for c in codes}:
+        return _demo(years, codes, levels)
+    store = store or open_store()
     out = Boundaries()
     pdok_ok = True
     years = sorted({int(y) for y in years})
@@ -156,4 +164,20 @@ def load_boundaries(
             out.notes.append(f"No boundaries of {year}: PDOK was not reachable.")
             continue
         out.geometries[year] = found
+    return out
+
+
+def _demo(years: Iterable[int], codes: list[str], levels: Sequence[str]) -> Boundaries:
+    """The generated boundaries of the demo gemeente: no network, no store."""
+    from cbs_ingest.demo_boundaries import demo_boundaries
+
+    if len(codes) > 1:
+        raise InputError(
+            f"{DEMO_GEMEENTE_CODE} is the fictitious demo gemeente; load it on its own.",
+            nl=f"{DEMO_GEMEENTE_CODE} is de fictieve voorbeeldgemeente; laad die apart.",
+        )
+    out = Boundaries()
+    for year in sorted({int(y) for y in years}):
+        out.geometries[year] = demo_boundaries(year, levels=tuple(levels))
+        out.sources[year] = "generated (fictitious demo)"
     return out

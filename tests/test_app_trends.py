@@ -159,6 +159,27 @@ def test_demo_profile_shows_the_generated_series():
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
 
+def test_demo_profile_of_the_redrawn_wijk_shows_a_harmonised_trend():
+    """Dijkzicht gave a buurt to Centrum in 2021; the demo's own boundaries harmonise it."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    session_trends.clear()
+    at = run_app(tab="profiel", area="WK999905", level="wijk")
+    assert not at.error, [e.value for e in at.error]
+    body = texts(at)
+    assert "Ontwikkeling over de jaren (2016–2024)" in body
+    assert "Geharmoniseerd op de laatste grenzen" in body and "(oppervlakte;" in body
+    assert "Niet geharmoniseerd" not in body and "Geen trend: grenzen gewijzigd" not in body
+    assert "Wmo-cliënten per 1.000 inwoners" in body and body.count("helling") >= 3
+    assert len(_charts(at)) >= 4
+    # the compare tab: Dijkzicht and Centrum comparable, with a slope, beside Noorderhaven
+    at = run_app(tab="vergelijken", cmp="WK999905,WK999900,WK999901", level="wijk")
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[-1].value
+    assert len(table) == 3 * 5 and table["vergelijkbaar"].all()  # four themes + stapeling
+    assert table["helling"].notna().all() and table["reden"].isna().all()
+
+
 def test_table_tab_offers_the_series_once_they_are_loaded(dordrecht):
     before = _run(tab="tabel")
     labels = [b.proto.label for b in before.get("download_button")]

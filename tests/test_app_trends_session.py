@@ -146,13 +146,33 @@ def test_the_demo_gemeente_has_generated_series_offline(served, monkeypatch):
     view = trend_view("GM9999", "wijk", 2016, 2024)
     assert view is not None
     counts = view.trends[view.trends["indicator"] == "wmo_clients"].set_index("name")
-    assert counts.loc["Dijkzicht", "reason"].startswith("grenzen gewijzigd in 2021")
     assert counts.loc["Noorderhaven", "slope"] > 0 > counts.loc["Westerkwartier", "slope"]
+    # Dijkzicht gave a buurt to Centrum in 2021: both are harmonised onto the 2024
+    # boundaries with the demo's generated boundaries (PDOK is not asked), and get a trend
+    redrawn = counts.loc[["Dijkzicht", "Centrum"]]
+    assert redrawn["comparable"].all() and redrawn["harmonised"].all()
+    assert redrawn["slope"].notna().all() and redrawn["reason"].isna().all()
+    series = view.series[view.series["name"].isin(["Dijkzicht", "Centrum"])]
+    series = series[series["theme"] == "wmo"]
+    before = series[series["year"] < 2021]
+    assert len(before) and set(before["harmonise_method"]) == {"oppervlakte"}
+    assert series.loc[series["year"] >= 2021, "harmonise_method"].isna().all()
+    assert not any("niet geharmoniseerd" in n.lower() for n in view.notes)
+    # the map layer 'Verandering sinds 2016' has a change for every wijk, the redrawn too
+    change = change_since(view, "wmo", 2016)
+    assert change.notna().all() and {"WK999905", "WK999900"} <= set(change.index)
+    # and the series export says per area and period that (and how) it was harmonised
+    from layers.trend_export import series_export
+
+    table = series_export(view.series, view.trends, signal=False)
+    exported = table[table["code"].isin(["WK999905", "WK999900"]) & (table["year"] < 2021)]
+    exported = exported[exported["theme"] != "stapeling"]
+    assert len(exported) and exported["harmonised"].all() and exported["comparable"].all()
+    assert set(exported["harmonise_method"]) == {"oppervlakte"}
     # the stacking percentile within the gemeente, per year, and its trend
     assert view.themes[-1] == "stapeling"
     stacking = view.trends[view.trends["theme"] == "stapeling"].set_index("name")
-    assert stacking.loc["Dijkzicht", "reason"].startswith("grenzen gewijzigd in 2021")
-    assert stacking.drop(index="Dijkzicht")["slope"].notna().all()
+    assert stacking["slope"].notna().all() and stacking["comparable"].all()
     per_year = view.series[view.series["theme"] == "stapeling"]
     assert per_year["value"].between(0, 100).all() and set(per_year["year"]) == set(
         range(2016, 2025)

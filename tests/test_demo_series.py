@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE, make_demo
+from cbs_ingest.demo_boundaries import DEMO_RECEIVING_WIJK, demo_boundaries
 from cbs_ingest.demo_series import DEMO_CHANGE_YEAR, DEMO_STORY, demo_series
 from cbs_ingest.errors import InputError
 from cbs_ingest.series import SERIES_COLUMNS, fetch_series
@@ -16,9 +18,12 @@ from cbs_ingest.series_tables import (
     COUNT_INDICATORS,
     GEMEENTE_MERGERS,
     RATE_INDICATORS,
+    RATE_SCALES,
     SERIES_BREAKS,
     THEMES,
+    series_mergers,
 )
+from models.harmonise_series import harmonise_series
 from models.trends import compute_trends
 
 OFFLINE = "http://127.0.0.1:9"
@@ -26,6 +31,8 @@ OFFLINE = "http://127.0.0.1:9"
 FULL = {"wmo": 2016, "jeugdzorg": 2017, "voorzieningen": 2016, "bijstand": 2019}
 RISING = sorted(w for w, (story, _) in DEMO_STORY.items() if story == "rising")
 CHANGED = next(w for w, (story, _) in DEMO_STORY.items() if story == "changed")
+#: Both wijken the 2021 change redrew: Dijkzicht and the neighbour that got its buurt.
+REDRAWN = [CHANGED, DEMO_RECEIVING_WIJK]
 
 
 @pytest.fixture
@@ -49,6 +56,26 @@ def _trends(rows: pd.DataFrame, first: int, last: int = 2024) -> pd.DataFrame:
         mergers=GEMEENTE_MERGERS,
     ).trends
     return out[out["indicator"].isin(COUNT_INDICATORS.values())].set_index("code")
+
+
+def _harmonised(rows: pd.DataFrame, first: int, *, seed: int = 2024) -> pd.DataFrame:
+    """``rows`` on the 2024 boundaries of the demo of ``seed`` (for other seeds than the
+    app's, with that seed's generated boundaries; the app's path is tested below)."""
+    geometries = {
+        year: demo_boundaries(year, levels=("gemeente", "wijk"), seed=seed)
+        for year in range(first, 2025)
+    }
+    mergers, splits = series_mergers()
+    return harmonise_series(
+        rows[rows["year"] >= first],
+        target_year=2024,
+        counts=COUNT_INDICATORS,
+        rates=RATE_INDICATORS,
+        scales=RATE_SCALES,
+        geometries=geometries,
+        mergers=mergers,
+        splits=splits,
+    ).rows
 
 
 def test_same_columns_and_types_as_a_fetched_series(monkeypatch, tmp_path):
@@ -199,21 +226,34 @@ def test_the_seed_decides_everything():
 
 @pytest.mark.parametrize("theme", list(THEMES))
 @pytest.mark.parametrize("seed", [2024, 1, 2])
-def test_the_rule_flags_the_rising_wijken_only_and_refuses_the_changed_one(theme, seed):
+def test_the_rule_flags_the_rising_wijken_only_and_harmonises_the_redrawn_ones(theme, seed):
     rows = demo_series(theme, seed=seed)
+    falling = [w for w, (story, _) in DEMO_STORY.items() if story == "falling"]
     for first in sorted({FULL[theme], 2019}):
+        # as published: the two redrawn wijken are refused, never compared across 2021
         out = _trends(rows, first)
         wijken = out[out["level"] == "wijk"]
         flagged = sorted(wijken.index[wijken["trend_flag"].fillna(False).astype(bool)])
         assert flagged == RISING, (theme, seed, first)
-        changed = wijken.loc[CHANGED]
-        assert not changed["comparable"] and pd.isna(changed["trend_flag"])
-        assert f"grenzen gewijzigd in {DEMO_CHANGE_YEAR}" in changed["reason"]
-        others = wijken.drop(index=[*RISING, CHANGED])
-        assert others["comparable"].all() and len(others) == 3
-        falling = [w for w, (story, _) in DEMO_STORY.items() if story == "falling"]
+        redrawn = wijken.loc[REDRAWN]
+        assert not redrawn["comparable"].any() and redrawn["trend_flag"].isna().all()
+        assert redrawn["reason"].str.contains(f"grenzen gewijzigd in {DEMO_CHANGE_YEAR}").all()
+        others = wijken.drop(index=[*RISING, *REDRAWN])
+        assert others["comparable"].all() and len(others) == 2
         assert (wijken.loc[falling, "slope"] < 0).all()
         assert (wijken.loc[RISING, "slope"] > 0).all()
+        # harmonised onto the 2024 boundaries: both get a trend, the story is unchanged
+        harmonised = _trends(_harmonised(rows, first, seed=seed), first)
+        after = harmonised[harmonised["level"] == "wijk"]
+        assert after["comparable"].all() and after["reason"].isna().all()
+        assert after.loc[REDRAWN, "harmonised"].all()
+        assert not after.drop(index=REDRAWN)["harmonised"].any()
+        flagged = sorted(after.index[after["trend_flag"].fillna(False).astype(bool)])
+        assert flagged == RISING, (theme, seed, first, "harmonised")
+        unchanged = after.drop(index=REDRAWN).index
+        pd.testing.assert_series_equal(
+            after.loc[unchanged, "slope"], wijken.loc[unchanged, "slope"]
+        )
 
 
 def test_youth_care_over_its_definition_change_is_refused_as_for_real_data():
@@ -221,17 +261,29 @@ def test_youth_care_over_its_definition_change_is_refused_as_for_real_data():
     assert out["reason"].str.contains("definitie van het thema gewijzigd in 2017").all()
 
 
-def test_buurten_of_the_changed_wijk_carry_the_flag():
+def test_buurten_keep_their_boundaries_and_wijken_sum_the_buurten_they_had():
+    from cbs_ingest.demo_boundaries import demo_moved_buurt, demo_wijk_of
+    from cbs_ingest.demo_series import _counts
+
     rows = demo_series("bijstand", level="buurt")
     buurten = rows[rows["level"] == "buurt"]
     assert buurten["code"].str.match(r"^BU9999\d{4}$").all()
-    changed = buurten["code"].str.startswith("BU" + CHANGED[2:])
-    flags = buurten.loc[changed & (buurten["year"] == DEMO_CHANGE_YEAR), "boundary_change"]
-    assert len(flags) and (flags == 3).all()
-    assert (buurten.loc[~changed, "boundary_change"] == 1).all()
+    assert (buurten["boundary_change"] == 1).all()  # only the wijk boundaries changed
     assert buurten["value"].isna().any()  # buurten with hardly any residents are secret
     out = _trends(rows, 2019)
-    assert out.loc[out.index.str.startswith("BU" + CHANGED[2:]), "reason"].notna().all()
+    assert out.loc[demo_moved_buurt(), "comparable"]
+    # each year's wijk count is the sum of the buurten it had that year, rounded to 10
+    counts = _counts("bijstand", 2024)
+    wijk = demo_series("bijstand").query("indicator == @COUNT_INDICATORS['bijstand']")
+    wijk = wijk.set_index(["code", "period"])["value"]
+    moved = demo_moved_buurt()
+    for period, year in (("2020Q2", 2020), ("2021Q2", DEMO_CHANGE_YEAR)):
+        part = counts[counts["period"] == period]
+        members = part["buurt"].map(demo_wijk_of(year))
+        summed = np.round(part.groupby(members)["count"].sum() / 10) * 10
+        assert (wijk.xs(period, level="period").reindex(summed.index) == summed).all()
+        owner = members[part["buurt"] == moved].item()
+        assert owner == (CHANGED if year < DEMO_CHANGE_YEAR else DEMO_RECEIVING_WIJK)
 
 
 def test_load_series_serves_the_demo_without_network_or_store(offline, monkeypatch):
@@ -290,20 +342,26 @@ def test_trends_cli_on_the_demo_offline(offline, tmp_path, capsys):
     table = read_csv_table(out)
     assert set(table["theme"]) == {*THEMES, "stapeling"}
     flagged = table.loc[table["trend_flag"].fillna(False).astype(bool), "code"]
-    assert set(RISING) <= set(flagged) and CHANGED not in set(flagged)
-    assert table.loc[table["code"] == CHANGED, "reason"].str.contains("grenzen").all()
+    assert set(flagged) & {w for w, _ in DEMO_STORY.items()} == set(RISING)
+    # the redrawn wijken are harmonised onto the 2024 boundaries, by area, and get a trend
+    redrawn = table[table["code"].isin(REDRAWN) & (table["theme"] != "stapeling")]
+    before = redrawn[redrawn["period"].str[:4].astype(int) < DEMO_CHANGE_YEAR]
+    assert len(before) and before["harmonised"].astype(bool).all()
+    assert set(before["harmonise_method"]) == {"oppervlakte"}
+    after = redrawn[redrawn["period"].str[:4].astype(int) >= DEMO_CHANGE_YEAR]
+    assert not after["harmonised"].astype(bool).any() and after["harmonise_method"].isna().all()
+    assert redrawn["comparable"].astype(bool).all() and redrawn["reason"].isna().all()
+    assert redrawn["slope"].notna().all()
     assert not offline.exists()
     # the stacking percentile within the gemeente: one value per wijk and year, a trend
     stacking = table[table["theme"] == "stapeling"]
     assert set(stacking["indicator"]) == {"stacking_percentile"}
     assert len(stacking) == 6 * 6 and stacking["value"].between(0, 100).all()
     assert stacking["trend_flag"].isna().all()
-    refused = stacking[stacking["code"] == CHANGED]
-    assert refused["reason"].str.contains("grenzen gewijzigd").all()
-    assert refused["slope"].isna().all() and not refused["comparable"].astype(bool).any()
-    assert stacking.loc[stacking["code"] != CHANGED, "slope"].notna().all()
+    assert stacking["slope"].notna().all() and stacking["comparable"].astype(bool).all()
     header = out.read_text(encoding="utf-8").splitlines()[:30]
     assert any("stapeling" in line and "binnen zijn gemeente" in line for line in header)
     assert any("Fictief wmo 2019" in line for line in header)
+    assert any("Boundaries of 2019: generated (fictitious demo)" in line for line in header)
     assert not any("Bron: CBS" in line for line in header)
     assert "Stacking percentile within the gemeente" in capsys.readouterr().out

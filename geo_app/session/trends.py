@@ -255,11 +255,10 @@ def _harmonised(
     """``rows`` on the boundaries of ``last``, as ``stapelkaart trends`` harmonises them.
 
     The boundaries of earlier years come from the area store, else from PDOK (kept after
-    one fetch). When they cannot be had, the rows stay as they are: the areas that changed
-    are then refused with their reason, never compared across the change.
+    one fetch); the demo gemeente's are generated. When they cannot be had, the rows stay
+    as they are: the areas that changed are then refused with their reason, never compared
+    across the change.
     """
-    if code == DEMO_GEMEENTE_CODE:
-        return rows  # the demo's changed wijk has no earlier boundaries: it is refused
     if pdok_down:  # an earlier theme found PDOK unreachable: do not wait for it again
         notes.append(
             t("trend_not_harmonised_why", "nl", theme=t(f"trend_theme_{theme}"), why=pdok_down[0])
