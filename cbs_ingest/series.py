@@ -41,6 +41,7 @@ from cbs_ingest.series_tables import (
 
 __all__ = [
     "SERIES_COLUMNS",
+    "SERIES_DTYPES",
     "Series",
     "fetch_series",
     "fetch_table",
@@ -68,6 +69,16 @@ SERIES_COLUMNS: tuple[str, ...] = (
     "boundary_change",
     "table_id",
 )
+
+#: The dtype of each of :data:`SERIES_COLUMNS`: every frame of series rows has these,
+#: empty or not (a table without rows for a gemeente must not turn ``year`` into object).
+#: Text columns get the dtype pandas infers for text (``str`` from pandas 3, else object).
+_TEXT = pd.Series(["text"]).dtype
+SERIES_DTYPES: dict[str, Any] = {column: _TEXT for column in SERIES_COLUMNS} | {
+    "year": "int64",
+    "value": "float64",
+    "boundary_change": "float64",
+}
 
 _SUFFIX = re.compile(r"^(?P<prefix>.+?)_(?P<number>\d+)$")
 _PERIOD_KEY = re.compile(r"^(?P<year>\d{4})(?P<kind>JJ|HJ|KW|MM)(?P<n>\d{2})$")
@@ -268,9 +279,7 @@ def normalise_table(
                 + (value, change, spec.table_id)
             )
     frame = pd.DataFrame.from_records(records, columns=list(SERIES_COLUMNS))
-    frame["value"] = frame["value"].astype(float)
-    frame["boundary_change"] = frame["boundary_change"].astype(float)
-    return frame, dict(reasons)
+    return frame.astype(SERIES_DTYPES), dict(reasons)
 
 
 def _refuse_merged(codes: Sequence[str], last: int) -> None:
@@ -329,7 +338,7 @@ def fetch_series(
         frames.append(frame)
         if reasons:
             missing[spec.table_id] = reasons
-    rows = pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True).astype(SERIES_DTYPES)
     refuse_unknown(theme, first, last, codes, rows)
     if progress is not None:
         progress(1.0, f"{theme}: {rows['code'].nunique()} gebieden")

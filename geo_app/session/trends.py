@@ -353,8 +353,6 @@ def _build(
         try:
             loaded = load_series(theme, lo, hi, [code], level=level, progress=progress)
             rows = annual_values(loaded.rows, first=lo, last=hi)
-            # a table without rows for the gemeente leaves ``year`` as object: make it int
-            rows = rows.assign(year=rows["year"].astype(int))
             rows = _harmonised(theme, rows, code, level, lo, hi, progress, notes, pdok_down)
             result = compute_trends(
                 rows,
