@@ -8,6 +8,9 @@ series and calls these; nothing here reads files or the network.
   value can be compared with the last year of the range (``comparable``), whether it was
   harmonised onto the latest boundaries (``harmonised``) and, if not comparable, why
   (``reason``, Dutch).
+- :func:`comparable_as_trend` does the same for rows whose every year is as comparable as
+  the area's trend (the stacking percentile, which ranks an area among the gemeente's
+  areas of each year and so has no comparability of its own per year).
 - :func:`national_line` pools the gemeente rows of a whole-country series into one
   national value per theme, indicator and year: counts are summed; a rate is recomputed
   from the summed counts and the denominators each gemeente's count and rate imply.
@@ -26,6 +29,7 @@ __all__ = [
     "RATE_FACTORS",
     "REFERENCE_COLUMNS",
     "change_since",
+    "comparable_as_trend",
     "national_line",
     "period_comparability",
     "reference_lines",
@@ -40,6 +44,7 @@ RATE_FACTORS: dict[str, float] = {"per_1000": 1000.0, "percent": 100.0}
 _REASON_CODE = "code gewijzigd in {y} (CBS-indelingswijziging 2)"
 _REASON_BOUNDARY = "grenzen gewijzigd in {y} (CBS-indelingswijziging 3), niet geharmoniseerd"
 _REASON_BREAK = "definitie van het thema gewijzigd in {y}"
+_REASON_NO_TREND = "geen trend voor dit gebied"
 _REASON_MERGED = "gemeente {code} bestaat niet meer (opgegaan in {successor} in {y})"
 
 
@@ -103,6 +108,36 @@ def period_comparability(
     out["comparable"] = reason.isna().to_numpy()
     out["harmonised"] = harmonised
     out["reason"] = reason.to_numpy()
+    return out
+
+
+def comparable_as_trend(rows: pd.DataFrame, trends: pd.DataFrame) -> pd.DataFrame:
+    """Add ``comparable``, ``harmonised`` and ``reason`` to rows, each as its area's trend.
+
+    Parameters
+    ----------
+    rows
+        Series rows with ``code``, ``theme`` and ``indicator``; not modified.
+    trends
+        Trend rows (``models.trends.TREND_COLUMNS``) with ``comparable``, ``harmonised``
+        and ``reason`` per area, theme and indicator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rows`` with the three columns (and ``harmonise_method``, empty if
+        absent): a row whose area has no trend row is not comparable, with that reason.
+    """
+    keys = ["code", "theme", "indicator"]
+    per_area = trends[[*keys, "comparable", "harmonised", "reason"]]
+    base = rows.drop(columns=["comparable", "harmonised", "reason"], errors="ignore")
+    out = base.merge(per_area, on=keys, how="left", validate="many_to_one")
+    out.index = rows.index
+    out["comparable"] = out["comparable"].astype("boolean").fillna(False).astype(bool)
+    out["harmonised"] = out["harmonised"].astype("boolean").fillna(False).astype(bool)
+    out.loc[~out["comparable"] & out["reason"].isna(), "reason"] = _REASON_NO_TREND
+    if "harmonise_method" not in out.columns:
+        out["harmonise_method"] = None
     return out
 
 
