@@ -103,7 +103,8 @@ class Series:
     missing
         ``{table id: {reason: count}}`` of cells that became missing.
     notes
-        Things worth telling the user (a gemeente absent from one year's table).
+        Things worth telling the user (a gemeente absent from one year's table), in
+        Dutch: they go into the metadata of ``stapelkaart trends``' file.
     """
 
     theme: str
@@ -381,7 +382,7 @@ def fetch_table(
     frame, reasons = normalise_table(spec, data, municipalities=codes, level=level)
     if codes:
         absent = sorted(set(codes) - set(frame["gemeentecode"]))
-        notes.extend(f"{spec.table_id} ({spec.year}) has no rows for {c}." for c in absent)
+        notes.extend(f"{spec.table_id} ({spec.year}) heeft geen rijen voor {c}." for c in absent)
     return frame, reasons
 
 
@@ -419,7 +420,9 @@ def _download(
     try:
         data = _http.cbs_download(spec.table_id, filters=filters, select=select)
     except _http.FilterRejected:
-        notes.append(f"CBS rejected $filter/$select on {spec.table_id}; fetched it whole.")
+        notes.append(
+            f"CBS weigerde $filter/$select op {spec.table_id}; de hele tabel is opgehaald."
+        )
         data = _http.cbs_download(spec.table_id, filters=None, select=None)
     data["DataProperties"] = props["DataProperties"]
     return data

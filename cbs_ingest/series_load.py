@@ -61,8 +61,8 @@ def load_series(
     -------
     Series
         Its ``missing`` has CBS's reasons only for what was fetched now; a stored
-        table counts its empty cells as ``stored as missing``. Its ``notes`` say
-        which tables came from the store and when they were retrieved.
+        table counts its empty cells as ``stored as missing``. Its ``notes`` (Dutch)
+        say which tables came from the store and when they were retrieved.
 
     Raises
     ------
@@ -100,10 +100,10 @@ def load_series(
             if empty:
                 missing[spec.table_id] = {"stored as missing": empty}
             oldest = min((r.retrieved_at for r in stored.records.values()), default=None)
-            when = f", retrieved {oldest:%Y-%m-%d %H:%M} UTC" if oldest else ""
-            notes.append(f"{spec.table_id} ({spec.year}) from the area store{when}.")
+            when = f", opgehaald op {oldest:%Y-%m-%d %H:%M} UTC" if oldest else ""
+            notes.append(f"{spec.table_id} ({spec.year}) uit de gebiedsopslag{when}.")
             notes.extend(
-                f"{spec.table_id} ({spec.year}) has no rows for {r.code}."
+                f"{spec.table_id} ({spec.year}) heeft geen rijen voor {r.code}."
                 for r in stored.records.values()
                 if r.rows == 0
             )

@@ -247,7 +247,7 @@ def test_load_series_serves_the_demo_without_network_or_store(offline, monkeypat
         pd.testing.assert_frame_equal(series.rows, expected)
         assert sorted(series.tables) == list(range(2019, 2025))
         assert all(t.startswith("DEMO-") for t in series.tables.values())
-        assert any("Fictitious demo series" in n for n in series.notes)
+        assert any("Fictieve voorbeeldreeks" in n for n in series.notes)
     buurt = load_series("bijstand", 2020, 2022, [DEMO_GEMEENTE_CODE], level="buurt")
     assert set(buurt.rows["level"]) == {"gemeente", "buurt"}
     assert not offline.exists()
@@ -291,7 +291,11 @@ def test_trends_cli_on_the_demo_offline(offline, tmp_path, capsys):
     assert set(table["theme"]) == {*THEMES, "stapeling"}
     flagged = table.loc[table["trend_flag"].fillna(False).astype(bool), "code"]
     assert set(RISING) <= set(flagged) and CHANGED not in set(flagged)
-    assert table.loc[table["code"] == CHANGED, "reason"].str.contains("grenzen").all()
+    changed = table[table["code"] == CHANGED]
+    assert changed["trend_reason"].str.contains("grenzen").all()
+    # per period: only the periods before the change are not comparable, with that reason
+    assert changed.loc[~changed["comparable"], "reason"].str.contains("grenzen").all()
+    assert changed["comparable"].any() and not changed["comparable"].all()
     assert not offline.exists()
     # the stacking percentile within the gemeente: one value per wijk and year, a trend
     stacking = table[table["theme"] == "stapeling"]

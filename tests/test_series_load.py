@@ -54,7 +54,7 @@ def test_trends_work_offline_after_one_fetch(data_dir, monkeypatch, tmp_path, ca
     assert main(["trends", *where, *TINY, "--out", str(again)]) == 0
     pd.testing.assert_frame_equal(read_csv_table(again), read_csv_table(first))
     header = again.read_text(encoding="utf-8").splitlines()[:40]
-    assert any("from the area store" in line for line in header)
+    assert any("uit de gebiedsopslag" in line for line in header)
     assert "CBS-tabel" not in capsys.readouterr().err  # no table was fetched
     records = open_store().series_records()
     assert {(r.table_id, r.code) for r in records} == {
@@ -156,6 +156,7 @@ def test_a_table_without_rows_for_the_gemeente_keeps_the_dtypes(data_dir, monkey
     wanted = {column: pd.api.types.pandas_dtype(d) for column, d in SERIES_DTYPES.items()}
     for series in (fetched, stored):
         assert set(series.rows["year"]) == {2024}
+        assert "83620NED (2016) heeft geen rijen voor GM0642." in series.notes  # Dutch
         assert dict(series.rows.dtypes) == wanted
         trends = compute_trends(
             series.rows, first=2016, last=2024, counts=COUNT_INDICATORS, rates=RATE_INDICATORS

@@ -172,7 +172,7 @@ def test_changed_wijk_harmonised_with_boundaries_from_pdok_then_the_store(
     monkeypatch.setenv("STAPELKAART_PDOK_URL", "http://127.0.0.1:9")
     assert main([*args, "--out", str(second)]) == 0
     assert read_csv_table(second).equals(table)
-    assert "Boundaries of 2020: kept boundaries" in second.read_text(encoding="utf-8")
+    assert "Grenzen van 2020: bewaarde grenzen." in second.read_text(encoding="utf-8")
 
 
 @pytest.mark.shared_data
@@ -321,3 +321,27 @@ def test_same_comparability_and_trends_as_the_app_export(monkeypatch, tmp_path):
     # the comparison is not empty on either side: Wielwijk (redrawn in 2022) has periods
     # that are not comparable, the other wijken have trends
     assert (~both["comparable_app"]).any() and both["trend_comparable_app"].any()
+
+
+def test_the_notes_in_the_file_are_dutch(tiny_server, tmp_path, capsys):
+    """``opmerkingen``: where the tables and boundaries came from, in Dutch like the rest."""
+    args = ["trends", "-m", "GM9998", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    assert main([*args, "--out", str(first)]) == 0  # fetched; PDOK is closed in tests
+    assert main([*args, "--out", str(second)]) == 0  # from the area store
+
+    def notes(path):
+        import csv
+
+        lines = path.read_text(encoding="utf-8").splitlines()[:60]
+        header = [row[0] for row in csv.reader(lines) if row and row[0].startswith("#")]
+        return next(line for line in header if line.startswith("# opmerkingen: "))
+
+    fetched, stored = notes(first), notes(second)
+    # wijk 02 changed in 2021: the boundaries of 2020 were wanted, PDOK did not answer
+    assert "Geen grenzen van 2020 van PDOK:" in fetched
+    assert "84907NED (2020) uit de gebiedsopslag, opgehaald op " in stored
+    assert "85046NED (2021) uit de gebiedsopslag" in stored
+    for english in ("No boundaries", "from the area store", "retrieved", "not reachable"):
+        assert english not in fetched + stored
+    assert "Wrote" in capsys.readouterr().out  # the terminal stays English
