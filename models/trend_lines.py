@@ -86,29 +86,81 @@ def period_comparability(
         else np.zeros(len(out), dtype=bool)
     )
     reason = pd.Series([None] * len(out), index=out.index, dtype=object)
-    flags = out["boundary_change"].to_numpy(dtype=float)
-    changed = out.loc[np.isin(flags, (2.0, 3.0)) & (year <= int(last)), ["code", "theme", "year"]]
-    changed = changed.assign(flag=flags[np.isin(flags, (2.0, 3.0)) & (year <= int(last))])
-    # the latest change after each row's year decides: the first change after it is enough
-    for (code, theme), hits in changed.groupby(["code", "theme"], sort=False):
-        mine = (out["code"] == code).to_numpy() & (out["theme"] == theme).to_numpy()
-        for hit_year, flag in sorted(zip(hits["year"], hits["flag"], strict=True), reverse=True):
-            before = mine & (year < int(hit_year))
-            text = _REASON_CODE if flag == 2.0 else _REASON_BOUNDARY
-            reason[before] = text.format(y=int(hit_year))
+    # the first change after each row's year decides (code before boundaries in one year)
+    after = _first_change_after(out, year, last=int(last))
+    has = after["flag"].notna().to_numpy()
+    texts = {
+        (int(y), float(f)): (_REASON_CODE if f == 2.0 else _REASON_BOUNDARY).format(y=int(y))
+        for y, f in set(zip(after["hit_year"][has], after["flag"][has], strict=True))
+    }
+    reason[has] = [
+        texts[(int(y), float(f))]
+        for y, f in zip(after["hit_year"][has], after["flag"][has], strict=True)
+    ]
     for theme, break_year in (breaks or {}).items():
         before = (out["theme"] == theme).to_numpy() & (year < int(break_year))
         if int(break_year) <= int(last):
             reason[before] = _REASON_BREAK.format(y=int(break_year))
-    for code, (merge_year, successor) in (mergers or {}).items():
-        if int(merge_year) <= int(last):
-            gone = (out["gemeentecode"] == code).to_numpy()
-            reason[gone] = _REASON_MERGED.format(code=code, successor=successor, y=merge_year)
+    gone = {
+        code: _REASON_MERGED.format(code=code, successor=successor, y=merge_year)
+        for code, (merge_year, successor) in (mergers or {}).items()
+        if int(merge_year) <= int(last)
+    }
+    if gone:
+        merged = out["gemeentecode"].map(gone).to_numpy(dtype=object)
+        hit = pd.notna(merged)
+        reason[hit] = merged[hit]
     reason[harmonised] = None
     out["comparable"] = reason.isna().to_numpy()
     out["harmonised"] = harmonised
     out["reason"] = reason.to_numpy()
     return out
+
+
+def _first_change_after(rows: pd.DataFrame, year: np.ndarray, *, last: int) -> pd.DataFrame:
+    """Per row (in order), the first later change of its area and theme up to ``last``.
+
+    ``hit_year`` is the first year after the row's in which CBS flags a code (2) or
+    boundary (3) change, ``flag`` that flag (2 when both in one year); NaN when none.
+    """
+    flags = rows["boundary_change"].to_numpy(dtype=float)
+    changed = np.isin(flags, (2.0, 3.0)) & (year <= last)
+    hits = (
+        pd.DataFrame(
+            {
+                "code": rows["code"].to_numpy()[changed],
+                "theme": rows["theme"].to_numpy()[changed],
+                "hit_year": year[changed],
+                "flag": flags[changed],
+            }
+        )
+        .groupby(["code", "theme", "hit_year"], as_index=False)["flag"]
+        .min()
+        .sort_values("hit_year", kind="stable")
+    )
+    keys = pd.DataFrame(
+        {
+            "code": rows["code"].to_numpy(),
+            "theme": rows["theme"].to_numpy(),
+            "year": year.astype("int64"),
+            "_row": np.arange(len(rows)),
+        }
+    ).sort_values("year", kind="stable")
+    if hits.empty:
+        return pd.DataFrame({"hit_year": np.full(len(rows), np.nan), "flag": np.nan})
+    found = pd.merge_asof(
+        keys,
+        hits.astype({"hit_year": "int64"}),
+        left_on="year",
+        right_on="hit_year",
+        by=["code", "theme"],
+        direction="forward",
+        allow_exact_matches=False,
+    )
+    found = found.sort_values("_row")
+    return pd.DataFrame(
+        {"hit_year": found["hit_year"].to_numpy(), "flag": found["flag"].to_numpy()}
+    )
 
 
 def comparable_as_trend(rows: pd.DataFrame, trends: pd.DataFrame) -> pd.DataFrame:
