@@ -49,7 +49,7 @@ class Boundaries:
     sources
         ``{year: "area store" | "kept boundaries" | "PDOK"}``.
     notes
-        What could not be had, in English.
+        What could not be had, in Dutch (they go into ``stapelkaart trends``' metadata).
     """
 
     geometries: dict[int, dict[str, gpd.GeoDataFrame]] = field(default_factory=dict)
@@ -141,7 +141,7 @@ def load_boundaries(
             try:
                 fetched = fetch_pdok(year, codes)
             except SourceUnavailableError as exc:
-                out.notes.append(f"No boundaries of {year} from PDOK: {exc}")
+                out.notes.append(f"Geen grenzen van {year} van PDOK: {exc.nl.rstrip('.')}.")
                 pdok_ok = False
                 continue
             cleaned, _ = clean_geometry(fetched)
@@ -161,7 +161,7 @@ def load_boundaries(
                 )
             out.sources[year] = "PDOK"
         if found is None:
-            out.notes.append(f"No boundaries of {year}: PDOK was not reachable.")
+            out.notes.append(f"Geen grenzen van {year}: PDOK was niet bereikbaar.")
             continue
         out.geometries[year] = found
     return out

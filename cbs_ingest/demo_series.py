@@ -281,8 +281,8 @@ def load_demo_series(
     rows = demo_series(theme, first, last, level=level, seed=seed)
     tables = {int(y): demo_table_id(theme, y) for y in sorted(rows["year"].unique())}
     note = (
-        f"Fictitious demo series of {DEMO_GEMEENTE_NAME} ({DEMO_GEMEENTE_CODE}), generated "
-        f"from seed {seed}; no CBS figure."
+        f"Fictieve voorbeeldreeks van {DEMO_GEMEENTE_NAME} ({DEMO_GEMEENTE_CODE}), "
+        f"gegenereerd met seed {seed}; geen CBS-cijfer."
     )
     return Series(theme, rows, tables, {}, [note])
 

@@ -41,6 +41,7 @@ from cbs_ingest.series_tables import (
 
 __all__ = [
     "SERIES_COLUMNS",
+    "SERIES_DTYPES",
     "Series",
     "fetch_series",
     "fetch_table",
@@ -69,6 +70,16 @@ SERIES_COLUMNS: tuple[str, ...] = (
     "table_id",
 )
 
+#: The dtype of each of :data:`SERIES_COLUMNS`: every frame of series rows has these,
+#: empty or not (a table without rows for a gemeente must not turn ``year`` into object).
+#: Text columns get the dtype pandas infers for text (``str`` from pandas 3, else object).
+_TEXT = pd.Series(["text"]).dtype
+SERIES_DTYPES: dict[str, Any] = {column: _TEXT for column in SERIES_COLUMNS} | {
+    "year": "int64",
+    "value": "float64",
+    "boundary_change": "float64",
+}
+
 _SUFFIX = re.compile(r"^(?P<prefix>.+?)_(?P<number>\d+)$")
 _PERIOD_KEY = re.compile(r"^(?P<year>\d{4})(?P<kind>JJ|HJ|KW|MM)(?P<n>\d{2})$")
 _HALF_TITLE = re.compile(r"^(?P<n>[12])e\s+halfjaar\s+(?P<year>\d{4})$", re.I)
@@ -92,7 +103,8 @@ class Series:
     missing
         ``{table id: {reason: count}}`` of cells that became missing.
     notes
-        Things worth telling the user (a gemeente absent from one year's table).
+        Things worth telling the user (a gemeente absent from one year's table), in
+        Dutch: they go into the metadata of ``stapelkaart trends``' file.
     """
 
     theme: str
@@ -268,9 +280,7 @@ def normalise_table(
                 + (value, change, spec.table_id)
             )
     frame = pd.DataFrame.from_records(records, columns=list(SERIES_COLUMNS))
-    frame["value"] = frame["value"].astype(float)
-    frame["boundary_change"] = frame["boundary_change"].astype(float)
-    return frame, dict(reasons)
+    return frame.astype(SERIES_DTYPES), dict(reasons)
 
 
 def _refuse_merged(codes: Sequence[str], last: int) -> None:
@@ -329,7 +339,7 @@ def fetch_series(
         frames.append(frame)
         if reasons:
             missing[spec.table_id] = reasons
-    rows = pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True).astype(SERIES_DTYPES)
     refuse_unknown(theme, first, last, codes, rows)
     if progress is not None:
         progress(1.0, f"{theme}: {rows['code'].nunique()} gebieden")
@@ -372,7 +382,7 @@ def fetch_table(
     frame, reasons = normalise_table(spec, data, municipalities=codes, level=level)
     if codes:
         absent = sorted(set(codes) - set(frame["gemeentecode"]))
-        notes.extend(f"{spec.table_id} ({spec.year}) has no rows for {c}." for c in absent)
+        notes.extend(f"{spec.table_id} ({spec.year}) heeft geen rijen voor {c}." for c in absent)
     return frame, reasons
 
 
@@ -410,7 +420,9 @@ def _download(
     try:
         data = _http.cbs_download(spec.table_id, filters=filters, select=select)
     except _http.FilterRejected:
-        notes.append(f"CBS rejected $filter/$select on {spec.table_id}; fetched it whole.")
+        notes.append(
+            f"CBS weigerde $filter/$select op {spec.table_id}; de hele tabel is opgehaald."
+        )
         data = _http.cbs_download(spec.table_id, filters=None, select=None)
     data["DataProperties"] = props["DataProperties"]
     return data

@@ -15,6 +15,13 @@ from cbs_ingest.errors import InputError
 
 __all__ = ["predecessors", "boundary_years", "harmonise"]
 
+#: Where a year's boundaries came from (``Boundaries.sources``), in the Dutch notes.
+_SOURCES_NL = {
+    "area store": "gebiedsopslag",
+    "kept boundaries": "bewaarde grenzen",
+    "generated (fictitious demo)": "gegenereerd (fictieve voorbeeldgemeente)",
+}
+
 
 def predecessors(codes: Sequence[str] | None, first: int) -> dict[str, int]:
     """``{old gemeente: last series year}`` merged or split into ``codes`` after ``first``."""
@@ -63,7 +70,7 @@ def harmonise(
     progress: Callable[[float, str], None] | None,
     population: Any = None,
 ) -> tuple[Any, list[str]]:
-    """Rows harmonised onto the boundaries of ``last``, and notes on what could not be had.
+    """Rows harmonised onto the boundaries of ``last``, and Dutch notes on the boundaries.
 
     ``load(first, last, codes)`` returns the long rows of the same themes for other
     gemeenten (the predecessors of the requested ones). ``population``: polygons with a
@@ -86,7 +93,8 @@ def harmonise(
         try:
             extra.append(load(first, min(until, last), [old]))
         except InputError as exc:
-            notes.append(f"No series of {old} (merged away) for {first}–{until}: {exc}")
+            why = exc.nl.rstrip(".")
+            notes.append(f"Geen reeks van {old} (opgeheven gemeente) voor {first}–{until}: {why}.")
     if extra:
         rows = pd.concat([rows, *extra], ignore_index=True)
     years = boundary_years(rows, first=first, last=last, level=level)
@@ -102,7 +110,10 @@ def harmonise(
         )
         geometries = boundaries.geometries
         notes.extend(boundaries.notes)
-        notes.extend(f"Boundaries of {y}: {s}." for y, s in sorted(boundaries.sources.items()))
+        notes.extend(
+            f"Grenzen van {y}: {_SOURCES_NL.get(s, s)}."
+            for y, s in sorted(boundaries.sources.items())
+        )
     mergers, splits = series_mergers()
     result = harmonise_series(
         rows,

@@ -22,7 +22,14 @@ from cbs_ingest import _http
 from cbs_ingest.demo import DEMO_GEMEENTE_CODE
 from cbs_ingest.demo_series import is_demo_request, load_demo_series
 from cbs_ingest.errors import InputError
-from cbs_ingest.series import Progress, Series, fetch_table, prepare, refuse_unknown
+from cbs_ingest.series import (
+    SERIES_DTYPES,
+    Progress,
+    Series,
+    fetch_table,
+    prepare,
+    refuse_unknown,
+)
 from cbs_ingest.store import Store, open_store
 
 __all__ = ["load_series"]
@@ -54,8 +61,8 @@ def load_series(
     -------
     Series
         Its ``missing`` has CBS's reasons only for what was fetched now; a stored
-        table counts its empty cells as ``stored as missing``. Its ``notes`` say
-        which tables came from the store and when they were retrieved.
+        table counts its empty cells as ``stored as missing``. Its ``notes`` (Dutch)
+        say which tables came from the store and when they were retrieved.
 
     Raises
     ------
@@ -93,10 +100,10 @@ def load_series(
             if empty:
                 missing[spec.table_id] = {"stored as missing": empty}
             oldest = min((r.retrieved_at for r in stored.records.values()), default=None)
-            when = f", retrieved {oldest:%Y-%m-%d %H:%M} UTC" if oldest else ""
-            notes.append(f"{spec.table_id} ({spec.year}) from the area store{when}.")
+            when = f", opgehaald op {oldest:%Y-%m-%d %H:%M} UTC" if oldest else ""
+            notes.append(f"{spec.table_id} ({spec.year}) uit de gebiedsopslag{when}.")
             notes.extend(
-                f"{spec.table_id} ({spec.year}) has no rows for {r.code}."
+                f"{spec.table_id} ({spec.year}) heeft geen rijen voor {r.code}."
                 for r in stored.records.values()
                 if r.rows == 0
             )
@@ -111,7 +118,8 @@ def load_series(
             served = store.get_series(spec.table_id, level, sorted(set(codes) - set(lacking)))
             frame = pd.concat([served.rows, frame], ignore_index=True)
         frames.append(frame)
-    rows = pd.concat(frames, ignore_index=True)
+    # the dtypes of SERIES_COLUMNS even when a table has no rows for the gemeenten
+    rows = pd.concat(frames, ignore_index=True).astype(SERIES_DTYPES)
     refuse_unknown(theme, first, last, codes, rows)  # before anything is stored
     retrieved = datetime.now(UTC).isoformat()
     for spec, frame, lacking in fetched:

@@ -13,7 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["SERIES_EXPORT_COLUMNS", "SERIES_SHEET", "series_export", "series_metadata"]
+__all__ = [
+    "SERIES_COLUMN_NOTES",
+    "SERIES_EXPORT_COLUMNS",
+    "SERIES_SHEET",
+    "series_export",
+    "series_metadata",
+]
 
 #: Name of the extra sheet / GeoPackage table.
 SERIES_SHEET = "reeksen"
@@ -39,9 +45,11 @@ SERIES_EXPORT_COLUMNS: tuple[str, ...] = (
     "trend_reason",
 )
 
-_COLUMN_NOTES = {
+#: Dutch description of each column of :func:`series_export`, for the file's metadata.
+SERIES_COLUMN_NOTES: dict[str, str] = {
     "period": "Periode van de waarde: 2016H1 = 1e halfjaar, 2019Q2 = eind juni (één per jaar)",
-    "comparable": "Deze periode is vergelijkbaar met het laatste jaar (grenzen en code gelijk)",
+    "comparable": "Deze periode is vergelijkbaar met het laatste jaar (grenzen en code gelijk, "
+    "of geharmoniseerd)",
     "harmonised": "Geharmoniseerd op de laatste grenzen",
     "harmonise_method": "Hoe: samenvoeging (gemeenten opgeteld), oppervlakte of bevolking "
     "(herverdeeld met tobler), koppeling (nieuwe code, zelfde grenzen); leeg: ongewijzigd",
@@ -54,7 +62,9 @@ _COLUMN_NOTES = {
 }
 
 
-def series_export(series: pd.DataFrame, trends: pd.DataFrame, *, signal: bool) -> pd.DataFrame:
+def series_export(
+    series: pd.DataFrame, trends: pd.DataFrame, *, signal: bool, keep: Sequence[str] = ()
+) -> pd.DataFrame:
     """One row per area, indicator and year, with the area's trend beside it.
 
     Parameters
@@ -66,11 +76,14 @@ def series_export(series: pd.DataFrame, trends: pd.DataFrame, *, signal: bool) -
         Trend rows (``models.trends.TREND_COLUMNS``).
     signal
         Fill ``trend_flag``; otherwise it is left empty (the signal is off by default).
+    keep
+        Further columns of ``series`` to keep after these (empty where absent).
 
     Returns
     -------
     pandas.DataFrame
-        :data:`SERIES_EXPORT_COLUMNS`, sorted by area, theme, indicator and year.
+        :data:`SERIES_EXPORT_COLUMNS` and ``keep``, sorted by area, theme, indicator and
+        year (stable: rows of one year keep their order in ``series``).
     """
     keys = ["code", "theme", "indicator"]
     per_area = trends[[*keys, "comparable", "slope", "change", "trend_flag", "reason"]].rename(
@@ -80,12 +93,14 @@ def series_export(series: pd.DataFrame, trends: pd.DataFrame, *, signal: bool) -
     table["trend_comparable"] = table["trend_comparable"].fillna(False).astype(bool)
     table["comparable"] = table["comparable"].astype(bool)
     table["harmonised"] = table["harmonised"].astype(bool)
-    if "harmonise_method" not in table.columns:
-        table["harmonise_method"] = None
+    for column in ("harmonise_method", *keep):
+        if column not in table.columns:
+            table[column] = None
     if not signal:
         table["trend_flag"] = pd.array([pd.NA] * len(table), dtype="boolean")
     table = table.sort_values(["code", "theme", "indicator", "year"], kind="stable")
-    return table[list(SERIES_EXPORT_COLUMNS)].reset_index(drop=True)
+    columns = [*SERIES_EXPORT_COLUMNS, *(c for c in keep if c not in SERIES_EXPORT_COLUMNS)]
+    return table[columns].reset_index(drop=True)
 
 
 def series_metadata(
@@ -125,5 +140,5 @@ def series_metadata(
         if signal
         else "uit: in de backtest niet beter dan de basislijnen (docs/analysis.md)",
         "reeksen_opmerkingen": list(notes),
-        "reeksen_kolommen": dict(_COLUMN_NOTES),
+        "reeksen_kolommen": dict(SERIES_COLUMN_NOTES),
     }

@@ -8,6 +8,9 @@ series and calls these; nothing here reads files or the network.
   value can be compared with the last year of the range (``comparable``), whether it was
   harmonised onto the latest boundaries (``harmonised``) and, if not comparable, why
   (``reason``, Dutch).
+- :func:`comparable_as_trend` does the same for rows whose every year is as comparable as
+  the area's trend (the stacking percentile, which ranks an area among the gemeente's
+  areas of each year and so has no comparability of its own per year).
 - :func:`national_line` pools the gemeente rows of a whole-country series into one
   national value per theme, indicator and year: counts are summed; a rate is recomputed
   from the summed counts and the denominators each gemeente's count and rate imply.
@@ -26,6 +29,7 @@ __all__ = [
     "RATE_FACTORS",
     "REFERENCE_COLUMNS",
     "change_since",
+    "comparable_as_trend",
     "national_line",
     "period_comparability",
     "reference_lines",
@@ -40,6 +44,7 @@ RATE_FACTORS: dict[str, float] = {"per_1000": 1000.0, "percent": 100.0}
 _REASON_CODE = "code gewijzigd in {y} (CBS-indelingswijziging 2)"
 _REASON_BOUNDARY = "grenzen gewijzigd in {y} (CBS-indelingswijziging 3), niet geharmoniseerd"
 _REASON_BREAK = "definitie van het thema gewijzigd in {y}"
+_REASON_NO_TREND = "geen trend voor dit gebied"
 _REASON_MERGED = "gemeente {code} bestaat niet meer (opgegaan in {successor} in {y})"
 
 
@@ -81,28 +86,110 @@ def period_comparability(
         else np.zeros(len(out), dtype=bool)
     )
     reason = pd.Series([None] * len(out), index=out.index, dtype=object)
-    flags = out["boundary_change"].to_numpy(dtype=float)
-    changed = out.loc[np.isin(flags, (2.0, 3.0)) & (year <= int(last)), ["code", "theme", "year"]]
-    changed = changed.assign(flag=flags[np.isin(flags, (2.0, 3.0)) & (year <= int(last))])
-    # the latest change after each row's year decides: the first change after it is enough
-    for (code, theme), hits in changed.groupby(["code", "theme"], sort=False):
-        mine = (out["code"] == code).to_numpy() & (out["theme"] == theme).to_numpy()
-        for hit_year, flag in sorted(zip(hits["year"], hits["flag"], strict=True), reverse=True):
-            before = mine & (year < int(hit_year))
-            text = _REASON_CODE if flag == 2.0 else _REASON_BOUNDARY
-            reason[before] = text.format(y=int(hit_year))
+    # the first change after each row's year decides (code before boundaries in one year)
+    after = _first_change_after(out, year, last=int(last))
+    has = after["flag"].notna().to_numpy()
+    texts = {
+        (int(y), float(f)): (_REASON_CODE if f == 2.0 else _REASON_BOUNDARY).format(y=int(y))
+        for y, f in set(zip(after["hit_year"][has], after["flag"][has], strict=True))
+    }
+    reason[has] = [
+        texts[(int(y), float(f))]
+        for y, f in zip(after["hit_year"][has], after["flag"][has], strict=True)
+    ]
     for theme, break_year in (breaks or {}).items():
         before = (out["theme"] == theme).to_numpy() & (year < int(break_year))
         if int(break_year) <= int(last):
             reason[before] = _REASON_BREAK.format(y=int(break_year))
-    for code, (merge_year, successor) in (mergers or {}).items():
-        if int(merge_year) <= int(last):
-            gone = (out["gemeentecode"] == code).to_numpy()
-            reason[gone] = _REASON_MERGED.format(code=code, successor=successor, y=merge_year)
+    gone = {
+        code: _REASON_MERGED.format(code=code, successor=successor, y=merge_year)
+        for code, (merge_year, successor) in (mergers or {}).items()
+        if int(merge_year) <= int(last)
+    }
+    if gone:
+        merged = out["gemeentecode"].map(gone).to_numpy(dtype=object)
+        hit = pd.notna(merged)
+        reason[hit] = merged[hit]
     reason[harmonised] = None
     out["comparable"] = reason.isna().to_numpy()
     out["harmonised"] = harmonised
     out["reason"] = reason.to_numpy()
+    return out
+
+
+def _first_change_after(rows: pd.DataFrame, year: np.ndarray, *, last: int) -> pd.DataFrame:
+    """Per row (in order), the first later change of its area and theme up to ``last``.
+
+    ``hit_year`` is the first year after the row's in which CBS flags a code (2) or
+    boundary (3) change, ``flag`` that flag (2 when both in one year); NaN when none.
+    """
+    flags = rows["boundary_change"].to_numpy(dtype=float)
+    changed = np.isin(flags, (2.0, 3.0)) & (year <= last)
+    hits = (
+        pd.DataFrame(
+            {
+                "code": rows["code"].to_numpy()[changed],
+                "theme": rows["theme"].to_numpy()[changed],
+                "hit_year": year[changed],
+                "flag": flags[changed],
+            }
+        )
+        .groupby(["code", "theme", "hit_year"], as_index=False)["flag"]
+        .min()
+        .sort_values("hit_year", kind="stable")
+    )
+    keys = pd.DataFrame(
+        {
+            "code": rows["code"].to_numpy(),
+            "theme": rows["theme"].to_numpy(),
+            "year": year.astype("int64"),
+            "_row": np.arange(len(rows)),
+        }
+    ).sort_values("year", kind="stable")
+    if hits.empty:
+        return pd.DataFrame({"hit_year": np.full(len(rows), np.nan), "flag": np.nan})
+    found = pd.merge_asof(
+        keys,
+        hits.astype({"hit_year": "int64"}),
+        left_on="year",
+        right_on="hit_year",
+        by=["code", "theme"],
+        direction="forward",
+        allow_exact_matches=False,
+    )
+    found = found.sort_values("_row")
+    return pd.DataFrame(
+        {"hit_year": found["hit_year"].to_numpy(), "flag": found["flag"].to_numpy()}
+    )
+
+
+def comparable_as_trend(rows: pd.DataFrame, trends: pd.DataFrame) -> pd.DataFrame:
+    """Add ``comparable``, ``harmonised`` and ``reason`` to rows, each as its area's trend.
+
+    Parameters
+    ----------
+    rows
+        Series rows with ``code``, ``theme`` and ``indicator``; not modified.
+    trends
+        Trend rows (``models.trends.TREND_COLUMNS``) with ``comparable``, ``harmonised``
+        and ``reason`` per area, theme and indicator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``rows`` with the three columns (and ``harmonise_method``, empty if
+        absent): a row whose area has no trend row is not comparable, with that reason.
+    """
+    keys = ["code", "theme", "indicator"]
+    per_area = trends[[*keys, "comparable", "harmonised", "reason"]]
+    base = rows.drop(columns=["comparable", "harmonised", "reason"], errors="ignore")
+    out = base.merge(per_area, on=keys, how="left", validate="many_to_one")
+    out.index = rows.index
+    out["comparable"] = out["comparable"].astype("boolean").fillna(False).astype(bool)
+    out["harmonised"] = out["harmonised"].astype("boolean").fillna(False).astype(bool)
+    out.loc[~out["comparable"] & out["reason"].isna(), "reason"] = _REASON_NO_TREND
+    if "harmonise_method" not in out.columns:
+        out["harmonise_method"] = None
     return out
 
 

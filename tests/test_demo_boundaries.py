@@ -103,7 +103,7 @@ def test_harmonised_values_are_what_the_geometry_gives(offline, theme):
         refresh=False,
         progress=None,
     )
-    assert any("generated (fictitious demo)" in n for n in notes)
+    assert any("gegenereerd (fictieve voorbeeldgemeente)" in n for n in notes)
     boundaries = load_boundaries([2020, 2024], [DEMO_GEMEENTE_CODE])
     old = _areas(boundaries.geometries[2020]["wijk"])
     new = _areas(boundaries.geometries[2024]["wijk"])

@@ -299,7 +299,7 @@ def test_load_series_serves_the_demo_without_network_or_store(offline, monkeypat
         pd.testing.assert_frame_equal(series.rows, expected)
         assert sorted(series.tables) == list(range(2019, 2025))
         assert all(t.startswith("DEMO-") for t in series.tables.values())
-        assert any("Fictitious demo series" in n for n in series.notes)
+        assert any("Fictieve voorbeeldreeks" in n for n in series.notes)
     buurt = load_series("bijstand", 2020, 2022, [DEMO_GEMEENTE_CODE], level="buurt")
     assert set(buurt.rows["level"]) == {"gemeente", "buurt"}
     assert not offline.exists()
@@ -362,6 +362,8 @@ def test_trends_cli_on_the_demo_offline(offline, tmp_path, capsys):
     header = out.read_text(encoding="utf-8").splitlines()[:30]
     assert any("stapeling" in line and "binnen zijn gemeente" in line for line in header)
     assert any("Fictief wmo 2019" in line for line in header)
-    assert any("Boundaries of 2019: generated (fictitious demo)" in line for line in header)
+    assert any(
+        "Grenzen van 2019: gegenereerd (fictieve voorbeeldgemeente)" in line for line in header
+    )
     assert not any("Bron: CBS" in line for line in header)
     assert "Stacking percentile within the gemeente" in capsys.readouterr().out

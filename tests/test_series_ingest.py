@@ -211,7 +211,7 @@ def test_a_server_rejecting_filters_gets_the_whole_table(series_server):
     series_server.tables.update(tiny_series_tables())
     series_server.reject_filters = True
     series = fetch_series("wmo", 2020, 2021, ["GM9998"])
-    assert len(series.notes) == 2 and "fetched it whole" in series.notes[0]
+    assert len(series.notes) == 2 and "de hele tabel is opgehaald" in series.notes[0]
     assert set(series.rows["gemeentecode"]) == {"GM9998"}
 
 

@@ -54,7 +54,7 @@ def test_trends_work_offline_after_one_fetch(data_dir, monkeypatch, tmp_path, ca
     assert main(["trends", *where, *TINY, "--out", str(again)]) == 0
     pd.testing.assert_frame_equal(read_csv_table(again), read_csv_table(first))
     header = again.read_text(encoding="utf-8").splitlines()[:40]
-    assert any("from the area store" in line for line in header)
+    assert any("uit de gebiedsopslag" in line for line in header)
     assert "CBS-tabel" not in capsys.readouterr().err  # no table was fetched
     records = open_store().series_records()
     assert {(r.table_id, r.code) for r in records} == {
@@ -136,3 +136,31 @@ def test_data_list_shows_stored_series(data_dir, monkeypatch, tmp_path, capsys):
     assert "(85046NED): 1 gemeente, period 2021H1" in capsys.readouterr().out
     assert main(["data", "list", "-y", "2019"]) == 0
     assert "nothing stored for this selection" in capsys.readouterr().out
+
+
+def test_a_table_without_rows_for_the_gemeente_keeps_the_dtypes(data_dir, monkeypatch):
+    """Zwijndrecht has only 2024 in the fixture: the empty tables of 2016-2023 must not
+    turn ``year`` into object, fetched or stored, and the trends are refused, not broken."""
+    from _real import FIXTURE_RAW
+    from fake_cbs_series import series_tables_from_dumps
+
+    from cbs_ingest.series import SERIES_DTYPES
+    from cbs_ingest.series_tables import COUNT_INDICATORS, RATE_INDICATORS, tables_for
+    from models.trends import compute_trends
+
+    ids = [t.table_id for t in tables_for("wmo", 2016, 2024)]
+    with _serve(monkeypatch, series_tables_from_dumps(FIXTURE_RAW, ids)):
+        fetched = load_series("wmo", 2016, 2024, ["GM0642"])
+    _offline(monkeypatch)
+    stored = load_series("wmo", 2016, 2024, ["GM0642"])
+    wanted = {column: pd.api.types.pandas_dtype(d) for column, d in SERIES_DTYPES.items()}
+    for series in (fetched, stored):
+        assert set(series.rows["year"]) == {2024}
+        assert "83620NED (2016) heeft geen rijen voor GM0642." in series.notes  # Dutch
+        assert dict(series.rows.dtypes) == wanted
+        trends = compute_trends(
+            series.rows, first=2016, last=2024, counts=COUNT_INDICATORS, rates=RATE_INDICATORS
+        ).trends
+        wijken = trends[trends["level"] == "wijk"]
+        assert len(wijken) and not wijken["comparable"].any()
+        assert wijken["reason"].str.startswith("te weinig jaren").all()

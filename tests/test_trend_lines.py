@@ -9,6 +9,7 @@ import pytest
 from models.trend_lines import (
     REFERENCE_COLUMNS,
     change_since,
+    comparable_as_trend,
     national_line,
     period_comparability,
     reference_lines,
@@ -121,3 +122,51 @@ def test_change_since_is_nan_where_the_start_is_not_comparable():
     assert later["WK000102"] == 0.0
     with pytest.raises(ValueError):
         change_since(out, indicator="wmo_clients_per_1000", since=2022, last=2021, level="wijk")
+
+
+def test_every_year_is_as_comparable_as_the_areas_trend():
+    frame = rows(
+        [
+            (code, "GM0001", "stapeling", "stacking_percentile", y, 50.0, 1.0)
+            for code in ("WK000101", "WK000102", "WK000103")
+            for y in (2019, 2020)
+        ]
+    )
+    trends = pd.DataFrame(
+        {
+            "code": ["WK000101", "WK000102"],
+            "theme": "stapeling",
+            "indicator": "stacking_percentile",
+            "comparable": [True, False],
+            "harmonised": [True, False],
+            "reason": [None, "te weinig jaren"],
+        }
+    )
+    out = comparable_as_trend(frame.set_index(np.arange(10, 16)), trends)
+    assert list(out.index) == list(range(10, 16))  # aligned with the input
+    assert list(out["comparable"]) == [True, True, False, False, False, False]
+    assert list(out["harmonised"]) == [True, True, False, False, False, False]
+    assert list(out["reason"].iloc[2:4]) == ["te weinig jaren"] * 2
+    assert set(out["reason"].iloc[4:]) == {"geen trend voor dit gebied"}  # no trend row
+    assert out["harmonise_method"].isna().all() and "comparable" not in frame.columns
+
+
+def test_comparability_does_not_depend_on_the_order_of_the_rows():
+    flags = {("WK000101", 2018): 2.0, ("WK000101", 2020): 3.0, ("WK000102", 2019): 3.0}
+    frame = rows(
+        [
+            (code, "GM0001", theme, "wmo_clients", y, 1.0, flags.get((code, y), 1.0))
+            for code in ("WK000101", "WK000102", "WK000103")
+            for theme in ("wmo", "bijstand")
+            for y in range(2016, 2022)
+        ]
+    )
+    ordered = period_comparability(frame, last=2021)
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    again = period_comparability(shuffled, last=2021)
+    pd.testing.assert_frame_equal(again.loc[ordered.index], ordered)
+    first = ordered[(ordered["code"] == "WK000101") & (ordered["theme"] == "bijstand")]
+    assert list(first["comparable"]) == [False] * 4 + [True] * 2
+    assert "code gewijzigd in 2018" in first["reason"].iloc[1]
+    assert "grenzen gewijzigd in 2020" in first["reason"].iloc[2]
+    assert ordered.loc[ordered["code"] == "WK000103", "comparable"].all()

@@ -19,10 +19,21 @@ def test_tiny_series_to_csv(tiny_server, tmp_path, capsys):
     assert set(table["level"]) == {"gemeente", "wijk"}
     assert not table["harmonised"].astype(str).eq("True").any()
     # two years are too few for a trend, and wijk 02 changed its boundaries: reasons, no slope
-    assert table["reason"].notna().all() and table["slope"].isna().all()
+    assert table["trend_reason"].notna().all() and table["slope"].isna().all()
+    assert not table["trend_comparable"].astype(str).eq("True").any()
     haven = table[table["code"] == "WK999802"]
-    assert haven["reason"].str.contains("grenzen gewijzigd in 2021").all()
-    header = out.read_text(encoding="utf-8").splitlines()[:40]
+    assert haven["trend_reason"].str.contains("grenzen gewijzigd in 2021").all()
+    # comparability per period, as in the app's export: wijk 02's 2020 is not comparable
+    # with 2021 (its boundaries changed), its 2021 is; the unchanged wijk 01 is every year
+    comparable = haven["comparable"].astype(str).eq("True")
+    before = haven["period"].str.startswith("2020")
+    assert before.any() and not comparable[before].any() and comparable[~before].all()
+    assert haven.loc[before, "reason"].str.contains("grenzen gewijzigd in 2021").all()
+    assert haven.loc[~before, "reason"].isna().all()
+    centrum = table[table["code"] == "WK999801"]
+    assert centrum["comparable"].astype(str).eq("True").all() and centrum["reason"].isna().all()
+    header = out.read_text(encoding="utf-8").splitlines()[:60]
+    assert any("Deze periode is vergelijkbaar met het laatste jaar" in line for line in header)
     assert any("84907NED" in line for line in header)  # the sources
     assert any("signaal" in line for line in header)
     assert "Wrote" in capsys.readouterr().out
@@ -84,12 +95,17 @@ def test_real_gemeente_to_xlsx_with_the_signal(real_data, monkeypatch, tmp_path,
     assert list(table.columns) == list(LONG_COLUMNS)
     # bijstand starts 2019; stapeling is the stacking percentile within the gemeente
     assert set(table["theme"]) == {"wmo", "voorzieningen", "jeugdzorg", "stapeling"}
-    wijken = table[(table["level"] == "wijk") & table["comparable"]]
+    wijken = table[(table["level"] == "wijk") & table["trend_comparable"]]
     assert wijken["code"].nunique() >= 5 and wijken["slope"].notna().all()
     themes = wijken[wijken["theme"] != "stapeling"]
     assert themes["trend_flag"].notna().all()  # --signal fills it
     assert wijken.loc[wijken["theme"] == "stapeling", "trend_flag"].isna().all()  # never
     assert table.loc[~table["comparable"], "reason"].notna().all()
+    assert table.loc[table["comparable"], "reason"].isna().all()
+    assert table.loc[~table["trend_comparable"], "trend_reason"].notna().all()
+    # each period of the stacking percentile is as comparable as the area's trend
+    stapeling = table[table["theme"] == "stapeling"]
+    assert len(stapeling) and stapeling["comparable"].equals(stapeling["trend_comparable"])
     assert "oplopend" in capsys.readouterr().out
 
 
@@ -148,13 +164,15 @@ def test_changed_wijk_harmonised_with_boundaries_from_pdok_then_the_store(
     centrum = table[(table["code"] == "WK999801") & (table["period"] == "2020H1")]
     assert not centrum["harmonised"].astype(str).eq("True").any()  # unchanged: as published
     assert centrum["harmonise_method"].isna().all()
-    # two years are too few for a trend: that is the reason now, not the boundary change
-    assert rows["reason"].str.contains("te weinig jaren").all()
+    # harmonised, so comparable with 2021; but two years are too few for a trend: that is
+    # the reason now, not the boundary change
+    assert rows["comparable"].astype(str).eq("True").all() and rows["reason"].isna().all()
+    assert rows["trend_reason"].str.contains("te weinig jaren").all()
     # PDOK down: the boundaries come from the store, the same table comes out
     monkeypatch.setenv("STAPELKAART_PDOK_URL", "http://127.0.0.1:9")
     assert main([*args, "--out", str(second)]) == 0
     assert read_csv_table(second).equals(table)
-    assert "Boundaries of 2020: kept boundaries" in second.read_text(encoding="utf-8")
+    assert "Grenzen van 2020: bewaarde grenzen." in second.read_text(encoding="utf-8")
 
 
 @pytest.mark.shared_data
@@ -193,9 +211,10 @@ def test_real_merged_gemeente_summed_and_its_new_wijken_refused_offline(
     # Dijk en Waard's wijken are new since 2022; without boundaries of 2019-2021 (PDOK is
     # not reachable here) they are refused, never given a trend on a part of the years
     wijken = table[(table["level"] == "wijk") & table["code"].str.startswith("WK1980")]
-    assert len(wijken) and not wijken["comparable"].astype(str).eq("True").any()
-    no_boundaries = wijken["reason"].str.contains("niet te harmoniseren: geen grenzen van 2019")
-    gone = wijken["reason"].str.contains("bestaat niet meer in 2024")  # renumbered since
+    assert len(wijken) and not wijken["trend_comparable"].astype(str).eq("True").any()
+    reason = wijken["trend_reason"]
+    no_boundaries = reason.str.contains("niet te harmoniseren: geen grenzen van 2019")
+    gone = reason.str.contains("bestaat niet meer in 2024")  # renumbered since
     assert (no_boundaries | gone).all() and no_boundaries.sum() > gone.sum()
     assert "Trends 2019–2024" in capsys.readouterr().out
 
@@ -261,3 +280,68 @@ def test_bad_population_file_is_one_line_and_writes_nothing(
     errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[")]
     assert len(errors) == 1 and message in errors[0]
     assert not out.parent.exists()
+
+
+@pytest.mark.real_data
+def test_same_comparability_and_trends_as_the_app_export(monkeypatch, tmp_path):
+    """Dordrecht (fixture): per period and per area the CLI says what the app's export says."""
+    import pandas as pd
+    from _real import FIXTURE_RAW
+    from fake_cbs import FakeCbs, FakeCbsServer
+    from fake_cbs_series import series_tables_from_dumps
+
+    from cbs_ingest.series_tables import tables_for
+    from geo_app.session import trends as session_trends
+    from layers.trend_export import series_export
+
+    ids = [t.table_id for t in tables_for("wmo", 2016, 2024)]
+    out = tmp_path / "dordrecht.csv"
+    with FakeCbsServer(FakeCbs(tables=series_tables_from_dumps(FIXTURE_RAW, ids))) as server:
+        monkeypatch.setenv("STAPELKAART_CBS_URL", server.url)
+        monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
+        args = ["trends", "-m", "GM0505", "--from", "2016", "--to", "2024", "--theme", "wmo"]
+        assert main([*args, "--out", str(out)]) == 0
+        session_trends.clear()
+        view = session_trends.trend_view("GM0505", "wijk", 2016, 2024)
+        session_trends.clear()
+    assert view is not None
+    app = series_export(view.series, view.trends, signal=False)
+    app = app[app["theme"] == "wmo"]
+    cli = read_csv_table(out)
+    keys = ["code", "indicator", "period"]
+    both = cli.merge(app, on=keys, suffixes=("_cli", "_app"), validate="one_to_one")
+    assert len(both) == len(app) and len(cli) > len(app)  # the CLI keeps every period
+    for column in ("comparable", "harmonised", "trend_comparable"):
+        assert both[f"{column}_cli"].astype(str).eq(both[f"{column}_app"].astype(str)).all()
+    for column in ("reason", "trend_reason"):
+        assert both[f"{column}_cli"].fillna("").eq(both[f"{column}_app"].fillna("")).all()
+    pd.testing.assert_series_equal(
+        both["slope_cli"], both["slope_app"].astype(float), check_names=False
+    )
+    # the comparison is not empty on either side: Wielwijk (redrawn in 2022) has periods
+    # that are not comparable, the other wijken have trends
+    assert (~both["comparable_app"]).any() and both["trend_comparable_app"].any()
+
+
+def test_the_notes_in_the_file_are_dutch(tiny_server, tmp_path, capsys):
+    """``opmerkingen``: where the tables and boundaries came from, in Dutch like the rest."""
+    args = ["trends", "-m", "GM9998", "--from", "2020", "--to", "2021", "--theme", "wmo"]
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    assert main([*args, "--out", str(first)]) == 0  # fetched; PDOK is closed in tests
+    assert main([*args, "--out", str(second)]) == 0  # from the area store
+
+    def notes(path):
+        import csv
+
+        lines = path.read_text(encoding="utf-8").splitlines()[:60]
+        header = [row[0] for row in csv.reader(lines) if row and row[0].startswith("#")]
+        return next(line for line in header if line.startswith("# opmerkingen: "))
+
+    fetched, stored = notes(first), notes(second)
+    # wijk 02 changed in 2021: the boundaries of 2020 were wanted, PDOK did not answer
+    assert "Geen grenzen van 2020 van PDOK:" in fetched
+    assert "84907NED (2020) uit de gebiedsopslag, opgehaald op " in stored
+    assert "85046NED (2021) uit de gebiedsopslag" in stored
+    for english in ("No boundaries", "from the area store", "retrieved", "not reachable"):
+        assert english not in fetched + stored
+    assert "Wrote" in capsys.readouterr().out  # the terminal stays English

@@ -45,7 +45,8 @@ def add_stacking(
         f"stapelscore van het gebied binnen zijn gemeente, per jaar (1e halfjaar, eind juni), "
         f"op de cijfers per inwoner van {themes}; slope in punten per jaar. Anders dan de "
         "stapeling op de kaart (KWB-indicatoren van één jaar). Geen oplopend-signaal: die "
-        "regel is voor aantallen. Geen trend als een van deze thema's er geen heeft."
+        "regel is voor aantallen. Geen trend als een van deze thema's er geen heeft; elke "
+        "periode is even vergelijkbaar (comparable, reason) als de trend van het gebied."
     )
     with_trend = int(result.trends["comparable"].sum())
     summary = (

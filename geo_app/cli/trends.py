@@ -12,7 +12,11 @@ from cbs_ingest.errors import InputError
 
 __all__ = ["add_parser", "run", "LONG_COLUMNS"]
 
-#: Columns of the written table, in this order.
+#: Columns of the written table, in this order: the app's series export
+#: (:data:`layers.trend_export.SERIES_EXPORT_COLUMNS`: ``comparable``, ``harmonised`` and
+#: ``reason`` per period, the area's trend in ``trend_comparable``, ``slope``, ``change``,
+#: ``trend_flag`` and ``trend_reason``) without ``year`` (``period`` says it), then
+#: ``interpolation``.
 LONG_COLUMNS: tuple[str, ...] = (
     "code",
     "name",
@@ -23,11 +27,13 @@ LONG_COLUMNS: tuple[str, ...] = (
     "value",
     "comparable",
     "harmonised",
+    "harmonise_method",
+    "reason",
+    "trend_comparable",
     "slope",
     "change",
     "trend_flag",
-    "reason",
-    "harmonise_method",
+    "trend_reason",
     "interpolation",
 )
 
@@ -46,7 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "of years (kept in the area store: stored gemeenten are served without network, "
             "only what is missing is fetched), compute the slope and change per area and theme and "
             "of each area's stacking percentile within its gemeente (theme 'stapeling'), "
-            "and write a long table (one row per area, indicator and period). Areas whose "
+            "and write a long table (one row per area, indicator and period; the columns of "
+            "the app's series export: comparable and reason per period, trend_comparable, "
+            "slope, change, trend_flag and trend_reason per area). Areas whose "
             "boundaries or code changed in the range are harmonised onto the boundaries of the "
             "last year: gemeenten merged away are summed onto their successor (rates "
             "recomputed), Haaren (split in 2021) is shared out by area, and changed wijken or "
@@ -123,18 +131,30 @@ def _themes(args: argparse.Namespace) -> list[str]:
     return chosen
 
 
-def _long_table(rows: Any, trends: Any, *, signal: bool) -> Any:
+def _long_table(rows: Any, trends: Any, *, last: int, signal: bool) -> Any:
+    """The app's series export of all periods: comparability per period, trend per area.
+
+    Theme rows are comparable per period as in the app
+    (:func:`models.trend_lines.period_comparability`); each period of the stacking
+    percentile is as comparable as the area's trend
+    (:func:`models.trend_lines.comparable_as_trend`).
+    """
     import pandas as pd
 
-    keys = ["code", "theme", "indicator"]
-    per_area = trends[[*keys, "comparable", "slope", "change", "trend_flag", "reason"]]
-    table = rows.merge(per_area, on=keys, how="left", validate="many_to_one")
-    table["comparable"] = table["comparable"].fillna(False).astype(bool)
-    table["harmonised"] = table["harmonised"].fillna(False).astype(bool)
-    if not signal:
-        table["trend_flag"] = pd.array([pd.NA] * len(table), dtype="boolean")
-    table = table.sort_values(["code", "theme", "indicator", "year", "period"], kind="stable")
-    return table[list(LONG_COLUMNS)].reset_index(drop=True)
+    from cbs_ingest.series_tables import GEMEENTE_MERGERS, SERIES_BREAKS
+    from layers.trend_export import series_export
+    from models.stacking_trend import STACKING_THEME
+    from models.trend_lines import comparable_as_trend, period_comparability
+
+    stacking = (rows["theme"] == STACKING_THEME).to_numpy()
+    themes = period_comparability(
+        rows[~stacking], last=last, mergers=GEMEENTE_MERGERS, breaks=SERIES_BREAKS
+    )
+    series = pd.concat([themes, comparable_as_trend(rows[stacking], trends)], ignore_index=True)
+    # in period order within a year (2020, 2020H1, 2020H2): series_export sorts stably
+    series = series.sort_values(["code", "theme", "indicator", "year", "period"], kind="stable")
+    table = series_export(series, trends, signal=signal, keep=("interpolation",))
+    return table[list(LONG_COLUMNS)]
 
 
 def _metadata(series: dict, codes: list[str] | None, args: argparse.Namespace, rule: Any):
@@ -157,22 +177,23 @@ def _metadata(series: dict, codes: list[str] | None, args: argparse.Namespace, r
         "trendregel": rule.describe_nl(),
         "signaal": "aan" if signal else "uit: in de backtest niet beter dan de basislijnen",
         "opmerkingen": list(dict.fromkeys(n for r in series.values() for n in r.notes)),
-        "kolommen": {
-            "period": "Periode: 2016H1 = 1e halfjaar, 2016 = heel jaar, 2019Q2 = eind juni",
-            "comparable": "Trend berekend: grenzen en code ongewijzigd, of geharmoniseerd",
-            "harmonised": "Waarde omgerekend naar de grenzen van het laatste jaar",
-            "harmonise_method": "Hoe: samenvoeging (opgeheven gemeenten opgeteld), oppervlakte "
-            "(naar rato van oppervlakte, tobler), koppeling (nieuwe code, zelfde grenzen); "
-            "leeg = ongewijzigd",
-            "interpolation": "extensief (aantal verdeeld), herberekend (cijfer per inwoner uit "
-            "verdeelde aantallen en noemers), intensief (gemiddelde, noemer onbekend) of gekoppeld "
-            "(oude code, zelfde grenzen)",
-            "slope": "Theil-Sen-helling per jaar (waarde van het 1e halfjaar of eind juni)",
-            "change": "Verandering van het eerste tot het laatste jaar met een waarde",
-            "trend_flag": "Oplopend volgens de trendregel (leeg als het signaal uit staat)",
-            "reason": "Waarom er geen trend is",
-        },
+        "kolommen": _column_notes(),
     }
+
+
+def _column_notes() -> dict[str, str]:
+    """The Dutch notes of the app's series export, where the CLI's table differs its own."""
+    from layers.trend_export import SERIES_COLUMN_NOTES
+
+    own = {
+        "period": "Periode: 2016H1 = 1e halfjaar, 2016 = heel jaar, 2019Q2 = eind juni",
+        "slope": "Theil-Sen-helling per jaar (waarde van het 1e halfjaar of eind juni)",
+        "interpolation": "extensief (aantal verdeeld), herberekend (cijfer per inwoner uit "
+        "verdeelde aantallen en noemers), intensief (gemiddelde, noemer onbekend) of gekoppeld "
+        "(oude code, zelfde grenzen)",
+    }
+    notes = SERIES_COLUMN_NOTES | own
+    return {column: notes[column] for column in LONG_COLUMNS if column in notes}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -263,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
     rows, trends, extra, stacking = add_stacking(
         rows, trends, first=args.first, last=args.last, level=args.level, rule=rule
     )
-    table = _long_table(rows, trends, signal=args.signal)
+    table = _long_table(rows, trends, last=args.last, signal=args.signal)
     metadata = _metadata(series, codes, args, rule) | extra
     metadata["opmerkingen"] = [*metadata["opmerkingen"], *notes]
     written = write_table(table, args.out, metadata=metadata)

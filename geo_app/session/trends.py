@@ -41,6 +41,7 @@ from models.trend_lines import (
     change_since as _change_since,
 )
 from models.trend_lines import (
+    comparable_as_trend,
     national_line,
     period_comparability,
     reference_lines,
@@ -313,15 +314,7 @@ def _stacking(
         return None
     if result.trends.empty:
         return None
-    per_area = result.trends.set_index("code")
-    codes = result.rows["code"]
-    rows = result.rows.assign(
-        comparable=codes.map(per_area["comparable"]).fillna(False).astype(bool).to_numpy(),
-        harmonised=codes.map(per_area["harmonised"]).fillna(False).astype(bool).to_numpy(),
-        reason=codes.map(per_area["reason"]).to_numpy(),
-        harmonise_method=None,
-    )
-    return rows, result.trends
+    return comparable_as_trend(result.rows, result.trends), result.trends
 
 
 def _build(
@@ -352,8 +345,6 @@ def _build(
         try:
             loaded = load_series(theme, lo, hi, [code], level=level, progress=progress)
             rows = annual_values(loaded.rows, first=lo, last=hi)
-            # a table without rows for the gemeente leaves ``year`` as object: make it int
-            rows = rows.assign(year=rows["year"].astype(int))
             rows = _harmonised(theme, rows, code, level, lo, hi, progress, notes, pdok_down)
             result = compute_trends(
                 rows,
