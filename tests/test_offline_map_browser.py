@@ -151,7 +151,8 @@ def test_without_basemap_nothing_leaves_the_machine(map_app, offline_page):
     page, blocked, dialogs = offline_page
     frame, _ = _wait_for_map(page, f"{map_app}/?basemap=none")
     assert frame.locator("path.leaflet-interactive").count() == N_DEMO_BUURTEN
-    assert frame.locator(".stapel-legend").is_visible()
+    # the legend control is added after the areas: wait for it rather than race it
+    frame.locator(".stapel-legend").wait_for(state="visible", timeout=10_000)
     # Leaflet's own stylesheet came from the app: its control classes are styled.
     position = frame.locator(".leaflet-control-zoom").evaluate("e => getComputedStyle(e).float")
     assert position == "left"
