@@ -2,7 +2,7 @@
 
 Tests read real CBS files from ``../shared/data/raw`` when it is beside the clone, and
 otherwise from the compact fixture ``tests/fixtures/real`` (the same layout and formats,
-five gemeenten, eight for the social-domain series; built by
+five gemeenten, more for the social-domain series and the Drechtsteden buurten; built by
 ``tests/fixtures/build_real_fixture.py``). Setting
 ``STAPELKAART_TEST_DATA=fixture`` uses the fixture even when ``../shared`` is there.
 

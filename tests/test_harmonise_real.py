@@ -1,6 +1,9 @@
-"""Harmonisation on real CBS boundaries and series (../shared/data; skips without it).
+"""Harmonisation on real CBS boundaries and series.
 
-Figures measured here are quoted in docs/analysis.md ("Boundary changes").
+The national checks (every gemeente polygon, the national Wmo gemeente series) need
+``../shared/data`` and skip without it; the regional ones (Drechtsteden, Rijnmond) run on
+``../shared`` when present and on the fixture ``tests/fixtures/real`` otherwise.
+Figures measured here (on ``../shared``) are quoted in docs/analysis.md ("Boundary changes").
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ from cbs_ingest.series_tables import (
 from models.harmonise import RateSpec, interpolate_areas, link_codes
 from models.harmonise_series import harmonise_series
 from models.trends import compute_trends
-
-pytestmark = pytest.mark.shared_data
+from tests._real import shared_raw
 
 _GEMEENTEN = {
     2019: "kwb-other-years/gemeenten_2019.geojson.gz",
@@ -73,6 +75,7 @@ def _series(raw: Path, theme: str, first: int, last: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+@pytest.mark.shared_data
 def test_merger_table_matches_the_real_gemeente_polygons(gemeenten):
     years = sorted(gemeenten)
     first, last = gemeenten[years[0]], gemeenten[years[-1]]
@@ -94,6 +97,7 @@ def test_merger_table_matches_the_real_gemeente_polygons(gemeenten):
                 assert inside >= 0.99, (code, later, inside)
 
 
+@pytest.mark.shared_data
 def test_haaren_split_areally_over_its_four_successors(gemeenten):
     haaren = gemeenten[2019][gemeenten[2019]["code"] == "GM0788"].assign(n=950.0, r=50.0)
     successors = gemeenten[2024].set_index("code").loc[list(GEMEENTE_SPLITS["GM0788"][1])]
@@ -138,6 +142,7 @@ def _value(rows, code, period, indicator="wmo_clients"):
     return hit.loc[hit["indicator"] == indicator, "value"].iloc[0]
 
 
+@pytest.mark.shared_data
 def test_real_gemeente_mergers_summed_exactly(wmo_gemeenten):
     rows, result = wmo_gemeenten
     out = result.rows
@@ -156,6 +161,7 @@ def test_real_gemeente_mergers_summed_exactly(wmo_gemeenten):
     assert _value(out, "GM0014", "2019H1") == _value(rows, "GM0014", "2019H1")
 
 
+@pytest.mark.shared_data
 def test_real_haaren_goes_to_its_successors_and_gaps_are_refused(wmo_gemeenten):
     rows, result = wmo_gemeenten
     out = result.rows
@@ -184,22 +190,28 @@ def test_real_haaren_goes_to_its_successors_and_gaps_are_refused(wmo_gemeenten):
         assert trends.loc[(merged, "wmo_clients"), "comparable"], merged
 
 
-def test_drechtsteden_unchanged_wijken_nearly_the_same(shared_data):
-    """2023 full-resolution buurten dissolved per wijk onto the simplified 2024 wijken."""
+@pytest.mark.real_data
+def test_drechtsteden_unchanged_wijken_nearly_the_same(real_data, national_data):
+    """2023 full-resolution buurten dissolved per wijk onto the simplified 2024 wijken.
+
+    ../shared has the seven Drechtsteden gemeenten; the fixture four of them (Dordrecht,
+    Zwijndrecht, Alblasserdam, Papendrecht), and every 2024 wijk polygon.
+    """
     buurten = gpd.read_file(
-        f"/vsigzip/{shared_data}/voorzieningenmonitor-drechtsteden/buurten_2023_drechtsteden.geojson.gz"
+        f"/vsigzip/{real_data}/voorzieningenmonitor-drechtsteden/buurten_2023_drechtsteden.geojson.gz"
     ).to_crs(28992)
     buurten = buurten[buurten["water"] != "JA"]
     buurten["geometry"] = buurten.geometry.make_valid()
     old = buurten.dissolve("wijkcode").reset_index().rename(columns={"wijkcode": "code"})
-    new = _read(shared_data / "nprz-app/wijk_2024.geojson.gz", "wijkcode")
+    new = _read(national_data / "nprz-app/wijk_2024.geojson.gz", "wijkcode")
     new = new[new["code"].isin(old["code"])].reset_index(drop=True)
-    rows = _series(shared_data, "wmo", 2023, 2023)
+    rows = _series(real_data, "wmo", 2023, 2023)
     h1 = rows[(rows["period"] == "2023H1") & (rows["level"] == "wijk")]
     wide = h1.pivot_table(index="code", columns="indicator", values="value")
     old = old.set_index("code").loc[new["code"]].join(wide).reset_index()
     known = old["wmo_clients"].notna() & (old["wmo_clients"] > 0)
-    assert known.sum() >= 20  # Dordrecht's wijken at least (late-alphabet ones are cut off)
+    # Dordrecht's and Papendrecht's wijken at least (late-alphabet ones are cut off)
+    assert known.sum() >= 20
     out = interpolate_areas(
         old,
         new,
@@ -219,34 +231,41 @@ def test_drechtsteden_unchanged_wijken_nearly_the_same(shared_data):
     assert abs(total) < 0.03  # sources partly outside the simplified 2024 wijken keep that part
 
 
-def test_population_weights_beat_area_weights_on_real_rijnmond(shared_data):
+#: Inhabited 100 m squares: the 11 Rijnmond gemeenten of ../shared, the fixture's three.
+_SQUARES = {"shared": 9_778, "fixture": 2_330}
+
+
+@pytest.mark.real_data
+def test_population_weights_beat_area_weights_on_real_rijnmond(real_data):
     """KWB 2024 buurt inhabitants onto the wijken, by area and by 100 m squares.
 
     Buurten nest in wijken, so every difference from the KWB wijk total is the error of
-    the weights on two differently simplified polygon sets.
+    the weights on two differently simplified polygon sets. ../shared has the 11 Rijnmond
+    gemeenten excl. Rotterdam, the fixture Schiedam, Vlaardingen and Ridderkerk.
     """
     from cbs_ingest.population import read_population
 
     stats = ["code", "AantalInwoners_5"]
     buurt_stats = pd.read_parquet(
-        shared_data / "nprz-app/buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
+        real_data / "nprz-app/buurt_2024_stats_rijnmond_excl_rotterdam.parquet",
         columns=["buurtcode", "gemeentecode", "AantalInwoners_5"],
     ).rename(columns={"buurtcode": "code"})
     wijk_stats = pd.read_parquet(
-        shared_data / "nprz-app/wijk_2024_stats.parquet", columns=["wijkcode", "AantalInwoners_5"]
+        real_data / "nprz-app/wijk_2024_stats.parquet", columns=["wijkcode", "AantalInwoners_5"]
     ).rename(columns={"wijkcode": "code"})
     buurten = _read(
-        shared_data / "nprz-app/buurt_2024_rijnmond_excl_rotterdam.geojson.gz", "buurtcode"
+        real_data / "nprz-app/buurt_2024_rijnmond_excl_rotterdam.geojson.gz", "buurtcode"
     )
     buurten = buurten.merge(buurt_stats, on="code").rename(columns={"AantalInwoners_5": "n"})
     buurten["n"] = buurten["n"].astype(float)
-    wijken = _read(shared_data / "nprz-app/wijk_2024.geojson.gz", "wijkcode")
+    wijken = _read(real_data / "nprz-app/wijk_2024.geojson.gz", "wijkcode")
     wijken = wijken[wijken["code"].str[2:6].isin(buurten["gemeentecode"].str[2:6])]
     wijken = wijken.merge(wijk_stats[stats], on="code").reset_index(drop=True)
-    path = shared_data / "cbs-vierkant-pc4-2024/cbs_vk100_2024_rijnmond_excl_rotterdam.csv.gz"
+    path = real_data / "cbs-vierkant-pc4-2024/cbs_vk100_2024_rijnmond_excl_rotterdam.csv.gz"
     population = read_population(path)  # the CBS square layout, as the CLI reads it
     raw = pd.read_csv(path, usecols=["aantal_inwoners"])["aantal_inwoners"]
-    assert len(population) == raw.notna().sum() == 9_778
+    source = "fixture" if shared_raw() is None else "shared"
+    assert len(population) == raw.notna().sum() == _SQUARES[source]
     assert population["population"].sum() == raw.sum()
     assert population.geometry.area.round().eq(10_000).all()
     errors = {}

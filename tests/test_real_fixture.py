@@ -17,7 +17,7 @@ ATTRIBUTION = "Bron: CBS, Kadaster, CC BY 4.0"
 
 def test_fixture_is_small_listed_and_attributed():
     files = builder.data_files(FIXTURE_RAW)
-    assert len(files) == 47
+    assert len(files) == 48
     assert sum(p.stat().st_size for p in files) <= 3_000_000
     sources = (FIXTURE_RAW / "SOURCES.md").read_text(encoding="utf-8")
     assert ATTRIBUTION in sources

@@ -175,9 +175,9 @@ def test_changed_wijk_harmonised_with_boundaries_from_pdok_then_the_store(
     assert "Grenzen van 2020: bewaarde grenzen." in second.read_text(encoding="utf-8")
 
 
-@pytest.mark.shared_data
+@pytest.mark.real_data
 def test_real_merged_gemeente_summed_and_its_new_wijken_refused_offline(
-    shared_data, monkeypatch, tmp_path, capsys
+    real_data, monkeypatch, tmp_path, capsys
 ):
     """Dijk en Waard (2022, from Heerhugowaard and Langedijk), real Wmo dumps, no PDOK."""
     from fake_cbs import FakeCbs, FakeCbsServer
@@ -186,7 +186,7 @@ def test_real_merged_gemeente_summed_and_its_new_wijken_refused_offline(
     from cbs_ingest.series_tables import tables_for
 
     tables = series_tables_from_dumps(
-        shared_data, [t.table_id for t in tables_for("wmo", 2019, 2024)]
+        real_data, [t.table_id for t in tables_for("wmo", 2019, 2024)]
     )
     out = tmp_path / "dijk-en-waard.csv"
     with FakeCbsServer(FakeCbs(tables=tables, page_size=10_000)) as server:
