@@ -157,6 +157,10 @@ def test_demo_profile_shows_the_generated_series():
     assert "fictieve reeksen die Stapelkaart voor Stapeldam genereert" in body
     assert "Monitor Sociaal Domein" not in body and "--whole-country" not in body
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    # the stacking percentile is no count: only youth care says "counts only"
+    assert "percentiel van de stapelscore binnen de gemeente" in body
+    assert "Een percentiel binnen de eigen gemeente" in body
+    assert body.count("Alleen aantallen (CBS geeft hier geen cijfer per inwoner)") == 1
 
 
 def test_demo_profile_of_the_redrawn_wijk_shows_a_harmonised_trend():

@@ -946,6 +946,12 @@ secret stay empty. Own data you upload stays in this session and is neither stor
         "en": "The series over the years join the export once they are loaded (open the Area "
         "profile tab).",
     },
+    "trend_stacking_only": {
+        "nl": "Een percentiel binnen de eigen gemeente: een lijn voor de gemeente of Nederland "
+        "heeft hier geen betekenis.",
+        "en": "A percentile within the area's own municipality: a line for the municipality or "
+        "the Netherlands has no meaning here.",
+    },
     "trend_count_only": {
         "nl": "Alleen aantallen (CBS geeft hier geen cijfer per inwoner): geen lijn voor de "
         "gemeente en Nederland, want hun aantallen zijn geen maat voor één gebied.",

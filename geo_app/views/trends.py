@@ -24,6 +24,7 @@ from geo_app.session.i18n import EMPTY
 from geo_app.session.i18n import t as _t
 from geo_app.session.trends import TrendView, theme_indicator
 from geo_app.views.profile_report import format_value
+from models.stacking_trend import STACKING_THEME
 from models.trends import SIGNAL_ON_BY_DEFAULT
 
 __all__ = [
@@ -272,7 +273,9 @@ def render_profile(ctx: Context, code: str) -> None:
                 data = area_lines(ctx, view, [code], theme)
                 if not data.empty:
                     _chart(ctx, data, _label(ctx, theme))
-                    if theme_indicator(theme) not in RATE_INDICATORS.values():
+                    if theme == STACKING_THEME:
+                        st.caption(ctx.t("trend_stacking_only"))
+                    elif theme_indicator(theme) not in RATE_INDICATORS.values():
                         st.caption(ctx.t("trend_count_only"))
                 st.markdown(trend_sentence(ctx, _trend_row(view, code, theme), signal=signal))
     _footer(ctx, view)
