@@ -207,3 +207,11 @@ def tiny_server(monkeypatch, tmp_path):
         monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("STAPELKAART_HTTP_RETRIES", "1")
         yield server.state
+
+
+@pytest.fixture
+def stored_dordrecht(cbs_server, cbs_gpkg, tmp_path):
+    """Dordrecht's KWB 2024 and real series in the test's area store; its data directory."""
+    from _dordrecht_app import store_dordrecht
+
+    return store_dordrecht(cbs_server, cbs_gpkg, tmp_path / "data")  # cbs_server's directory
