@@ -215,3 +215,19 @@ def stored_dordrecht(cbs_server, cbs_gpkg, tmp_path):
     from _dordrecht_app import store_dordrecht
 
     return store_dordrecht(cbs_server, cbs_gpkg, tmp_path / "data")  # cbs_server's directory
+
+
+@pytest.fixture(params=["local", "postgres"])
+def area_store(request, monkeypatch, tmp_path):
+    """A fresh area store of each backend, chosen through the environment as a user would."""
+    from cbs_ingest.store import open_store
+
+    monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
+    if request.param == "local":
+        yield open_store()
+        return
+    import _postgres
+
+    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
+        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
+        yield open_store()

@@ -6,27 +6,20 @@ cluster (skipped, saying why, without the binaries).
 
 from __future__ import annotations
 
-import _postgres
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
 from cbs_ingest.boundaries_load import WHOLE_COUNTRY, load_boundaries
 from cbs_ingest.errors import StoreError
-from cbs_ingest.store import open_store
 
 PROVENANCE = {"source": "test", "retrieved_at": "2026-01-02T03:04:05+00:00"}
 
 
-@pytest.fixture(params=["local", "postgres"])
-def store(request, monkeypatch, tmp_path):
-    monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
-    if request.param == "local":
-        yield open_store()
-        return
-    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
-        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
-        yield open_store()
+@pytest.fixture
+def store(area_store):
+    """A fresh area store of each backend (``area_store`` in conftest)."""
+    return area_store
 
 
 def _wijken(gemeente: str, shift: float = 0.0) -> gpd.GeoDataFrame:

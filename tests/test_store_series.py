@@ -9,29 +9,21 @@ from __future__ import annotations
 
 import threading
 
-import _postgres
 import pandas as pd
 import pytest
 
 from cbs_ingest.errors import StoreError
 from cbs_ingest.series import SERIES_COLUMNS
-from cbs_ingest.store import open_store
 
 TABLE = "84907NED"
 PERIODS = (("2020H1", 2020, "halfyear"), ("2020", 2020, "year"), ("2020H2", 2020, "halfyear"))
 RETRIEVED = "2026-01-02T03:04:05+00:00"
 
 
-@pytest.fixture(params=["local", "postgres"])
-def store(request, monkeypatch, tmp_path):
-    """A fresh store of each backend, chosen through the environment as a user would."""
-    monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
-    if request.param == "local":
-        yield open_store()
-        return
-    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
-        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
-        yield open_store()
+@pytest.fixture
+def store(area_store):
+    """A fresh area store of each backend (``area_store`` in conftest)."""
+    return area_store
 
 
 def _rows(gemeente: str, *, wijken: int = 2, offset: float = 0.0) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta
 
-import _postgres
 import pandas as pd
 import pytest
 
@@ -28,15 +27,10 @@ TABLES = (
 )
 
 
-@pytest.fixture(params=["local", "postgres"])
-def store(request, monkeypatch, tmp_path):
-    monkeypatch.setenv("STAPELKAART_DATA_DIR", str(tmp_path / "data"))
-    if request.param == "local":
-        yield open_store()
-        return
-    with _postgres.database(request.getfixturevalue("pg_cluster")) as url:
-        monkeypatch.setenv("STAPELKAART_DATABASE_URL", url)
-        yield open_store()
+@pytest.fixture
+def store(area_store):
+    """A fresh area store of each backend (``area_store`` in conftest)."""
+    return area_store
 
 
 def _rows(table: str, theme: str, year: int, period: str, gemeente: str) -> pd.DataFrame:
